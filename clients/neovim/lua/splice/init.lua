@@ -1,0 +1,171 @@
+--- splice.nvim: live patching of running Python programs through the splice language server.
+---
+--- The plugin stays thin: everything that decides what to patch lives in the
+--- server, so this module only starts the client, runs its commands and shows
+--- its status.
+local config = require('splice.config')
+
+local M = {}
+
+--- Latest splice/status params per client id.
+local statuses = {}
+
+local has_011 = vim.fn.has('nvim-0.11') == 1
+
+--- Configure splice and start it for Python buffers.
+---@param opts table|nil see :help splice-options
+function M.setup(opts)
+  local problems = config.set(opts)
+  if #problems > 0 then
+    vim.notify('splice: ' .. table.concat(problems, '\n'), vim.log.levels.WARN, { title = 'splice' })
+  end
+  local lsp_config = config.lsp_config()
+  if has_011 then
+    vim.lsp.config('splice', lsp_config)
+    vim.lsp.enable('splice')
+    return
+  end
+  M._start_on_filetype(lsp_config)
+end
+
+--- Neovim 0.10 has no vim.lsp.enable: start the client from a FileType autocmd.
+function M._start_on_filetype(lsp_config)
+  local function start(bufnr)
+    if vim.bo[bufnr].buftype ~= '' then
+      return
+    end
+    local start_config = vim.tbl_extend('force', lsp_config, {
+      root_dir = config.root_dir(bufnr, config.options.root_markers),
+    })
+    start_config.filetypes = nil
+    vim.lsp.start(start_config, { bufnr = bufnr })
+  end
+  local group = vim.api.nvim_create_augroup('splice', { clear = true })
+  vim.api.nvim_create_autocmd('FileType', {
+    group = group,
+    pattern = lsp_config.filetypes,
+    callback = function(args)
+      start(args.buf)
+    end,
+  })
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(bufnr) and vim.tbl_contains(lsp_config.filetypes, vim.bo[bufnr].filetype) then
+      start(bufnr)
+    end
+  end
+end
+
+--- The running splice client for `bufnr` (default: current), else any running splice client.
+---@param bufnr integer|nil
+---@return vim.lsp.Client|nil
+function M.client(bufnr)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  local clients = vim.lsp.get_clients({ name = 'splice', bufnr = bufnr })
+  if #clients == 0 then
+    clients = vim.lsp.get_clients({ name = 'splice' })
+  end
+  return clients[1]
+end
+
+--- Send a request; the colon form exists from 0.11 and the dot form is deprecated there.
+function M._request(client, method, params, handler, bufnr)
+  if has_011 then
+    return client:request(method, params, handler, bufnr)
+  end
+  return client.request(method, params, handler, bufnr)
+end
+
+--- Run a splice.* server command; `callback(err, result)` gets the response.
+---@param command string
+---@param arguments any[]
+---@param callback fun(err: table|nil, result: any)|nil
+---@param bufnr integer|nil
+---@return boolean sent
+function M.execute(command, arguments, callback, bufnr)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  local client = M.client(bufnr)
+  if not client then
+    vim.notify(
+      'splice: the language server is not running for this buffer; open a Python file, or see :checkhealth splice',
+      vim.log.levels.ERROR,
+      { title = 'splice' }
+    )
+    return false
+  end
+  local params = { command = command, arguments = arguments }
+  return M._request(client, 'workspace/executeCommand', params, function(err, result)
+    if err then
+      vim.notify(('splice: %s failed: %s'):format(command, err.message), vim.log.levels.ERROR, { title = 'splice' })
+    end
+    if callback then
+      callback(err, result)
+    end
+  end, bufnr)
+end
+
+--- Handler for the server's splice/status notification.
+function M.on_status(_, params, ctx)
+  if type(params) ~= 'table' then
+    return
+  end
+  statuses[ctx.client_id] = params
+  local message = params.message
+  if config.options.notify and type(message) == 'string' and message ~= '' then
+    local failed = type(params.lastPatch) == 'table' and params.lastPatch.ok == false
+    vim.notify(message, failed and vim.log.levels.WARN or vim.log.levels.INFO, { title = 'splice' })
+  end
+  vim.api.nvim_exec_autocmds('User', {
+    pattern = 'SpliceStatus',
+    modeline = false,
+    data = { client_id = ctx.client_id, status = params },
+  })
+  pcall(vim.cmd.redrawstatus)
+end
+
+--- The latest splice/status of the client serving `bufnr`, or nil.
+---@param bufnr integer|nil
+---@return table|nil
+function M.state(bufnr)
+  local client = M.client(bufnr)
+  if not client then
+    return nil
+  end
+  return statuses[client.id]
+end
+
+local function attached_kernels(state)
+  local count = 0
+  for _, kernel in ipairs(state.kernels or {}) do
+    if kernel.attached ~= false then
+      count = count + 1
+    end
+  end
+  return count
+end
+
+--- A short text for statuslines: "" without a client, else e.g. "splice: 1 kernel, patched in 1.8 ms".
+---@param bufnr integer|nil
+---@return string
+function M.status(bufnr)
+  local client = M.client(bufnr)
+  if not client then
+    return ''
+  end
+  local state = statuses[client.id]
+  if not state or not state.ready then
+    return 'splice: starting'
+  end
+  local count = attached_kernels(state)
+  local text = count == 0 and 'splice: no kernel' or ('splice: %d kernel%s'):format(count, count == 1 and '' or 's')
+  local last = state.lastPatch
+  if type(last) == 'table' then
+    if last.ok then
+      text = text .. (', patched in %.1f ms'):format(tonumber(last.durationMs) or 0)
+    else
+      text = text .. ', patch failed'
+    end
+  end
+  return text
+end
+
+return M

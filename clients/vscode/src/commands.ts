@@ -1,0 +1,181 @@
+// The palette commands. Each is thin: it picks arguments in the editor and asks
+// the server (workspace/executeCommand) to do the work.
+import * as vscode from "vscode";
+import { kernelCommandLine } from "./python";
+import { SpliceServer } from "./server";
+import { plural } from "./status";
+import { StatusBar } from "./statusBar";
+
+/** One entry of the server's splice.listKernels answer. */
+export interface KernelEntry {
+  pid: number;
+  program: string | null;
+  cwd: string;
+  address: string;
+  attached: boolean;
+  startedAt?: number | string | null;
+}
+
+interface KernelPick extends vscode.QuickPickItem {
+  pid?: number;
+}
+
+function kernelPick(kernel: KernelEntry): KernelPick {
+  return {
+    label: `${kernel.attached ? "$(check) " : ""}pid ${kernel.pid}: ${kernel.program ?? "python"}`,
+    description: kernel.cwd,
+    detail: kernel.attached ? `attached, ${kernel.address}` : kernel.address,
+    pid: kernel.pid,
+  };
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Shows what a server command returned, when it returned a summary. */
+function showResult(result: unknown): void {
+  const summary =
+    typeof result === "string" ? result : (result as { summary?: unknown } | null)?.summary;
+  if (typeof summary === "string" && summary) {
+    vscode.window.setStatusBarMessage(`splice: ${summary}`, 5000);
+  }
+}
+
+function pythonEditor(): vscode.TextEditor | undefined {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.document.languageId !== "python") {
+    void vscode.window.showWarningMessage("Splice: open a Python file first.");
+    return undefined;
+  }
+  return editor;
+}
+
+export function registerCommands(server: SpliceServer, statusBar: StatusBar, log: vscode.LogOutputChannel): vscode.Disposable[] {
+  // Errors from the server become one message instead of an unhandled rejection.
+  const register = (id: string, run: () => Promise<void> | void): vscode.Disposable =>
+    vscode.commands.registerCommand(id, async () => {
+      try {
+        await run();
+      } catch (error) {
+        log.error(`${id}: ${describeError(error)}`);
+        void vscode.window.showErrorMessage(`Splice: ${describeError(error)}`);
+      }
+    });
+
+  const listKernels = () => server.executeCommand<KernelEntry[]>("splice.listKernels");
+
+  const attach = async () => {
+    const kernels = await listKernels();
+    if (kernels.length === 0) {
+      const start = "Start Kernel in Terminal";
+      const choice = await vscode.window.showInformationMessage("Splice: no live kernel found.", start);
+      if (choice === start) {
+        await vscode.commands.executeCommand("splice.startKernelInTerminal");
+      }
+      return;
+    }
+    const picked = await vscode.window.showQuickPick(kernels.map(kernelPick), {
+      title: "Splice: attach to a kernel",
+      placeHolder: "A live Python process running splice",
+    });
+    if (picked?.pid !== undefined) {
+      showResult(await server.executeCommand("splice.attach", picked.pid));
+    }
+  };
+
+  const detach = async () => {
+    const attached = (await listKernels()).filter((kernel) => kernel.attached);
+    if (attached.length === 0) {
+      void vscode.window.showInformationMessage("Splice: no kernel is attached.");
+      return;
+    }
+    if (attached.length === 1) {
+      showResult(await server.executeCommand("splice.detach", attached[0].pid));
+      return;
+    }
+    const all: KernelPick = { label: `All ${plural(attached.length, "kernel")}` };
+    const picked = await vscode.window.showQuickPick([all, ...attached.map(kernelPick)], {
+      title: "Splice: detach from a kernel",
+    });
+    if (picked) {
+      const args = picked.pid === undefined ? [] : [picked.pid];
+      showResult(await server.executeCommand("splice.detach", ...args));
+    }
+  };
+
+  const startKernel = async () => {
+    const interpreter = server.interpreter ?? (await server.findInterpreter());
+    const document = vscode.window.activeTextEditor?.document;
+    const file = document?.languageId === "python" && document.uri.scheme === "file" ? document : undefined;
+    if (file?.isDirty) {
+      await file.save();
+    }
+    const folder = file
+      ? vscode.workspace.getWorkspaceFolder(file.uri)
+      : vscode.workspace.workspaceFolders?.[0];
+    const terminal = vscode.window.createTerminal({ name: "splice kernel", cwd: folder?.uri.fsPath });
+    terminal.show();
+    terminal.sendText(kernelCommandLine(interpreter.command, file?.uri.fsPath));
+  };
+
+  const reloadFunction = async () => {
+    const editor = pythonEditor();
+    if (editor) {
+      const { line, character } = editor.selection.active;
+      showResult(
+        await server.executeCommand("splice.reloadDefinition", editor.document.uri.toString(), line, character),
+      );
+    }
+  };
+
+  const reloadFile = async () => {
+    const editor = pythonEditor();
+    if (editor) {
+      showResult(await server.executeCommand("splice.reloadFile", editor.document.uri.toString()));
+    }
+  };
+
+  const showStatus = async () => {
+    const status = statusBar.latest;
+    const items: (vscode.QuickPickItem & { command?: string })[] = [];
+    if (status) {
+      for (const kernel of status.kernels) {
+        items.push({
+          label: `${kernel.attached ? "$(check)" : "$(circle-outline)"} pid ${kernel.pid}: ${kernel.program ?? "python"}`,
+          description: kernel.cwd,
+        });
+      }
+      if (status.lastPatch) {
+        items.push({ label: "Last patch", kind: vscode.QuickPickItemKind.Separator });
+        items.push({ label: status.lastPatch.ok ? "$(check) " + status.lastPatch.summary : "$(warning) " + status.lastPatch.summary });
+        for (const kernel of status.lastPatch.kernels) {
+          items.push({ label: `pid ${kernel.pid}`, description: kernel.summary });
+        }
+      }
+    }
+    items.push({ label: "", kind: vscode.QuickPickItemKind.Separator });
+    items.push({ label: "$(plug) Attach to Kernel...", command: "splice.attachKernel" });
+    items.push({ label: "$(debug-disconnect) Detach", command: "splice.detachKernel" });
+    items.push({ label: "$(terminal) Start Kernel in Terminal", command: "splice.startKernelInTerminal" });
+    items.push({ label: "$(output) Show Log", command: "splice.showLog" });
+    items.push({ label: "$(debug-restart) Restart Server", command: "splice.restartServer" });
+    const picked = await vscode.window.showQuickPick(items, {
+      title: status?.message ? `Splice: ${status.message}` : "Splice",
+    });
+    if (picked?.command) {
+      await vscode.commands.executeCommand(picked.command);
+    }
+  };
+
+  return [
+    register("splice.startKernelInTerminal", startKernel),
+    register("splice.attachKernel", attach),
+    register("splice.detachKernel", detach),
+    register("splice.reloadFunctionAtCursor", reloadFunction),
+    register("splice.reloadCurrentFile", reloadFile),
+    register("splice.showLog", () => log.show()),
+    register("splice.restartServer", () => server.restart()),
+    register("splice.showStatus", showStatus),
+  ];
+}

@@ -1,0 +1,39 @@
+// Wiring only: the pieces live in server.ts, commands.ts and statusBar.ts.
+import * as vscode from "vscode";
+import { registerCommands } from "./commands";
+import { createLog } from "./log";
+import { onPythonInterpreterChanged } from "./pythonExtension";
+import { SpliceServer } from "./server";
+import { StatusBar } from "./statusBar";
+
+let server: SpliceServer | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const log = createLog();
+  const statusBar = new StatusBar();
+  server = new SpliceServer(log, statusBar);
+  const spliceServer = server;
+  context.subscriptions.push(log, statusBar, spliceServer, ...registerCommands(spliceServer, statusBar, log));
+
+  // Other splice.* settings reach the running server through didChangeConfiguration;
+  // only the interpreter needs a new process.
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration("splice.python")) {
+        spliceServer.scheduleRestart();
+      }
+    }),
+  );
+  // Not awaited: activation must not wait for the Python extension or the server.
+  void spliceServer.start();
+  void onPythonInterpreterChanged(() => {
+    if (spliceServer.interpreter?.source !== "splice.python") {
+      spliceServer.scheduleRestart();
+    }
+  }).then((disposable) => context.subscriptions.push(disposable));
+}
+
+export async function deactivate(): Promise<void> {
+  await server?.stop();
+  server = undefined;
+}

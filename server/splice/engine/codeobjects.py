@@ -1,0 +1,103 @@
+"""Small operations on code objects: find, compare and move them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import CodeType
+
+_POSITION_FREE = (
+    "co_argcount",
+    "co_posonlyargcount",
+    "co_kwonlyargcount",
+    "co_flags",
+    "co_code",
+    "co_names",
+    "co_varnames",
+    "co_freevars",
+    "co_cellvars",
+    "co_name",
+)
+
+
+def nested_codes(code: CodeType) -> Iterator[CodeType]:
+    for constant in code.co_consts:
+        if isinstance(constant, CodeType):
+            yield constant
+
+
+def find_code(code: CodeType, path: list[str], line: int | None) -> CodeType | None:
+    """Follow ``path`` (names of nested code objects) from ``code``.
+
+    The last step prefers the object whose ``co_firstlineno`` is ``line``.
+    """
+    current = code
+    for depth, name in enumerate(path):
+        candidates = [child for child in nested_codes(current) if child.co_name == name]
+        if not candidates:
+            return None
+        last = depth == len(path) - 1
+        if last and line is not None:
+            exact = [child for child in candidates if child.co_firstlineno == line]
+            candidates = exact or candidates
+        current = candidates[-1] if not last or line is None else candidates[0]
+    return current
+
+
+def same_code(first: CodeType, second: CodeType) -> bool:
+    """Whether two code objects do the same thing, wherever they stand in the file."""
+    if first is second:
+        return True
+    for name in _POSITION_FREE:
+        if getattr(first, name) != getattr(second, name):
+            return False
+    if len(first.co_consts) != len(second.co_consts):
+        return False
+    for left, right in zip(first.co_consts, second.co_consts, strict=False):
+        if isinstance(left, CodeType) and isinstance(right, CodeType):
+            if not same_code(left, right):
+                return False
+        elif type(left) is not type(right) or left != right:
+            return False
+    return True
+
+
+def shift_lines(code: CodeType, delta: int) -> CodeType:
+    """The same code, ``delta`` lines further down (line tables are relative)."""
+    if delta == 0:
+        return code
+    constants = tuple(
+        shift_lines(constant, delta) if isinstance(constant, CodeType) else constant
+        for constant in code.co_consts
+    )
+    return code.replace(co_firstlineno=code.co_firstlineno + delta, co_consts=constants)
+
+
+def pair_nested(old: CodeType, new: CodeType) -> Iterator[tuple[CodeType, CodeType]]:
+    """Pairs of nested code objects (inner functions, lambdas) of two versions.
+
+    Siblings are matched by name and order among equal names, recursively.
+    """
+    seen: dict[str, list[CodeType]] = {}
+    for child in nested_codes(new):
+        seen.setdefault(child.co_name, []).append(child)
+    counters: dict[str, int] = {}
+    for child in nested_codes(old):
+        index = counters.get(child.co_name, 0)
+        counters[child.co_name] = index + 1
+        matches = seen.get(child.co_name, [])
+        if index < len(matches):
+            yield child, matches[index]
+            yield from pair_nested(child, matches[index])
+
+
+def replace_constant(code: CodeType, placeholder: object, value: object) -> CodeType:
+    """``code`` with ``placeholder`` swapped for ``value`` in its constants, recursively."""
+    constants = tuple(
+        value
+        if isinstance(constant, str) and constant == placeholder
+        else replace_constant(constant, placeholder, value)
+        if isinstance(constant, CodeType)
+        else constant
+        for constant in code.co_consts
+    )
+    return code.replace(co_consts=constants)

@@ -1,0 +1,244 @@
+"""A module's source as a tree of definitions and the statements between them.
+
+Only module- and class-level ``def``, ``async def`` and ``class`` are
+definitions (also when nested in a top-level ``if``/``try``/``with`` block);
+function bodies are not descended into. Everything here is pure: text in,
+frozen values out.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from dataclasses import dataclass, field
+
+DEFINITION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+DefinitionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
+#: Compound statements whose bodies may hold definitions that count as ours.
+_BLOCK_BODIES = ("body", "orelse", "finalbody", "handlers")
+
+
+@dataclass(frozen=True, eq=False)
+class Definition:
+    """One ``def`` or ``class`` at module or class level.
+
+    ``line`` is the first line (the first decorator's, as in ``co_firstlineno``);
+    ``occurrence`` counts earlier definitions of the same qualname (a property's
+    setter, an ``if``/``else`` pair), so ``key`` is unique within an outline.
+    """
+
+    qualname: str
+    name: str
+    kind: str  # "function" or "class"
+    line: int
+    end_line: int
+    column: int
+    text: str
+    parent: str | None
+    in_block: bool
+    occurrence: int
+    node: DefinitionNode = field(repr=False)
+    #: For classes: the class-level statements that are not definitions.
+    statements: tuple[Statement, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.qualname, self.occurrence)
+
+    @property
+    def fingerprint(self) -> str:
+        """A short, stable digest of the definition's text: equal means same code."""
+        return hashlib.blake2b(self.text.encode(), digest_size=8).hexdigest()
+
+    @property
+    def is_async(self) -> bool:
+        return isinstance(self.node, ast.AsyncFunctionDef)
+
+
+@dataclass(frozen=True, eq=False)
+class Statement:
+    """A module- or class-level statement that is not a definition.
+
+    For a compound statement holding definitions, ``text`` leaves their lines
+    out, so editing a definition inside an ``if`` does not change the ``if``.
+    """
+
+    line: int
+    end_line: int
+    column: int
+    text: str
+    scope: str | None  # the enclosing class's qualname, None at module level
+    node: ast.stmt = field(repr=False)
+    is_docstring: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Outline:
+    """Every definition and statement of one source text."""
+
+    source: str
+    tree: ast.Module = field(repr=False)
+    ordered: tuple[Definition, ...]
+    statements: tuple[Statement, ...]
+    future_flags: int
+
+    @property
+    def definitions(self) -> dict[str, Definition]:
+        """qualname -> definition; where a qualname repeats, the last (binding) one."""
+        return {definition.qualname: definition for definition in self.ordered}
+
+    def by_key(self) -> dict[tuple[str, int], Definition]:
+        return {definition.key: definition for definition in self.ordered}
+
+
+def parse_definitions(source: str, filename: str = "<unknown>") -> Outline:
+    """Parse ``source`` into an ``Outline``; raises ``SyntaxError`` as ``compile`` would."""
+    tree = ast.parse(source, filename)
+    return outline_tree(source, tree)
+
+
+def outline_tree(source: str, tree: ast.Module) -> Outline:
+    """Build the outline of an already parsed module."""
+    builder = _OutlineBuilder(source.splitlines())
+    builder.visit_body(tree.body, scope=None, in_block=False)
+    return Outline(
+        source=source,
+        tree=tree,
+        ordered=tuple(builder.definitions),
+        statements=tuple(builder.module_statements),
+        future_flags=future_flags(tree),
+    )
+
+
+def future_flags(tree: ast.Module) -> int:
+    """The compiler flags of the module's ``from __future__`` imports."""
+    import __future__
+
+    flags = 0
+    for statement in tree.body:
+        if isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
+            for alias in statement.names:
+                feature = getattr(__future__, alias.name, None)
+                flags |= getattr(feature, "compiler_flag", 0)
+        elif not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)):
+            break
+    return flags
+
+
+def first_line(node: ast.stmt) -> int:
+    decorators = getattr(node, "decorator_list", None)
+    return decorators[0].lineno if decorators else node.lineno
+
+
+class _OutlineBuilder:
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.definitions: list[Definition] = []
+        self.module_statements: list[Statement] = []
+        self.seen: dict[str, int] = {}
+
+    def text(self, start: int, end: int) -> str:
+        return "\n".join(self.lines[start - 1 : end])
+
+    def visit_body(
+        self, body: list[ast.stmt], scope: str | None, in_block: bool
+    ) -> list[Statement]:
+        statements: list[Statement] = []
+        for index, node in enumerate(body):
+            if isinstance(node, DEFINITION_NODES):
+                self.add_definition(node, scope, in_block)
+                continue
+            nested = _block_definitions(node)
+            if in_block:
+                # Part of an enclosing block's skeleton; only its definitions count.
+                for child_body in nested:
+                    self.visit_body(child_body, scope, in_block=True)
+                continue
+            start, end = first_line(node), node.end_lineno or node.lineno
+            if nested:
+                for child_body in nested:
+                    self.visit_body(child_body, scope, in_block=True)
+                text = self.skeleton(start, end, nested)
+            else:
+                text = self.text(start, end)
+            is_docstring = (
+                index == 0
+                and not in_block
+                and isinstance(node, ast.Expr)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            )
+            statement = Statement(start, end, node.col_offset, text, scope, node, is_docstring)
+            statements.append(statement)
+            if scope is None:
+                self.module_statements.append(statement)
+        return statements
+
+    def add_definition(self, node: DefinitionNode, scope: str | None, in_block: bool) -> None:
+        qualname = f"{scope}.{node.name}" if scope else node.name
+        occurrence = self.seen.get(qualname, 0)
+        self.seen[qualname] = occurrence + 1
+        start, end = first_line(node), node.end_lineno or node.lineno
+        # Reserve this definition's place before its members so the order stays
+        # that of the source (a class before its methods).
+        position = len(self.definitions)
+        statements: tuple[Statement, ...] = ()
+        if isinstance(node, ast.ClassDef):
+            statements = tuple(self.visit_body(node.body, qualname, in_block=False))
+        definition = Definition(
+            qualname=qualname,
+            name=node.name,
+            kind="class" if isinstance(node, ast.ClassDef) else "function",
+            line=start,
+            end_line=end,
+            column=node.col_offset,
+            text=self.text(start, end),
+            parent=scope,
+            in_block=in_block,
+            occurrence=occurrence,
+            node=node,
+            statements=statements,
+        )
+        self.definitions.insert(position, definition)
+
+    def skeleton(self, start: int, end: int, bodies: list[list[ast.stmt]]) -> str:
+        """The statement's text without the lines of the definitions inside it."""
+        hidden: set[int] = set()
+        for body in bodies:
+            for child in _walk_definitions(body):
+                hidden.update(range(first_line(child), (child.end_lineno or child.lineno) + 1))
+        return "\n".join(
+            self.lines[number - 1] for number in range(start, end + 1) if number not in hidden
+        )
+
+
+def _block_definitions(node: ast.stmt) -> list[list[ast.stmt]]:
+    """The bodies of a compound statement, if any of them holds a definition."""
+    if not isinstance(node, (ast.If, ast.Try, ast.With, ast.AsyncWith, ast.For, ast.While)) and (
+        not hasattr(ast, "TryStar") or not isinstance(node, ast.TryStar)
+    ):
+        return []
+    bodies: list[list[ast.stmt]] = []
+    for name in _BLOCK_BODIES:
+        value = getattr(node, name, None)
+        if not value:
+            continue
+        if name == "handlers":
+            bodies.extend(handler.body for handler in value)
+        else:
+            bodies.append(value)
+    if any(_walk_definitions(body) for body in bodies):
+        return bodies
+    return []
+
+
+def _walk_definitions(body: list[ast.stmt]) -> list[DefinitionNode]:
+    found: list[DefinitionNode] = []
+    for node in body:
+        if isinstance(node, DEFINITION_NODES):
+            found.append(node)
+        else:
+            for child_body in _block_definitions(node):
+                found.extend(_walk_definitions(child_body))
+    return found

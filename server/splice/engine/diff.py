@@ -1,0 +1,167 @@
+"""Two outlines in, the typed list of what changed out. Pure.
+
+Definitions are matched by qualified name (and occurrence), never pairwise.
+Text is compared first because it is cheap; only definitions whose text
+differs have their parts compared as syntax trees, so a comment or a moved
+line never counts as a change of code.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from splice.engine.definitions import Definition, Outline, Statement
+
+
+@dataclass(frozen=True)
+class DefinitionChange:
+    """One definition's fate: ``changed``, ``added``, ``deleted`` or ``moved``.
+
+    For ``changed``, ``parts`` names what differs among ``decorators``,
+    ``signature``, ``body``, ``docstring`` (functions) and ``decorators``,
+    ``bases``, ``keywords`` (classes). A function whose text changed but whose
+    code did not (a comment, a blank line) is ``moved``: it needs new line
+    numbers, nothing else.
+    """
+
+    kind: str
+    old: Definition | None
+    new: Definition | None
+    parts: frozenset[str] = frozenset()
+
+    @property
+    def qualname(self) -> str:
+        definition = self.new or self.old
+        assert definition is not None
+        return definition.qualname
+
+
+@dataclass(frozen=True)
+class Diff:
+    changes: tuple[DefinitionChange, ...]
+    #: New or edited statements that are not definitions, in source order.
+    statements: tuple[Statement, ...]
+
+    def of_kind(self, kind: str) -> list[DefinitionChange]:
+        return [change for change in self.changes if change.kind == kind]
+
+
+def diff_definitions(old: Outline, new: Outline) -> Diff:
+    """What must happen to a module running ``old`` so that it runs ``new``."""
+    old_by_key = old.by_key()
+    new_keys = set()
+    # Members of a class that is added or deleted as a whole come and go with it.
+    added_classes: set[str] = set()
+    deleted_classes: set[str] = set()
+    changes: list[DefinitionChange] = []
+    statements: list[Statement] = list(_new_statements(old.statements, new.statements))
+    for definition in new.ordered:
+        new_keys.add(definition.key)
+        previous = old_by_key.get(definition.key)
+        if previous is None or previous.kind != definition.kind:
+            if previous is not None:
+                changes.append(DefinitionChange("deleted", previous, None))
+                if previous.kind == "class":
+                    deleted_classes.add(previous.qualname)
+            if not _within(definition, added_classes):
+                changes.append(DefinitionChange("added", None, definition))
+                if definition.kind == "class":
+                    added_classes.add(definition.qualname)
+            continue
+        if _within(definition, added_classes):
+            continue
+        if previous.text == definition.text:
+            if previous.line != definition.line and definition.kind == "function":
+                changes.append(DefinitionChange("moved", previous, definition))
+            continue
+        parts = changed_parts(previous, definition)
+        if definition.kind == "class":
+            # Emitted even when only the body differs: the engine checks class
+            # bodies that cannot change in place (enums, dataclass fields).
+            statements.extend(_new_statements(previous.statements, definition.statements))
+            changes.append(DefinitionChange("changed", previous, definition, parts))
+        elif parts:
+            changes.append(DefinitionChange("changed", previous, definition, parts))
+        else:
+            changes.append(DefinitionChange("moved", previous, definition))
+    for definition in old.ordered:
+        if definition.key not in new_keys and not _within(definition, deleted_classes):
+            changes.append(DefinitionChange("deleted", definition, None))
+            if definition.kind == "class":
+                deleted_classes.add(definition.qualname)
+    statements.sort(key=lambda statement: statement.line)
+    return Diff(tuple(changes), tuple(statements))
+
+
+def changed_parts(old: Definition, new: Definition) -> frozenset[str]:
+    """Which parts of a definition differ, compared as syntax (positions ignored)."""
+    before, after = old.node, new.node
+    parts = set()
+    if _dump(before.decorator_list) != _dump(after.decorator_list):
+        parts.add("decorators")
+    if isinstance(before, ast.ClassDef) and isinstance(after, ast.ClassDef):
+        if _dump(before.bases) != _dump(after.bases):
+            parts.add("bases")
+        if _dump(before.keywords) != _dump(after.keywords) or _dump(
+            getattr(before, "type_params", [])
+        ) != _dump(getattr(after, "type_params", [])):
+            parts.add("keywords")
+        return frozenset(parts)
+    assert not isinstance(before, ast.ClassDef) and not isinstance(after, ast.ClassDef)
+    if (
+        _dump(before.args) != _dump(after.args)
+        or _dump(before.returns) != _dump(after.returns)
+        or _dump(getattr(before, "type_params", [])) != _dump(getattr(after, "type_params", []))
+    ):
+        parts.add("signature")
+    old_doc, old_body = _split_docstring(before.body)
+    new_doc, new_body = _split_docstring(after.body)
+    if old_doc != new_doc:
+        parts.add("docstring")
+    if type(before) is not type(after) or _dump(old_body) != _dump(new_body):
+        parts.add("body")
+    return frozenset(parts)
+
+
+def _split_docstring(body: list[ast.stmt]) -> tuple[str | None, list[ast.stmt]]:
+    first = body[0] if body else None
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
+        return first.value.value, body[1:]
+    return None, body
+
+
+def _dump(node: ast.AST | list[ast.AST] | list[ast.expr] | list[ast.stmt] | None) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, list):
+        return "|".join(ast.dump(item) for item in node)
+    return ast.dump(node)
+
+
+def _new_statements(old: Iterable[Statement], new: Iterable[Statement]) -> list[Statement]:
+    """Statements of ``new`` whose text is not among ``old``'s (a multiset match)."""
+    remaining = Counter(statement.text for statement in old)
+    fresh = []
+    for statement in new:
+        if remaining[statement.text] > 0:
+            remaining[statement.text] -= 1
+        else:
+            fresh.append(statement)
+    return fresh
+
+
+def _within(definition: Definition, classes: set[str]) -> bool:
+    """Whether the definition sits inside one of ``classes`` (by qualname)."""
+    parent = definition.parent
+    while parent:
+        if parent in classes:
+            return True
+        parent = parent.rpartition(".")[0]
+    return False

@@ -1,0 +1,160 @@
+"""Compiling and running one definition of a module, in its real context.
+
+A method is compiled inside stand-ins for its enclosing classes, so that
+name mangling, ``super()`` and qualnames come out exactly as in the module.
+When a definition must be *run* (added, or its decorators changed), each
+stand-in class borrows a copy of the live class's namespace, so decorators
+such as ``@x.setter`` see what they would see in the real class body, and
+creates no class: the live class gets the new member afterwards.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+from collections.abc import Sequence
+from types import CodeType, ModuleType
+from typing import Any
+
+from splice.engine.codeobjects import find_code, replace_constant
+from splice.engine.definitions import DefinitionNode
+
+_CAPTURE_PREFIX = "__splice_capture_"
+_CLASS_PLACEHOLDER = "__splice_live_class__"
+
+
+class _CaptureNamespace:
+    """Stands in for a metaclass: runs a class body, returns its namespace."""
+
+    def __init__(self, live_class: type, extra: dict[str, Any]) -> None:
+        self.live_class = live_class
+        self.extra = extra
+
+    def __prepare__(self, name: str, bases: tuple[type, ...], **keywords: Any) -> dict[str, Any]:
+        namespace = dict(vars(self.live_class))
+        namespace.update(self.extra)
+        return namespace
+
+    def __call__(
+        self, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **keywords: Any
+    ) -> dict[str, Any]:
+        cell = namespace.get("__classcell__")
+        if cell is not None:
+            cell.cell_contents = self.live_class
+        return namespace
+
+
+def wrap_in_classes(
+    node: ast.stmt, enclosing: Sequence[ast.ClassDef], capture: bool = False
+) -> ast.Module:
+    """A module holding ``node`` inside stand-ins for its enclosing classes."""
+    wrapped = node
+    for depth in range(len(enclosing) - 1, -1, -1):
+        original = enclosing[depth]
+        keywords = []
+        if capture:
+            keywords.append(
+                ast.keyword(
+                    arg="metaclass", value=ast.Name(f"{_CAPTURE_PREFIX}{depth}", ast.Load())
+                )
+            )
+        stand_in = ast.ClassDef(
+            name=original.name, bases=[], keywords=keywords, body=[wrapped], decorator_list=[]
+        )
+        if "type_params" in ast.ClassDef._fields:
+            stand_in.type_params = []
+        wrapped = ast.copy_location(stand_in, original)
+    module = ast.Module(body=[wrapped], type_ignores=[])
+    return ast.fix_missing_locations(module)
+
+
+def compile_definition(
+    node: DefinitionNode,
+    enclosing: Sequence[ast.ClassDef],
+    filename: str,
+    flags: int,
+) -> CodeType | None:
+    """The code object the compiler makes for a definition, without running anything."""
+    module_code = compile(
+        wrap_in_classes(node, enclosing), filename, "exec", flags, dont_inherit=True
+    )
+    path = [cls.name for cls in enclosing] + [node.name]
+    line = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+    return find_code(module_code, path, line)
+
+
+def run_definition(
+    node: ast.stmt,
+    enclosing: Sequence[ast.ClassDef],
+    live_classes: Sequence[type],
+    module: ModuleType,
+    filename: str,
+    flags: int,
+) -> dict[str, Any]:
+    """Run a definition (or import) as the module would; return what it binds.
+
+    Nothing of the module or its classes is modified: module-level statements
+    bind into a fresh locals dict, class members into copied namespaces.
+    """
+    code = compile(
+        wrap_in_classes(node, enclosing, capture=True), filename, "exec", flags, dont_inherit=True
+    )
+    captures: list[_CaptureNamespace] = []
+    for depth in range(len(live_classes) - 1, -1, -1):
+        extra = {f"{_CAPTURE_PREFIX}{depth + 1}": captures[0]} if captures else {}
+        captures.insert(0, _CaptureNamespace(live_classes[depth], extra))
+    bindings: dict[str, Any] = {}
+    if captures:
+        bindings[f"{_CAPTURE_PREFIX}0"] = captures[0]
+    exec(code, module.__dict__, bindings)
+    for cls in enclosing:
+        bindings = bindings[cls.name]
+    return bindings
+
+
+def with_class_cell_added(node: DefinitionNode) -> DefinitionNode:
+    """A method that references ``__class__`` without running it.
+
+    Its code then has the ``__class__`` free variable that the live function's
+    closure has, which ``__code__`` assignment requires.
+    """
+    changed = copy.copy(node)
+    guard = ast.If(
+        test=ast.Constant(False),
+        body=[ast.Expr(ast.Name("__class__", ast.Load()))],
+        orelse=[],
+    )
+    changed.body = [*node.body, ast.copy_location(guard, node.body[-1])]
+    ast.fix_missing_locations(changed)
+    return changed
+
+
+def with_explicit_super(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST | None:
+    """A method whose zero-argument ``super()`` names its class and instance.
+
+    The class is a placeholder constant, replaced by the live class after
+    compiling (see ``bind_class_placeholder``), so the code needs no
+    ``__class__`` cell, which a function made without one cannot gain.
+    """
+    arguments = node.args.posonlyargs + node.args.args
+    if not arguments:
+        return None
+    first = arguments[0].arg
+    changed = copy.deepcopy(node)
+    for call in ast.walk(changed):
+        if (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Name)
+            and call.func.id == "super"
+            and not call.args
+            and not call.keywords
+        ):
+            call.args = [
+                ast.copy_location(ast.Constant(_CLASS_PLACEHOLDER), call),
+                ast.copy_location(ast.Name(first, ast.Load()), call),
+            ]
+    return changed
+
+
+def bind_class_placeholder(code: CodeType, live_class: type) -> CodeType:
+    return replace_constant(code, _CLASS_PLACEHOLDER, live_class)

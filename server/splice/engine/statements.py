@@ -1,0 +1,96 @@
+"""Which top-level statements a patch may apply, and applying them.
+
+Only two kinds run: imports, and assignments whose value is built from
+literals alone. Nothing else at top level is ever re-executed by a patch.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+_LITERAL_CONTAINERS = (ast.Tuple, ast.List, ast.Set)
+_SAFE_OPERATORS = (
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.FloorDiv,
+    ast.Mod,
+    ast.Pow,
+    ast.LShift,
+    ast.RShift,
+    ast.BitOr,
+    ast.BitAnd,
+    ast.BitXor,
+    ast.USub,
+    ast.UAdd,
+    ast.Invert,
+    ast.Not,
+)
+#: Results larger than this are not built from literals by a patch ("x" * 10**9).
+_MAX_LITERAL_SIZE = 1_000_000
+
+
+def is_literal(node: ast.expr | None) -> bool:
+    """Whether ``node`` is built from literals only: ``3``, ``60 * 10``, ``("a", -1)``."""
+    if node is None:
+        return False
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, _LITERAL_CONTAINERS):
+        return all(is_literal(element) for element in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(key is None or is_literal(key) for key in node.keys) and all(
+            is_literal(value) for value in node.values
+        )
+    if isinstance(node, ast.UnaryOp):
+        return isinstance(node.op, _SAFE_OPERATORS) and is_literal(node.operand)
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Pow) and not _small_power(node):
+            return False
+        return (
+            isinstance(node.op, _SAFE_OPERATORS)
+            and is_literal(node.left)
+            and is_literal(node.right)
+        )
+    return False
+
+
+def _small_power(node: ast.BinOp) -> bool:
+    right = node.right
+    return isinstance(right, ast.Constant) and isinstance(right.value, int) and right.value <= 64
+
+
+def literal_targets(statement: ast.stmt) -> list[str] | None:
+    """The names a literal assignment binds, or None when it is not one."""
+    if (
+        isinstance(statement, ast.Assign)
+        and is_literal(statement.value)
+        and all(isinstance(target, ast.Name) for target in statement.targets)
+    ):
+        return [target.id for target in statement.targets if isinstance(target, ast.Name)]
+    if (
+        isinstance(statement, ast.AnnAssign)
+        and isinstance(statement.target, ast.Name)
+        and statement.simple
+        and is_literal(statement.value)
+    ):
+        return [statement.target.id]
+    return None
+
+
+def literal_value(statement: ast.Assign | ast.AnnAssign, filename: str) -> Any:
+    """Evaluate a literal assignment's value; no names are reachable from it."""
+    assert statement.value is not None
+    expression = ast.Expression(statement.value)
+    value = eval(compile(expression, filename, "eval"), {"__builtins__": {}})
+    if isinstance(value, (str, bytes, tuple, list)) and len(value) > _MAX_LITERAL_SIZE:
+        raise ValueError("the value is too large to be built by a patch")
+    return value
+
+
+def is_import(statement: ast.stmt) -> bool:
+    if isinstance(statement, ast.ImportFrom):
+        return statement.module != "__future__"
+    return isinstance(statement, ast.Import)

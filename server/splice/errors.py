@@ -1,0 +1,68 @@
+"""The exceptions splice raises, and their stable JSON-RPC error codes.
+
+    SpliceError
+     ├── UnknownModuleError       the module is not loaded, or has no source
+     ├── ProtocolError            a malformed message on the wire
+     ├── AuthenticationError      a missing or wrong token
+     ├── KernelUnavailableError   no kernel found, or the kernel died
+     └── RemoteError              the kernel answered with a JSON-RPC error
+
+The engine raises only on misuse (an unknown module, a wrong argument type);
+a patch that cannot be applied is reported in its ``PatchResult``, not raised.
+"""
+
+from __future__ import annotations
+
+
+class SpliceError(Exception):
+    """The root of every exception splice raises on purpose."""
+
+    #: The JSON-RPC error code this exception maps to on the wire.
+    rpc_code = -32000
+
+
+class UnknownModuleError(SpliceError, LookupError):
+    """The module is not in ``sys.modules``, or has no Python source."""
+
+    rpc_code = -32002
+
+
+class ProtocolError(SpliceError):
+    """A message on the wire is malformed (framing, JSON or JSON-RPC shape)."""
+
+    rpc_code = -32600
+
+
+class AuthenticationError(SpliceError):
+    """The client did not present the kernel's token, or a wrong one."""
+
+    rpc_code = -32001
+
+
+class KernelUnavailableError(SpliceError):
+    """No live kernel could be reached: none found, refused, or it died."""
+
+    rpc_code = -32003
+
+
+class RemoteError(SpliceError):
+    """The kernel answered a request with a JSON-RPC error."""
+
+    def __init__(self, code: int, message: str, data: object = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.data = data
+
+
+#: Every error code splice puts on the wire, in one place.
+RPC_CODES = {
+    "parse_error": -32700,
+    "invalid_request": -32600,
+    "method_not_found": -32601,
+    "invalid_params": -32602,
+    "internal_error": -32603,
+    "server_error": SpliceError.rpc_code,
+    "unauthorized": AuthenticationError.rpc_code,
+    "unknown_module": UnknownModuleError.rpc_code,
+    "kernel_unavailable": KernelUnavailableError.rpc_code,
+}

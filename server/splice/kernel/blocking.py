@@ -1,0 +1,105 @@
+"""A small synchronous client, for scripts, tests and code already inside an event loop.
+
+Same protocol and errors as ``splice.kernel.client.KernelClient``, one request
+at a time; notifications that arrive meanwhile are kept in ``notifications``.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+from splice.engine.result import PatchResult
+from splice.errors import KernelUnavailableError, ProtocolError
+from splice.kernel import wire
+from splice.kernel.client import CONNECT_TIMEOUT, remote_error
+from splice.kernel.connection import ConnectionInfo
+
+
+def open_socket(info: ConnectionInfo, timeout: float = CONNECT_TIMEOUT) -> socket.socket:
+    """A connected socket to the kernel; KernelUnavailableError when nothing answers."""
+    try:
+        if info.transport == "unix":
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(timeout)
+            try:
+                sock.connect(info.address)
+            except BaseException:
+                sock.close()
+                raise
+            return sock
+        host, _, port = info.address.rpartition(":")
+        return socket.create_connection((host, int(port)), timeout=timeout)
+    except (OSError, ValueError) as error:
+        raise KernelUnavailableError(
+            f"kernel pid {info.pid} is not reachable at {info.address} ({error}); it may have exited"
+        ) from None
+
+
+class BlockingKernelClient:
+    """One authenticated connection, used from a single thread."""
+
+    def __init__(
+        self, info: ConnectionInfo, *, timeout: float | None = 30.0, authenticate: bool = True
+    ) -> None:
+        self.info = info
+        self.notifications: list[tuple[str, Any]] = []
+        self.kernel: dict[str, Any] = {}
+        self._sock = open_socket(info)
+        self._sock.settimeout(timeout)
+        self._reader = wire.FrameReader(self._sock)
+        self._next_id = 1
+        if authenticate:
+            try:
+                self.kernel = self.request(
+                    "initialize", {"token": info.token, "client": {"name": "splice-blocking"}}
+                )
+            except BaseException:
+                self.close()
+                raise
+
+    def __enter__(self) -> BlockingKernelClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._sock.close()
+
+    def request(self, method: str, params: dict[str, Any] | None = None) -> Any:
+        request_id = self._next_id
+        self._next_id += 1
+        try:
+            self._sock.sendall(wire.encode_frame(wire.request(request_id, method, params or {})))
+            while True:
+                message = wire.decode_body(self._reader.read_body())
+                if not isinstance(message, dict):
+                    raise ProtocolError("kernel sent a non-object message")
+                if "method" in message and "id" not in message:
+                    self.notifications.append((message["method"], message.get("params")))
+                    continue
+                if message.get("id") != request_id:
+                    continue
+                if "error" in message:
+                    raise remote_error(message["error"])
+                return message.get("result")
+        except socket.timeout:
+            raise KernelUnavailableError(
+                f"kernel pid {self.info.pid} did not answer {method!r} in time"
+            ) from None
+        except (ConnectionError, OSError) as error:
+            raise KernelUnavailableError(
+                f"kernel pid {self.info.pid}: connection lost ({error})"
+            ) from None
+
+    def evaluate(self, expression: str, module: str = "__main__") -> str:
+        return str(self.request("evaluate", {"module": module, "expression": expression})["value"])
+
+    def patch(
+        self, module: str, source: str, only: list[str] | None = None, dry_run: bool = False
+    ) -> PatchResult:
+        params: dict[str, Any] = {"module": module, "source": source, "dryRun": dry_run}
+        if only is not None:
+            params["only"] = list(only)
+        return PatchResult.from_dict(self.request("patch", params))

@@ -1,0 +1,259 @@
+"""An asyncio client for the kernel agent, used by the CLI and the language server.
+
+    client = await KernelClient.connect(info)        # connects and authenticates
+    result = await client.patch("app", new_source)   # a PatchResult
+    await client.close()
+
+One connection carries any number of requests (the handshake happens once).
+Errors: KernelUnavailableError (refused, died, closed), AuthenticationError
+(wrong token), RemoteError (any other JSON-RPC error, with its ``code``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from splice.engine.result import PatchResult
+from splice.errors import (
+    AuthenticationError,
+    KernelUnavailableError,
+    ProtocolError,
+    RemoteError,
+)
+from splice.kernel import wire
+from splice.kernel.connection import ConnectionInfo
+
+logger = logging.getLogger(__name__)
+
+NotificationHandler = Callable[[str, Any], "Awaitable[None] | None"]
+
+#: Seconds to reach a kernel and finish the handshake.
+CONNECT_TIMEOUT = 10.0
+
+
+def _version() -> str:
+    try:
+        from splice import __version__
+    except ImportError:  # pragma: no cover - partial installs
+        return "unknown"
+    return __version__
+
+
+def remote_error(error: Any) -> Exception:
+    """The exception for a JSON-RPC ``error`` object."""
+    if not isinstance(error, dict):
+        return ProtocolError(f"malformed error object {error!r}")
+    code = error.get("code")
+    message = str(error.get("message", "unknown error"))
+    if code == AuthenticationError.rpc_code:
+        return AuthenticationError(message)
+    return RemoteError(code if isinstance(code, int) else -32603, message, error.get("data"))
+
+
+async def open_stream(info: ConnectionInfo) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Open the kernel's socket; KernelUnavailableError when nothing answers there."""
+    try:
+        if info.transport == "unix":
+            return await asyncio.open_unix_connection(info.address)
+        host, _, port = info.address.rpartition(":")
+        return await asyncio.open_connection(host, int(port))
+    except (OSError, ValueError) as error:
+        raise KernelUnavailableError(
+            f"kernel pid {info.pid} is not reachable at {info.address} ({error.__class__.__name__}: "
+            f"{error}); it may have exited"
+        ) from None
+
+
+class KernelClient:
+    """One authenticated connection to one kernel."""
+
+    def __init__(
+        self,
+        info: ConnectionInfo,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        on_notification: NotificationHandler | None = None,
+    ) -> None:
+        self.info = info
+        #: The kernel's answer to ``initialize`` (pid, python, program, capabilities...).
+        self.kernel: dict[str, Any] = {}
+        self._reader = reader
+        self._writer = writer
+        self._on_notification = on_notification
+        self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._next_id = 1
+        self._closed = asyncio.Event()
+        self._close_reason = "connection closed"
+        self._reader_task = asyncio.get_running_loop().create_task(self._read_loop())
+
+    @classmethod
+    async def connect(
+        cls,
+        info: ConnectionInfo,
+        on_notification: NotificationHandler | None = None,
+        *,
+        timeout: float = CONNECT_TIMEOUT,
+        client_name: str = "splice",
+    ) -> KernelClient:
+        """Connect to ``info``'s kernel and present its token."""
+        try:
+            reader, writer = await asyncio.wait_for(open_stream(info), timeout)
+        except asyncio.TimeoutError:
+            raise KernelUnavailableError(
+                f"kernel pid {info.pid} did not accept a connection in {timeout:g} s"
+            ) from None
+        client = cls(info, reader, writer, on_notification)
+        try:
+            client.kernel = await client.request(
+                "initialize",
+                {"token": info.token, "client": {"name": client_name, "version": _version()}},
+                timeout=timeout,
+            )
+        except BaseException:
+            await client.close()
+            raise
+        return client
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
+    async def wait_closed(self) -> None:
+        await self._closed.wait()
+
+    async def close(self) -> None:
+        if not self._closed.is_set():
+            self._shut("closed by the client")
+        self._reader_task.cancel()
+        with contextlib.suppress(BaseException):
+            await self._reader_task
+        with contextlib.suppress(OSError, RuntimeError):
+            await self._writer.wait_closed()
+
+    async def request(
+        self, method: str, params: dict[str, Any] | None = None, *, timeout: float | None = None
+    ) -> Any:
+        """Send a request and return its result; raise its error."""
+        if self.closed:
+            raise KernelUnavailableError(f"kernel pid {self.info.pid}: {self._close_reason}")
+        request_id = self._next_id
+        self._next_id += 1
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        try:
+            self._writer.write(wire.encode_frame(wire.request(request_id, method, params or {})))
+            await self._writer.drain()
+            if timeout is None:
+                return await future
+            try:
+                return await asyncio.wait_for(asyncio.shield(future), timeout)
+            except asyncio.TimeoutError:
+                raise KernelUnavailableError(
+                    f"kernel pid {self.info.pid} did not answer {method!r} within {timeout:g} s"
+                ) from None
+        except (ConnectionError, OSError) as error:
+            self._shut(f"connection lost ({error})")
+            raise KernelUnavailableError(
+                f"kernel pid {self.info.pid}: {self._close_reason}"
+            ) from None
+        finally:
+            self._pending.pop(request_id, None)
+
+    # Helpers for each method ---------------------------------------------------------
+
+    async def modules(self) -> list[dict[str, Any]]:
+        result = await self.request("modules", {})
+        return list(result["modules"])
+
+    async def baseline(self, module: str) -> str | None:
+        result = await self.request("baseline", {"module": module})
+        source = result.get("source")
+        return source if isinstance(source, str) else None
+
+    async def patch(
+        self,
+        module: str,
+        source: str,
+        only: list[str] | tuple[str, ...] | None = None,
+        dry_run: bool = False,
+    ) -> PatchResult:
+        params: dict[str, Any] = {"module": module, "source": source, "dryRun": dry_run}
+        if only is not None:
+            params["only"] = list(only)
+        return PatchResult.from_dict(await self.request("patch", params))
+
+    async def run_statement(self, module: str, line: int, source: str | None = None) -> PatchResult:
+        params: dict[str, Any] = {"module": module, "line": line}
+        if source is not None:
+            params["source"] = source
+        return PatchResult.from_dict(await self.request("runStatement", params))
+
+    async def evaluate(self, expression: str, module: str = "__main__") -> str:
+        result = await self.request("evaluate", {"module": module, "expression": expression})
+        return str(result["value"])
+
+    # Internals -----------------------------------------------------------------------
+
+    def _shut(self, reason: str) -> None:
+        if self._closed.is_set():
+            return
+        self._close_reason = reason
+        self._closed.set()
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(
+                    KernelUnavailableError(f"kernel pid {self.info.pid}: {reason}")
+                )
+        with contextlib.suppress(Exception):
+            self._writer.close()
+
+    async def _read_loop(self) -> None:
+        reason = "the kernel closed the connection (it may have exited)"
+        try:
+            while True:
+                message = await wire.read_frame_async(self._reader)
+                if message is None:
+                    break
+                await self._dispatch(message)
+        except asyncio.CancelledError:
+            reason = "closed by the client"
+            raise
+        except (ProtocolError, ConnectionError, OSError) as error:
+            reason = f"connection lost ({error})"
+        finally:
+            self._shut(reason)
+
+    async def _dispatch(self, message: Any) -> None:
+        if not isinstance(message, dict):
+            logger.warning("kernel pid %s sent a non-object message", self.info.pid)
+            return
+        if "id" in message and "method" not in message:
+            future = self._pending.get(message["id"])
+            if future is None or future.done():
+                return
+            if "error" in message:
+                future.set_exception(remote_error(message["error"]))
+            else:
+                future.set_result(message.get("result"))
+            return
+        method = message.get("method")
+        if isinstance(method, str) and "id" not in message and self._on_notification is not None:
+            try:
+                outcome = self._on_notification(method, message.get("params"))
+                if inspect.isawaitable(outcome):
+                    await outcome
+            except Exception:
+                logger.exception("notification handler failed for %s", method)
+
+
+def describe(info: ConnectionInfo) -> str:
+    """``pid 4242 (app.py in ~/project)``: how a person recognises a kernel."""
+    home = os.path.expanduser("~")
+    cwd = info.cwd.replace(home, "~", 1) if info.cwd.startswith(home) else info.cwd
+    return f"pid {info.pid} ({info.program or 'python'} in {cwd})"

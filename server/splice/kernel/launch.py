@@ -1,0 +1,51 @@
+"""``splice kernel``: an interactive Python prompt with the agent listening.
+
+Edit the modules you import from it in your editor: each save patches them
+into this prompt's live objects.
+"""
+
+from __future__ import annotations
+
+import argparse
+import builtins
+import code
+import sys
+import types
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="splice kernel", description="An interactive Python prompt that editors can patch live."
+    )
+    parser.add_argument("--unix-socket", action="store_true", help="listen on a Unix socket instead of 127.0.0.1")
+    parser.add_argument("-q", "--quiet", action="store_true", help="do not print the banner")
+    return parser
+
+
+def kernel_main(argv: list[str]) -> int:
+    options = _parser().parse_args(argv)
+    import splice
+
+    # A fresh __main__, as the plain interpreter prompt has: evaluate() and
+    # the editor see the prompt's variables there.
+    main = types.ModuleType("__main__")
+    main.__dict__["__builtins__"] = builtins
+    sys.modules["__main__"] = main
+    sys.argv = [""]
+    info = splice.listen(
+        program="splice kernel", argv=["splice", "kernel"], host_kind="kernel",
+        transport="unix" if options.unix_socket else "tcp",
+    )
+    banner = (
+        f"Python {sys.version.split()[0]} with splice {splice.__version__} listening (pid {info.pid}).\n"
+        f"Attach your editor (it finds this kernel by itself), or patch from a shell:\n"
+        f"    splice patch FILE --kernel {info.pid}\n"
+        f"Connection file: {info.path}"
+    )
+    console = code.InteractiveConsole(locals=main.__dict__)
+    try:
+        console.interact(banner="" if options.quiet else banner, exitmsg="")
+    except SystemExit as exit_request:
+        code_value = exit_request.code
+        return code_value if isinstance(code_value, int) else (0 if code_value is None else 1)
+    return 0

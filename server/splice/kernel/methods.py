@@ -1,0 +1,151 @@
+"""The agent's JSON-RPC methods, after the handshake: validate params, call the engine.
+
+Each handler takes the request's params (a dict) and returns a JSON value, or
+raises ``MethodError`` with a code from ``splice.errors.RPC_CODES``.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Callable
+from typing import Any
+
+from splice.errors import UnknownModuleError
+
+Runner = Callable[[Callable[[], Any]], Any]
+
+
+class MethodError(Exception):
+    """A JSON-RPC error to send back; ``code`` names an entry of ``RPC_CODES``."""
+
+    def __init__(self, code: str, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.data = data
+
+
+def _string(params: dict[str, Any], name: str, *, default: str | None = None) -> str:
+    value = params.get(name, default)
+    if not isinstance(value, str):
+        raise MethodError("invalid_params", f"'{name}' must be a string")
+    return value
+
+
+def _optional_string(params: dict[str, Any], name: str) -> str | None:
+    value = params.get(name)
+    if value is not None and not isinstance(value, str):
+        raise MethodError("invalid_params", f"'{name}' must be a string or null")
+    return value
+
+
+def _module(name: str) -> types.ModuleType:
+    module = sys.modules.get(name)
+    if not isinstance(module, types.ModuleType):
+        raise MethodError("unknown_module", f"module {name!r} is not loaded in this process")
+    return module
+
+
+def list_modules(params: dict[str, Any], run: Runner) -> dict[str, Any]:
+    from splice.engine import baseline
+
+    entries = []
+    for name, module in list(sys.modules.items()):
+        if not isinstance(module, types.ModuleType):
+            continue
+        try:
+            path = baseline.source_path(module)
+        except Exception:  # a module with a hostile __getattr__ must not break the listing
+            continue
+        if path:
+            entries.append({"name": name, "file": path, "hasBaseline": baseline.has_baseline(name)})
+    entries.sort(key=lambda entry: entry["name"])
+    return {"modules": entries}
+
+
+def get_baseline(params: dict[str, Any], run: Runner) -> dict[str, Any]:
+    from splice.engine import baseline
+
+    name = _string(params, "module")
+    module = _module(name)
+    return {
+        "module": name,
+        "file": baseline.source_path(module),
+        "source": baseline.baseline_source(name),
+    }
+
+
+def _only(params: dict[str, Any]) -> tuple[str, ...] | None:
+    only = params.get("only")
+    if only is None:
+        return None
+    if not isinstance(only, list) or not all(isinstance(item, str) for item in only):
+        raise MethodError("invalid_params", "'only' must be a list of qualnames")
+    return tuple(only)
+
+
+def _engine_call(run: Runner, work: Callable[[], Any]) -> dict[str, Any]:
+    try:
+        result = run(work)
+    except UnknownModuleError as error:
+        raise MethodError("unknown_module", str(error)) from None
+    except (TypeError, ValueError) as error:
+        raise MethodError("invalid_params", str(error)) from None
+    data: dict[str, Any] = result.to_dict()
+    return data
+
+
+def patch(params: dict[str, Any], run: Runner) -> dict[str, Any]:
+    import splice
+
+    name = _string(params, "module")
+    source = _string(params, "source")
+    only = _only(params)
+    dry_run = params.get("dryRun", False)
+    if not isinstance(dry_run, bool):
+        raise MethodError("invalid_params", "'dryRun' must be a boolean")
+    _module(name)
+    return _engine_call(run, lambda: splice.patch_module(name, source, only, dry_run=dry_run))
+
+
+def run_statement(params: dict[str, Any], run: Runner) -> dict[str, Any]:
+    import splice
+
+    name = _string(params, "module")
+    line = params.get("line")
+    if not isinstance(line, int) or isinstance(line, bool) or line < 1:
+        raise MethodError("invalid_params", "'line' must be a positive integer (1-based)")
+    source = _optional_string(params, "source")
+    _module(name)
+    return _engine_call(run, lambda: splice.run_statement(name, line, source))
+
+
+def evaluate(params: dict[str, Any], run: Runner) -> dict[str, Any]:
+    name = _string(params, "module", default="__main__")
+    expression = _string(params, "expression")
+    namespace = _module(name).__dict__
+    try:
+        code = compile(expression, "<splice evaluate>", "eval")
+    except SyntaxError as error:
+        raise MethodError("invalid_params", f"not an expression: {error.msg}") from None
+
+    def work() -> str:
+        return repr(eval(code, namespace))
+
+    try:
+        return {"value": run(work)}
+    except Exception as error:
+        raise MethodError(
+            "server_error",
+            f"evaluation raised {error.__class__.__name__}: {error}",
+            {"exception": error.__class__.__name__},
+        ) from None
+
+
+HANDLERS: dict[str, Callable[[dict[str, Any], Runner], Any]] = {
+    "modules": list_modules,
+    "baseline": get_baseline,
+    "patch": patch,
+    "runStatement": run_statement,
+    "evaluate": evaluate,
+}

@@ -1,0 +1,151 @@
+"""``splice run [--watch] SCRIPT|-m MODULE [ARGS...]``: run a program, patchable.
+
+The program runs as ``__main__`` in this process, as ``python SCRIPT`` or
+``python -m MODULE`` would run it, with the kernel agent listening so editors
+and ``splice patch`` can reach it. The text that is compiled is read once and
+recorded as ``__main__``'s baseline, so the first patch diffs against exactly
+what runs. ``--watch`` also patches it whenever one of its files is saved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import builtins
+import importlib.util
+import os
+import sys
+import types
+from typing import Any
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="splice run",
+        description="Run a Python program with splice listening, so it can be patched live.",
+    )
+    parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="patch the program whenever one of its source files is saved (no editor needed)",
+    )
+    parser.add_argument(
+        "--no-listen",
+        action="store_true",
+        help="do not start the kernel agent (only useful with --watch)",
+    )
+    parser.add_argument(
+        "--unix-socket",
+        action="store_true",
+        help="listen on a Unix socket instead of 127.0.0.1",
+    )
+    parser.add_argument("-m", dest="module", metavar="MODULE", help="run a module, like python -m")
+    parser.add_argument("target", nargs="?", help="the script to run")
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the program")
+    return parser
+
+
+class _Program:
+    """What to run as ``__main__``: its code, its exact text, and its module attributes."""
+
+    def __init__(
+        self, source: str, filename: str, attributes: dict[str, Any], argv0: str, path0: str
+    ) -> None:
+        self.source = source
+        self.code = compile(source, filename, "exec", dont_inherit=True)
+        self.filename = filename
+        self.attributes = attributes
+        self.argv0 = argv0
+        self.path0 = path0
+
+
+def _script(target: str) -> _Program:
+    # Like ``python SCRIPT`` (3.9+): __file__ is absolute, the script's folder comes first.
+    path = os.path.abspath(target)
+    with open(path, "rb") as stream:
+        source = importlib.util.decode_source(stream.read())
+    attributes = {
+        "__file__": path,
+        "__cached__": None,
+        "__loader__": None,
+        "__spec__": None,
+        "__package__": None,
+    }
+    return _Program(source, path, attributes, argv0=target, path0=os.path.dirname(path))
+
+
+def _module(name: str) -> _Program:
+    # Like ``python -m``: the current directory comes first, packages run their __main__.
+    sys.path[0] = os.getcwd()
+    spec = importlib.util.find_spec(name)
+    if spec is not None and spec.submodule_search_locations is not None:
+        name = f"{name}.__main__"
+        spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None or not spec.origin:
+        raise ImportError(f"No module named {name}")
+    get_source = getattr(spec.loader, "get_source", None)
+    source = get_source(spec.name) if get_source is not None else None
+    if source is None:
+        raise ImportError(f"module {name} has no Python source to run")
+    attributes = {
+        "__file__": spec.origin,
+        "__cached__": spec.cached,
+        "__loader__": spec.loader,
+        "__spec__": spec,
+        "__package__": spec.parent,
+    }
+    return _Program(source, spec.origin, attributes, argv0=spec.origin, path0=os.getcwd())
+
+
+def _execute(program: _Program, program_args: list[str]) -> None:
+    from splice.engine.baseline import remember_baseline
+
+    main = types.ModuleType("__main__")
+    main.__dict__.update(program.attributes)
+    main.__dict__["__builtins__"] = builtins
+    sys.modules["__main__"] = main
+    sys.argv = [program.argv0, *program_args]
+    sys.path[0] = program.path0
+    remember_baseline("__main__", program.source)
+    exec(program.code, main.__dict__)
+
+
+def main(argv: list[str]) -> int:
+    parser = _parser()
+    options = parser.parse_args(argv)
+    if options.module is None and options.target is None:
+        parser.error("give a SCRIPT or -m MODULE")
+    program_args = ([options.target] if options.module and options.target else []) + options.args
+
+    try:
+        if options.module:
+            program = _module(options.module)
+        else:
+            program = _script(options.target)
+    except FileNotFoundError:
+        print(f"splice run: no such file: {options.target}", file=sys.stderr)
+        return 2
+    except (ImportError, SyntaxError, UnicodeDecodeError) as error:
+        print(f"splice run: {error.__class__.__name__}: {error}", file=sys.stderr)
+        return 2
+
+    from splice.engine.baseline import watch_imports
+
+    watch_imports()
+    if not options.no_listen:
+        import splice
+
+        label = f"-m {options.module}" if options.module else os.path.basename(options.target)
+        splice.listen(
+            program=label,
+            argv=[program.argv0, *program_args],
+            host_kind="run",
+            transport="unix" if options.unix_socket else "tcp",
+        )
+    if options.watch:
+        from splice.watch import start_watching
+
+        root = os.getcwd() if options.module else os.path.dirname(os.path.abspath(options.target))
+        start_watching(root)
+
+    _execute(program, program_args)
+    return 0

@@ -1,0 +1,58 @@
+-- Client behaviour that needs no kernel and no server; SPLICE_TEST_CASE picks one.
+package.path = vim.fs.dirname(arg[0]) .. '/?.lua;' .. package.path
+local H = require('harness')
+
+local cases = {}
+
+function cases.lazy_commands()
+  H.load_plugin()
+  local commands = {}
+  for _, name in ipairs({ 'SpliceAttach', 'SpliceDetach', 'SpliceReload', 'SpliceReloadFile', 'SpliceStatus', 'SpliceKernel' }) do
+    commands[name] = vim.fn.exists(':' .. name) == 2
+  end
+  return { commands = commands, loaded = package.loaded['splice'] ~= nil }
+end
+
+function cases.bad_options()
+  H.load_plugin()
+  require('splice').setup({
+    python = H.env('SPLICE_TEST_PYTHON'),
+    notify = 'yes',
+    colour = 'blue',
+    settings = { patchOnSave = false, logLevel = 'loud' },
+  })
+  local resolved = vim.lsp.config.splice
+  return {
+    notifications = H.notifications,
+    cmd = resolved.cmd,
+    init_options = resolved.init_options,
+    notify = require('splice.config').options.notify,
+  }
+end
+
+function cases.status_without_client()
+  H.load_plugin()
+  vim.cmd.enew()
+  return { statusline = require('splice').status() }
+end
+
+function cases.helptags()
+  local doc = H.env('SPLICE_TEST_DOC')
+  vim.cmd.helptags(vim.fn.fnameescape(doc))
+  local tags = {}
+  for line in io.lines(vim.fs.joinpath(doc, 'tags')) do
+    table.insert(tags, vim.split(line, '\t')[1])
+  end
+  return { tags = tags }
+end
+
+function cases.statusline_expression()
+  H.load_plugin()
+  vim.o.laststatus = 2
+  vim.o.statusline = "%{v:lua.require'splice'.status()}[end]"
+  vim.cmd.enew()
+  return { rendered = vim.api.nvim_eval_statusline(vim.o.statusline, {}).str }
+end
+
+local result = cases[H.env('SPLICE_TEST_CASE')]()
+H.finish(result)

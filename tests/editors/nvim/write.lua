@@ -1,0 +1,12 @@
+-- :write after editing a function patches the running program.
+package.path = vim.fs.dirname(arg[0]) .. '/?.lua;' .. package.path
+local H = require('harness')
+
+H.setup()
+H.open(H.env('SPLICE_TEST_FILE'))
+H.wait_attached(tonumber(H.env('SPLICE_TEST_PID')))
+H.replace('"hello "', '"hi "')
+local patch = H.expect_patch(function()
+  vim.cmd.write()
+end)
+H.finish({ patch = patch, statusline = require('splice').status() })

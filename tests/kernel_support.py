@@ -1,0 +1,153 @@
+"""Real kernels for tests: ``python -m splice run`` subprocesses (importable as ``kernel_support``).
+
+    with running_kernel(tmp_path, "app.py") as kernel:
+        assert kernel.evaluate("total(2)") == "4"
+
+Each kernel gets its own runtime directory (``SPLICE_RUNTIME_DIR``), so tests
+never see each other's kernels, and its stdout/stderr go to files that a test
+can read (``kernel.stdout()``, ``kernel.stderr()``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from splice.engine.result import PatchResult
+from splice.kernel import connection
+from splice.kernel.blocking import BlockingKernelClient
+from splice.kernel.connection import ConnectionInfo
+
+#: Seconds to wait for a kernel's connection file.
+START_TIMEOUT = 20.0
+
+
+@dataclass
+class RunningKernel:
+    info: ConnectionInfo
+    process: subprocess.Popen[bytes]
+    runtime_dir: str
+    output_dir: str
+    _clients: list[BlockingKernelClient] = field(default_factory=list)
+
+    def client(self, timeout: float | None = 30.0) -> BlockingKernelClient:
+        """A new authenticated synchronous client (closed when the kernel stops)."""
+        client = BlockingKernelClient(self.info, timeout=timeout)
+        self._clients.append(client)
+        return client
+
+    def request(self, method: str, params: dict[str, Any] | None = None) -> Any:
+        with BlockingKernelClient(self.info) as client:
+            return client.request(method, params)
+
+    def evaluate(self, expression: str, module: str = "__main__") -> str:
+        """``repr()`` of ``expression`` evaluated in the kernel's ``module``."""
+        with BlockingKernelClient(self.info) as client:
+            return client.evaluate(expression, module)
+
+    def patch(self, module: str, source: str, only: list[str] | None = None, dry_run: bool = False) -> PatchResult:
+        with BlockingKernelClient(self.info) as client:
+            return client.patch(module, source, only, dry_run)
+
+    def stdout(self) -> str:
+        return Path(self.output_dir, "stdout").read_text(errors="replace")
+
+    def stderr(self) -> str:
+        return Path(self.output_dir, "stderr").read_text(errors="replace")
+
+    def wait_for_output(self, text: str, timeout: float = 10.0) -> str:
+        """Wait until ``text`` appears on the kernel's stdout; return all of it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            output = self.stdout()
+            if text in output:
+                return output
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise AssertionError(f"{text!r} not in the kernel's stdout: {self.stdout()!r}; stderr: {self.stderr()!r}")
+
+
+def wait_for_connection_file(
+    process: subprocess.Popen[bytes], runtime_dir: str, timeout: float = START_TIMEOUT, stderr_path: str | None = None
+) -> ConnectionInfo:
+    """The connection file of ``process``, once it exists; fails if the process exits first."""
+    path = connection.connection_path(process.pid, runtime_dir)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            with contextlib.suppress(OSError, ValueError):
+                return connection.read(path)
+        if process.poll() is not None:
+            error = Path(stderr_path).read_text(errors="replace") if stderr_path else ""
+            raise AssertionError(f"kernel exited with {process.returncode} before listening: {error}")
+        time.sleep(0.01)
+    raise AssertionError(f"no connection file {path} after {timeout} s")
+
+
+def kernel_env(runtime_dir: str, env: dict[str, str] | None = None) -> dict[str, str]:
+    merged = dict(os.environ)
+    merged["SPLICE_RUNTIME_DIR"] = runtime_dir
+    merged["PYTHONUNBUFFERED"] = "1"
+    merged.pop("PYTHONSTARTUP", None)
+    merged.update(env or {})
+    return merged
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout)
+
+
+@contextlib.contextmanager
+def running_kernel(
+    project_dir: str | os.PathLike[str],
+    script: str = "app.py",
+    args: Sequence[str] = (),
+    env: dict[str, str] | None = None,
+    *,
+    module: str | None = None,
+    run_options: Sequence[str] = (),
+) -> Iterator[RunningKernel]:
+    """Run ``python -m splice run SCRIPT ARGS`` (or ``-m MODULE``) in ``project_dir``."""
+    runtime_dir = tempfile.mkdtemp(prefix="splice-rt-")
+    output_dir = tempfile.mkdtemp(prefix="splice-out-")
+    target = ["-m", module] if module else [script]
+    command = [sys.executable, "-m", "splice", "run", *run_options, *target, *args]
+    stdout_path = os.path.join(output_dir, "stdout")
+    stderr_path = os.path.join(output_dir, "stderr")
+    with open(stdout_path, "wb") as stdout, open(stderr_path, "wb") as stderr:
+        process = subprocess.Popen(
+            command,
+            cwd=os.fspath(project_dir),
+            env=kernel_env(runtime_dir, env),
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+        )
+    kernel = None
+    try:
+        info = wait_for_connection_file(process, runtime_dir, stderr_path=stderr_path)
+        kernel = RunningKernel(info, process, runtime_dir, output_dir)
+        yield kernel
+    finally:
+        if kernel is not None:
+            for client in kernel._clients:
+                client.close()
+        stop_process(process)
+        shutil.rmtree(runtime_dir, ignore_errors=True)
+        shutil.rmtree(output_dir, ignore_errors=True)
