@@ -21,6 +21,7 @@ from splice.engine.definitions import DefinitionNode
 
 _CAPTURE_PREFIX = "__splice_capture_"
 _CLASS_PLACEHOLDER = "__splice_live_class__"
+_SUPER_PLACEHOLDER = "__splice_super__"
 
 
 class _CaptureNamespace:
@@ -53,19 +54,17 @@ def wrap_in_classes(
         original = enclosing[depth]
         keywords = []
         if capture:
-            keywords.append(
-                ast.keyword(
-                    arg="metaclass", value=ast.Name(f"{_CAPTURE_PREFIX}{depth}", ast.Load())
-                )
-            )
+            name = ast.copy_location(ast.Name(f"{_CAPTURE_PREFIX}{depth}", ast.Load()), original)
+            keywords.append(ast.copy_location(ast.keyword(arg="metaclass", value=name), original))
         stand_in = ast.ClassDef(
             name=original.name, bases=[], keywords=keywords, body=[wrapped], decorator_list=[]
         )
         if "type_params" in ast.ClassDef._fields:
             stand_in.type_params = []
         wrapped = ast.copy_location(stand_in, original)
-    module = ast.Module(body=[wrapped], type_ignores=[])
-    return ast.fix_missing_locations(module)
+    # Every node has a location already: fix_missing_locations would walk the
+    # whole definition for nothing.
+    return ast.Module(body=[wrapped], type_ignores=[])
 
 
 def compile_definition(
@@ -153,8 +152,25 @@ def with_explicit_super(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST
                 ast.copy_location(ast.Constant(_CLASS_PLACEHOLDER), call),
                 ast.copy_location(ast.Name(first, ast.Load()), call),
             ]
+    # Any use of the name ``super`` makes the compiler add a ``__class__``
+    # cell; a stand-in name, renamed back after compiling, avoids it.
+    for name in ast.walk(changed):
+        if isinstance(name, ast.Name) and name.id == "super":
+            name.id = _SUPER_PLACEHOLDER
     return changed
 
 
 def bind_class_placeholder(code: CodeType, live_class: type) -> CodeType:
-    return replace_constant(code, _CLASS_PLACEHOLDER, live_class)
+    return rename_global(
+        replace_constant(code, _CLASS_PLACEHOLDER, live_class), _SUPER_PLACEHOLDER, "super"
+    )
+
+
+def rename_global(code: CodeType, old: str, new: str) -> CodeType:
+    """``code`` reading global ``new`` wherever it read ``old``, recursively."""
+    constants = tuple(
+        rename_global(constant, old, new) if isinstance(constant, CodeType) else constant
+        for constant in code.co_consts
+    )
+    names = tuple(new if name == old else name for name in code.co_names)
+    return code.replace(co_consts=constants, co_names=names)

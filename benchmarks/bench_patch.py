@@ -1,0 +1,209 @@
+"""Edit-to-live latency of a patch, against the floor and against importlib.reload.
+
+For modules of 200, 2,000 and 20,000 lines, with top-level work of 0 and
+300 ms, it edits one function in the middle of the file and measures, as
+medians over repeats in the same run:
+
+- floor: read the file + ``ast.parse`` + ``compile`` of the whole new text (what
+  any tool that looks at the new text at all must pay);
+- splice: read the file + ``splice.patch_module`` (the edit is live after it);
+- reload: ``importlib.reload`` (re-runs the module, top-level work included).
+
+Then the same patch with 5 million live objects in the process, against an
+empty process (each in a fresh subprocess).
+
+    python benchmarks/bench_patch.py            # the full table (about a minute)
+    python benchmarks/bench_patch.py --quick    # fewer repeats
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import splice
+from splice.engine.baseline import watch_imports
+
+SIZES = (200, 2_000, 20_000)
+TOP_LEVEL_WORK = (0.0, 0.3)
+FUNCTIONS_PER_CLASS = 5
+
+
+def make_module(lines: int, top_level_seconds: float, marker: int) -> str:
+    """A module of about ``lines`` lines of functions and classes; ``target`` in the middle."""
+    header = [
+        '"""A generated module for benchmarks."""',
+        "import time",
+        f"time.sleep({top_level_seconds})",
+        "RATE = 3",
+        "",
+    ]
+    blocks: list[list[str]] = []
+    size = len(header)
+    while size < lines:
+        index = len(blocks)
+        if index % 4 == 3:
+            block = [f"class Shape{index}:", f"    scale = {index}"]
+            for method in range(FUNCTIONS_PER_CLASS):
+                block += [
+                    f"    def area_{method}(self, width, height=2):",
+                    "        total = 0",
+                    "        for step in range(3):",
+                    "            total += width * height * step",
+                    f"        return total * self.scale + {method}",
+                    "",
+                ]
+        else:
+            block = _function(f"function_{index}", 0)
+        blocks.append(block)
+        size += len(block)
+    blocks.insert(len(blocks) // 2, _function("target", marker))
+    return "\n".join(header + [line for block in blocks for line in block]) + "\n"
+
+
+def _function(name: str, value: int) -> list[str]:
+    return [
+        f"def {name}(values, factor=RATE):",
+        '    """Sum the values, scaled."""',
+        "    result = 0",
+        "    for value in values:",
+        "        if value > 0:",
+        "            result += value * factor",
+        "        else:",
+        "            result -= value",
+        f"    return result + {value}",
+        "",
+    ]
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def floor_once(path: Path) -> float:
+    started = time.perf_counter()
+    text = path.read_text()
+    ast.parse(text, str(path))
+    compile(text, str(path), "exec")
+    return time.perf_counter() - started
+
+
+def patch_once(module: object, path: Path) -> float:
+    started = time.perf_counter()
+    text = path.read_text()
+    result = splice.patch_module(module, text)  # type: ignore[arg-type]
+    elapsed = time.perf_counter() - started
+    assert result.ok and result.changed == ("target",), result
+    return elapsed
+
+
+def measure(lines: int, top_level: float, repeats: int, folder: Path) -> dict[str, float]:
+    name = f"bench_{lines}_{int(top_level * 1000)}"
+    path = folder / f"{name}.py"
+    path.write_text(make_module(lines, top_level, marker=1))
+    module = importlib.import_module(name)
+    floor, patch, reload = [], [], []
+    marker = 1
+    for _ in range(repeats):
+        marker += 1
+        path.write_text(make_module(lines, top_level, marker))
+        floor.append(floor_once(path))
+        patch.append(patch_once(module, path))
+        assert module.target([1]) == 3 + marker
+    reload_repeats = max(3, repeats // 5) if top_level else repeats
+    for _ in range(reload_repeats):
+        marker += 1
+        path.write_text(make_module(lines, top_level, marker))
+        started = time.perf_counter()
+        importlib.reload(module)
+        reload.append(time.perf_counter() - started)
+        splice.engine.baseline.remember_baseline(name, path.read_text())
+    actual_lines = len(path.read_text().splitlines())
+    return {
+        "lines": actual_lines,
+        "top_level_ms": top_level * 1000,
+        "floor_ms": median_ms(floor),
+        "splice_ms": median_ms(patch),
+        "reload_ms": median_ms(reload),
+        "splice_over_floor": median_ms(patch) / median_ms(floor),
+        "reload_over_floor": median_ms(reload) / median_ms(floor),
+    }
+
+
+def heap_probe(objects: int, repeats: int) -> float:
+    """Median patch time at 2,000 lines with ``objects`` live objects (run in a subprocess)."""
+    code = f"""
+import sys, importlib, json, tempfile, pathlib
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+import bench_patch as bench
+from splice.engine.baseline import watch_imports
+watch_imports()
+keep = [[index] for index in range({objects})]
+folder = pathlib.Path(tempfile.mkdtemp())
+sys.path.insert(0, str(folder))
+path = folder / "heap_module.py"
+path.write_text(bench.make_module(2000, 0.0, 1))
+module = importlib.import_module("heap_module")
+samples = []
+for marker in range(2, {repeats} + 2):
+    path.write_text(bench.make_module(2000, 0.0, marker))
+    samples.append(bench.patch_once(module, path))
+print(json.dumps(bench.median_ms(samples)))
+"""
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    return float(json.loads(output.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    options = parser.parse_args()
+    repeats = 7 if options.quick else 21
+    watch_imports()
+    folder = Path(tempfile.mkdtemp(prefix="splice-bench-"))
+    sys.path.insert(0, str(folder))
+    rows = [
+        measure(lines, top_level, repeats, folder)
+        for lines in SIZES
+        for top_level in TOP_LEVEL_WORK
+    ]
+    empty = heap_probe(0, repeats)
+    full = heap_probe(5_000_000, repeats)
+    if options.json:
+        print(
+            json.dumps(
+                {"rows": rows, "heap": {"empty_ms": empty, "five_million_ms": full}}, indent=2
+            )
+        )
+        return
+    print(
+        f"Python {sys.version.split()[0]} on {os.cpu_count()} cores, medians of {repeats} repeats\n"
+    )
+    print("| lines | top-level work | floor | splice | reload | splice/floor | reload/floor |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        print(
+            f"| {row['lines']:,} | {row['top_level_ms']:.0f} ms | {row['floor_ms']:.2f} ms "
+            f"| {row['splice_ms']:.2f} ms | {row['reload_ms']:.2f} ms "
+            f"| {row['splice_over_floor']:.2f}x | {row['reload_over_floor']:.1f}x |"
+        )
+    print(
+        f"\nPatch at 2,000 lines: {empty:.2f} ms in an empty process, {full:.2f} ms with "
+        f"5,000,000 live objects ({full / empty:.2f}x)."
+    )
+
+
+if __name__ == "__main__":
+    main()
