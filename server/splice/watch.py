@@ -126,14 +126,18 @@ class Watcher:
             if name in names:
                 return
             names.add(name)
-        if path not in self._signatures:
-            signature = _signature(path)
-            if signature is not None:
-                self._signatures[path] = signature
-            # What the module runs is the starting point, not what the file says now.
-            known = baseline_source(name)
-            if known is not None:
-                self._patched_text[path] = known
+        if path in self._signatures or path in self._patched_text:
+            return
+        known = baseline_source(name)
+        if known is not None:
+            # What the module runs is the starting point, not what the file says
+            # now: a save that came before this first look is still patched.
+            self._patched_text[path] = known
+            return
+        signature, text = _signature(path), _read(path)
+        if signature is not None and text is not None:
+            self._signatures[path] = signature
+            self._patched_text[path] = text
 
 
 def print_result(result: PatchResult, stream: TextIO | None = None) -> None:

@@ -1,0 +1,164 @@
+"""``splice run --watch``: a real program in a subprocess, patched when its files are saved."""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PROGRAM = """\
+import time
+import helper
+
+def value():
+    return "one"
+
+for _ in range(400):
+    print(value(), helper.label(), flush=True)
+    time.sleep(0.05)
+"""
+
+HELPER = """\
+def label():
+    return "alpha"
+"""
+
+
+class Running:
+    """A ``splice run --watch`` subprocess whose output lines are read as they come."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+        self.stdout: queue.Queue[str] = queue.Queue()
+        self.stderr: list[str] = []
+        self.pumps = [
+            threading.Thread(
+                target=self._pump, args=(process.stdout, self.stdout.put), daemon=True
+            ),
+            threading.Thread(
+                target=self._pump, args=(process.stderr, self.stderr.append), daemon=True
+            ),
+        ]
+        for pump in self.pumps:
+            pump.start()
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        for pump in self.pumps:
+            pump.join(timeout=5)
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+
+    @staticmethod
+    def _pump(stream: object, sink: object) -> None:
+        for line in stream:  # type: ignore[attr-defined]
+            sink(line.rstrip("\n"))  # type: ignore[operator]
+
+    def wait_for_output(self, expected: str, timeout: float = 10.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.stdout.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if line == expected:
+                return line
+        raise AssertionError(f"never printed {expected!r}; stderr: {self.stderr}")
+
+    def wait_for_stderr(self, fragment: str, timeout: float = 10.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.stderr):
+                if fragment in line:
+                    return line
+            time.sleep(0.05)
+        raise AssertionError(f"stderr never said {fragment!r}: {self.stderr}")
+
+
+@pytest.fixture
+def program(tmp_path: Path) -> Iterator[Running]:
+    (tmp_path / "app.py").write_text(PROGRAM)
+    (tmp_path / "helper.py").write_text(HELPER)
+    env = {
+        **os.environ,
+        "SPLICE_RUNTIME_DIR": str(tmp_path / "runtime"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "splice", "run", "--watch", "app.py"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    running = Running(process)
+    try:
+        running.wait_for_output("one alpha")
+        yield running
+    finally:
+        running.stop()
+
+
+def save(path: Path, text: str) -> None:
+    # A fresh mtime even on file systems with coarse timestamps.
+    path.write_text(text)
+    stamp = time.time() + 1
+    os.utime(path, (stamp, stamp))
+
+
+def test_watch_patches_the_script_on_save(program: Running, tmp_path: Path) -> None:
+    save(tmp_path / "app.py", PROGRAM.replace('return "one"', 'return "two"'))
+
+    program.wait_for_output("two alpha")
+    line = program.wait_for_stderr("patched app.py")
+    assert "value changed" in line and line.endswith(" ms")
+
+
+def test_watch_patches_an_imported_module_of_the_project(program: Running, tmp_path: Path) -> None:
+    save(tmp_path / "helper.py", HELPER.replace("alpha", "beta"))
+
+    program.wait_for_output("one beta")
+    assert "label changed" in program.wait_for_stderr("patched helper.py")
+
+
+def test_watch_survives_a_save_that_replaces_the_file(program: Running, tmp_path: Path) -> None:
+    replacement = tmp_path / "app.py.tmp"
+    replacement.write_text(PROGRAM.replace('return "one"', 'return "three"'))
+    os.replace(replacement, tmp_path / "app.py")
+
+    program.wait_for_output("three alpha")
+
+
+def test_watch_reports_a_syntax_error_with_its_line_and_keeps_running(
+    program: Running, tmp_path: Path
+) -> None:
+    save(tmp_path / "app.py", PROGRAM.replace('return "one"', 'return "one" +'))
+
+    line = program.wait_for_stderr("not patched app.py")
+    assert "line 5" in line
+    program.wait_for_output("one alpha")
+    save(tmp_path / "app.py", PROGRAM.replace('return "one"', 'return "four"'))
+    program.wait_for_output("four alpha")
+
+
+def test_watch_never_reruns_a_changed_top_level_statement(program: Running, tmp_path: Path) -> None:
+    edited = PROGRAM.replace('return "one"', 'return "five"').replace(
+        "import helper\n", "import helper\nprint('side effect', flush=True)\n"
+    )
+    save(tmp_path / "app.py", edited)
+
+    program.wait_for_output("five alpha")
+    summary = program.wait_for_stderr("patched app.py")
+    assert "1 statement skipped (line 3)" in summary
+    for _ in range(10):
+        assert program.stdout.get(timeout=2) != "side effect"
