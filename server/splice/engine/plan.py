@@ -12,6 +12,7 @@ import ast
 import gc
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import CodeType, FunctionType, ModuleType
@@ -21,9 +22,13 @@ from splice.engine.baseline import baseline_outline
 from splice.engine.classes import (
     DataclassRegeneration,
     dataclass_options,
+    enum_member_names,
+    field_statements,
     fields_changed,
+    header_mismatch,
     is_dataclass_type,
     is_enum,
+    own_field_names,
 )
 from splice.engine.codeobjects import find_code, pair_nested, same_code, shift_lines
 from splice.engine.definitions import Definition, Outline, Statement, outline_tree
@@ -70,15 +75,18 @@ class Plan:
     statements_applied: list[int] = field(default_factory=list)
 
     def result(self, started: float, dry_run: bool = False) -> PatchResult:
+        # A refused patch applied nothing, so it reports nothing as patched
+        # (a dry run still says what it would have done).
+        done = dry_run or not self.errors
         return PatchResult(
             ok=not self.errors,
             module=self.module.__name__,
             file=self.filename,
-            changed=tuple(self.changed),
-            added=tuple(self.added),
-            deleted=tuple(self.deleted),
-            rebound=tuple(self.rebound),
-            moved=tuple(self.moved),
+            changed=tuple(self.changed) if done else (),
+            added=tuple(self.added) if done else (),
+            deleted=tuple(self.deleted) if done else (),
+            rebound=tuple(self.rebound) if done else (),
+            moved=tuple(self.moved) if done else (),
             skipped=tuple(self.skipped),
             errors=tuple(self.errors),
             duration_ms=(time.perf_counter() - started) * 1000,
@@ -150,6 +158,10 @@ def build_plan(
 
 
 def _parse(plan: Plan, source: str) -> Outline | None:
+    # A syntax tree has no reference cycles, yet building one triggers many
+    # collections whose cost grows with the process's heap: pause them.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         tree = ast.parse(source, plan.filename)
     except SyntaxError as error:
@@ -166,6 +178,9 @@ def _parse(plan: Plan, source: str) -> Outline | None:
     except ValueError as error:  # null bytes
         plan.errors.append(Finding("syntax-error", f"invalid source: {error}"))
         return None
+    finally:
+        if collecting:
+            gc.enable()
     return outline_tree(source, tree)
 
 
@@ -236,6 +251,9 @@ class _Planner:
         self.flags = new.future_flags
         self.new_classes = {d.qualname: d for d in new.ordered if d.kind == "class"}
         self.old_classes = {d.qualname: d for d in old.ordered if d.kind == "class"}
+        self.old_definitions = old.definitions
+        self.new_definitions = new.definitions
+        self.new_counts = Counter(definition.qualname for definition in new.ordered)
         #: Classes handled as a whole (rebound, refused, not live): skip members.
         self.whole: set[str] = set()
         #: Dataclasses regenerated: their field statements are handled.
@@ -255,7 +273,7 @@ class _Planner:
             ):
                 continue
             if change.kind == "added":
-                self.plan_run(definition, "added")
+                self.plan_add(definition)
             elif change.kind == "deleted":
                 self.plan_delete(definition)
             elif change.kind == "moved":
@@ -332,15 +350,7 @@ class _Planner:
             )
             return
         if "bases" in change.parts or "keywords" in change.parts:
-            what = "bases" if "bases" in change.parts else "metaclass or class keywords"
-            self.whole.add(new.qualname)
-            self.error(
-                "class-bases-changed" if "bases" in change.parts else "class-keywords-changed",
-                f"{new.qualname}: cannot patch in place: its {what} changed, and a live class "
-                "cannot change them; its existing instances keep the old ones. Restart the "
-                "program (or re-create the class and its instances) to apply this edit",
-                new,
-            )
+            self.refuse_header(new, "bases" if "bases" in change.parts else "keywords")
             return
         if "decorators" in change.parts:
             self.whole.add(new.qualname)
@@ -348,22 +358,36 @@ class _Planner:
             return
         self.plan_class_body(old, new, live)
 
+    def refuse_header(self, new: Definition, part: str) -> None:
+        what = "bases" if part == "bases" else "metaclass or class keywords"
+        self.whole.add(new.qualname)
+        self.error(
+            "class-bases-changed" if part == "bases" else "class-keywords-changed",
+            f"{new.qualname}: cannot patch in place: its {what} changed, and a live class "
+            "cannot change them; its existing instances keep the old ones. Restart the "
+            "program (or re-create the class and its instances) to apply this edit",
+            new,
+        )
+
     def plan_class_body(self, old: Definition, new: Definition, live: type) -> None:
         if is_enum(live):
             old_members = [s.text for s in old.statements if not s.is_docstring]
             new_members = [s.text for s in new.statements if not s.is_docstring]
             if old_members != new_members:
-                self.whole.add(new.qualname)
-                self.error(
-                    "enum-members-changed",
-                    f"{new.qualname}: cannot patch in place: the members of an enum are fixed "
-                    "when it is created, and existing members are compared by identity. "
-                    "Restart the program to apply this edit",
-                    new,
-                )
+                self.refuse_enum(new)
             return
         if is_dataclass_type(live) and fields_changed(old, new):
             self.plan_dataclass(new, live)
+
+    def refuse_enum(self, new: Definition) -> None:
+        self.whole.add(new.qualname)
+        self.error(
+            "enum-members-changed",
+            f"{new.qualname}: cannot patch in place: the members of an enum are fixed "
+            "when it is created, and existing members are compared by identity. "
+            "Restart the program to apply this edit",
+            new,
+        )
 
     def plan_dataclass(self, new: Definition, live: type) -> None:
         try:
@@ -412,29 +436,35 @@ class _Planner:
     def plan_function(self, change: DefinitionChange) -> None:
         old, new = change.old, change.new
         assert old is not None and new is not None
-        if "decorators" in change.parts:
-            self.plan_run(new, "rebound")
-            return
         namespace = namespace_of(self.module, new.parent)
         if namespace is None:
             return  # its class is not live (an untaken branch): nothing runs this
-        bound = binding(namespace, new.name)
-        functions = live_functions(bound, new.name, old.line) or (
-            live_functions(bound, new.name, None) if not is_missing(bound) else []
-        )
+        bound = binding(namespace, new.member)
+        functions = live_functions(bound, new.name, old.line)
+        # Another definition of the same name (an if/else pair, a redefinition)
+        # may be the live one: then only an exact match is this definition.
+        unique = self.old_definitions[old.qualname] is old and old.occurrence == 0
+        if not functions and unique and not is_missing(bound):
+            functions = live_functions(bound, new.name, None)
+        if not functions and (new.in_block or not unique) and (
+            is_missing(bound) or not unique
+        ):
+            self.skip(
+                "definition-not-live",
+                f"{new.qualname}: not patched: this definition is not the one the program "
+                "runs (its block took another branch, or another definition of the same "
+                "name replaced it)",
+                severity="info",
+                qualname=new.qualname,
+                line=new.line,
+            )
+            return
+        if "decorators" in change.parts:
+            self.plan_run(new, "rebound")
+            return
         if not functions:
             if is_missing(bound):
-                if new.in_block:
-                    self.skip(
-                        "definition-not-live",
-                        f"{new.qualname}: not patched: this definition was never run "
-                        "(its block took another branch)",
-                        severity="info",
-                        qualname=new.qualname,
-                        line=new.line,
-                    )
-                else:
-                    self.plan_run(new, "added")
+                self.plan_run(new, "added")
                 return
             self.error(
                 "decorator-opaque",
@@ -550,7 +580,7 @@ class _Planner:
         namespace = namespace_of(self.module, new.parent)
         if namespace is None:
             return
-        functions = live_functions(binding(namespace, new.name), new.name, old.line)
+        functions = live_functions(binding(namespace, new.member), new.name, old.line)
         if not functions:
             return
         if old.text == new.text:
@@ -574,6 +604,22 @@ class _Planner:
         self.plan.add_step(new.line, f"moving {new.qualname}", move)
 
     # -- adding, rebinding, deleting ---------------------------------------
+    def plan_add(self, definition: Definition) -> None:
+        if definition.in_block and self.new_counts[definition.qualname] > 1:
+            # Another definition of the same name (another branch) may be the
+            # one the block would bind: which branch ran is not known here.
+            self.skip(
+                "definition-not-live",
+                f"{definition.qualname}: not defined: it was added to a block that defines "
+                "the same name elsewhere, and splice cannot tell which branch ran. Run the "
+                "block explicitly or restart",
+                severity="info",
+                qualname=definition.qualname,
+                line=definition.line,
+            )
+            return
+        self.plan_run(definition, "added")
+
     def plan_run(self, definition: Definition, report: str) -> None:
         namespace = namespace_of(self.module, definition.parent)
         live_classes = self.live_classes(definition)
@@ -595,7 +641,7 @@ class _Planner:
             bindings = run_definition(
                 definition.node, enclosing, live_classes, module, filename, flags
             )
-            _bind(namespace, definition.name, bindings[definition.name], undo)
+            _bind(namespace, definition.member, bindings[definition.member], undo)
 
         verb = "defining" if report == "added" else "re-creating"
         self.plan.add_step(definition.line, f"{verb} {definition.qualname}", run)
@@ -604,7 +650,7 @@ class _Planner:
         namespace = namespace_of(self.module, definition.parent)
         if namespace is None:
             return
-        bound = binding(namespace, definition.name)
+        bound = binding(namespace, definition.member)
         if is_missing(bound):
             return
         if definition.kind == "function" and not live_functions(
@@ -616,7 +662,7 @@ class _Planner:
         ):
             return
         where = {"qualname": definition.qualname}
-        if definition.qualname in self.new.definitions:
+        if definition.qualname in self.new_definitions:
             self.skip(
                 "deletion-shared-name",
                 f"{definition.qualname}: this definition was removed but another of the same "
@@ -636,7 +682,7 @@ class _Planner:
         self.plan.deleted.append(definition.qualname)
 
         def delete(undo: Undo) -> None:
-            _unbind(namespace, definition.name, undo)
+            _unbind(namespace, definition.member, undo)
 
         self.plan.add_step(definition.line, f"deleting {definition.qualname}", delete)
 
@@ -747,6 +793,10 @@ class _UntrustedPlanner:
             self.new.tree, plan.filename, "exec", self.new.future_flags, dont_inherit=True
         )
         added_classes: set[str] = set()
+        self.groups: dict[str, list[Definition]] = {}
+        for definition in self.new.ordered:
+            self.groups.setdefault(definition.qualname, []).append(definition)
+        self.owners: dict[str, dict[int, Definition]] = {}
         for definition in self.new.ordered:
             if not self.selected(definition.qualname) or self.helper.inside_whole(
                 definition.qualname
@@ -755,12 +805,14 @@ class _UntrustedPlanner:
             namespace = namespace_of(module, definition.parent)
             if namespace is None:
                 continue
-            bound = binding(namespace, definition.name)
+            bound = binding(namespace, definition.member)
             if definition.kind == "class":
                 if is_missing(bound) and not definition.in_block:
                     self.helper.plan_run(definition, "added")
                     self.helper.whole.add(definition.qualname)
                     added_classes.add(definition.qualname)
+                elif isinstance(bound, type) and bound.__qualname__ == definition.qualname:
+                    self.check_class(definition, bound)
                 continue
             functions = [
                 function
@@ -775,10 +827,63 @@ class _UntrustedPlanner:
             code = find_code(module_code, path, definition.line)
             if code is None:
                 continue
+            if len(self.groups[definition.qualname]) > 1:
+                owners = self.owners_of(definition, functions, module_code, path)
+                functions = [f for f in functions if owners.get(id(f)) is definition]
+                if not functions:
+                    continue
             self.plan_function(definition, functions, code, namespace)
         if self.only is None:
             for statement in self.new.statements:
                 self.plan_literal(statement)
+
+    def check_class(self, definition: Definition, live: type) -> None:
+        """Refuse what the live class shows cannot be applied; regenerate dataclasses."""
+        parent = namespace_of(self.plan.module, definition.parent)
+        scope = dict(vars(parent)) if isinstance(parent, type) else None
+
+        def evaluate(expression: ast.expr) -> Any:
+            return _evaluate(expression, self.plan.module, scope, self.plan.filename)
+
+        part = header_mismatch(definition, live, evaluate)
+        if part is not None:
+            self.helper.refuse_header(definition, part)
+        elif is_enum(live):
+            if enum_member_names(definition) != list(live.__members__):
+                self.helper.refuse_enum(definition)
+        elif is_dataclass_type(live):
+            new_fields = [node.target.id for node in field_statements(definition)]  # type: ignore[union-attr]
+            if new_fields != own_field_names(live):
+                self.helper.plan_dataclass(definition, live)
+
+    def owners_of(
+        self,
+        definition: Definition,
+        functions: list[FunctionType],
+        module_code: CodeType,
+        path: list[str],
+    ) -> dict[int, Definition]:
+        """Which of several same-named definitions each live function came from.
+
+        Live line numbers may be stale, so identical code decides first, then
+        the nearest line (a property's getter and setter, an if/else pair).
+        """
+        owners = self.owners.setdefault(definition.qualname, {})
+        group = self.groups[definition.qualname]
+        codes = [find_code(module_code, path, candidate.line) for candidate in group]
+        for function in functions:
+            if id(function) in owners:
+                continue
+            same = [
+                candidate
+                for candidate, code in zip(group, codes, strict=True)
+                if code is not None and same_code(function.__code__, code)
+            ]
+            line = function.__code__.co_firstlineno
+            owners[id(function)] = min(
+                same or group, key=lambda candidate: abs(candidate.line - line)
+            )
+        return owners
 
     def plan_function(
         self, definition: Definition, functions: list[FunctionType], code: CodeType, namespace: Any
@@ -798,13 +903,39 @@ class _UntrustedPlanner:
             fitted.append((function, new_code))
         if not fitted:
             return
+        signature: tuple[Any, Any, Any] | None = None
+        closures: dict[CodeType, CodeType] = {}
+        if changed:
+            try:
+                signature = _evaluate_signature(
+                    definition, self.plan.module, live_class, self.plan.filename, self.new.future_flags
+                )
+            except Exception as error:
+                self.helper.error(
+                    "signature-failed",
+                    f"{definition.qualname}: evaluating its defaults or annotations raised "
+                    f"{type(error).__name__}: {error}; nothing was changed",
+                    definition,
+                )
+                return
+            closures = self.helper.plan_closures(
+                definition, [(f, c) for f, c in fitted if f in changed]
+            )
+        docstring = ast.get_docstring(definition.node, clean=sys.version_info >= (3, 13))
         (self.plan.changed if changed else self.plan.moved).append(definition.qualname)
         if changed:
-            self.plan.caches.extend(caches_of(binding(namespace, definition.name)))
+            self.plan.caches.extend(caches_of(binding(namespace, definition.member)))
 
         def swap(undo: Undo) -> None:
             for function, new_code in fitted:
                 _replace_code(function, new_code, undo)
+                if signature is not None and function in changed:
+                    _set_attribute(function, "__defaults__", signature[0], undo)
+                    _set_attribute(function, "__kwdefaults__", signature[1], undo)
+                    _set_attribute(function, "__annotations__", signature[2], undo)
+                    _set_attribute(function, "__doc__", docstring, undo)
+            if closures:
+                _update_closures(closures, undo)
 
         self.plan.add_step(definition.line, f"patching {definition.qualname}", swap)
 
