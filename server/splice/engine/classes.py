@@ -140,3 +140,61 @@ class DataclassRegeneration:
             setattr(cls, name, value)
         cls.__annotations__ = dict(self.annotations)
         dataclasses.dataclass(cls, **self.options)
+
+
+def header_mismatch(
+    definition: Definition, live: type, evaluate: Callable[[ast.expr], Any]
+) -> str | None:
+    """``"bases"`` or ``"keywords"`` when ``live`` was plainly made from another header.
+
+    For modules without a baseline. Only plain names are evaluated (no calls),
+    and classes are compared by module and qualname, so a base re-created by
+    a reload still counts as the same.
+    """
+    node = definition.node
+    assert isinstance(node, ast.ClassDef)
+    if all(_is_plain_name(base) for base in node.bases):
+        try:
+            bases = tuple(evaluate(base) for base in node.bases) or (object,)
+        except Exception:
+            bases = ()
+        plain = bool(bases) and all(isinstance(base, type) for base in bases)
+        if plain and [_identity(b) for b in bases] != [_identity(b) for b in live.__bases__]:
+            return "bases"
+    for keyword in node.keywords:
+        if keyword.arg == "metaclass" and _is_plain_name(keyword.value):
+            try:
+                metaclass = evaluate(keyword.value)
+            except Exception:
+                continue
+            if _identity(metaclass) != _identity(type(live)):
+                return "keywords"
+    return None
+
+
+def enum_member_names(definition: Definition) -> list[str]:
+    """The names a class body binds by plain assignment, as an enum's members would be."""
+    names = []
+    for statement in definition.statements:
+        node = statement.node
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets = [node.target]
+        for target in targets:
+            if isinstance(target, ast.Name) and not target.id.startswith("_"):
+                names.append(target.id)
+    return names
+
+
+def own_field_names(cls: type) -> list[str]:
+    return list(vars(cls).get("__annotations__", {}))
+
+
+def _is_plain_name(node: ast.expr) -> bool:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
+
+
+def _identity(value: Any) -> tuple[str, str]:
+    return (getattr(value, "__module__", ""), getattr(value, "__qualname__", repr(value)))

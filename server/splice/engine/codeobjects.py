@@ -19,6 +19,18 @@ _POSITION_FREE = (
 )
 
 
+#: Flags that make a function a generator or coroutine function; Python 3.13
+#: deprecates assigning a ``__code__`` whose kind differs.
+#: (CO_GENERATOR, CO_COROUTINE, CO_ITERABLE_COROUTINE, CO_ASYNC_GENERATOR: stable
+#: values, spelled out to spare importing ``inspect``.)
+_KIND_FLAGS = 0x20 | 0x80 | 0x100 | 0x200
+
+
+def code_kind(code: CodeType) -> int:
+    """Whether ``code`` is a plain, generator, coroutine or async generator function's."""
+    return code.co_flags & _KIND_FLAGS
+
+
 def nested_codes(code: CodeType) -> Iterator[CodeType]:
     for constant in code.co_consts:
         if isinstance(constant, CodeType):

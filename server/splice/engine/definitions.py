@@ -47,6 +47,14 @@ class Definition:
         return (self.qualname, self.occurrence)
 
     @property
+    def member(self) -> str:
+        """The key it is bound under in its namespace: ``__x`` in class ``C`` is ``_C__x``."""
+        if self.parent is None or not self.name.startswith("__") or self.name.endswith("__"):
+            return self.name
+        owner = self.parent.rpartition(".")[2].lstrip("_")
+        return f"_{owner}{self.name}" if owner else self.name
+
+    @property
     def fingerprint(self) -> str:
         """A short, stable digest of the definition's text: equal means same code."""
         return hashlib.blake2b(self.text.encode(), digest_size=8).hexdigest()

@@ -45,6 +45,11 @@ class _CaptureNamespace:
         return namespace
 
 
+def _capture_name(depth: int) -> str:
+    # The trailing underscores keep the name from being mangled inside a class.
+    return f"{_CAPTURE_PREFIX}{depth}__"
+
+
 def wrap_in_classes(
     node: ast.stmt, enclosing: Sequence[ast.ClassDef], capture: bool = False
 ) -> ast.Module:
@@ -54,7 +59,7 @@ def wrap_in_classes(
         original = enclosing[depth]
         keywords = []
         if capture:
-            name = ast.copy_location(ast.Name(f"{_CAPTURE_PREFIX}{depth}", ast.Load()), original)
+            name = ast.copy_location(ast.Name(_capture_name(depth), ast.Load()), original)
             keywords.append(ast.copy_location(ast.keyword(arg="metaclass", value=name), original))
         stand_in = ast.ClassDef(
             name=original.name, bases=[], keywords=keywords, body=[wrapped], decorator_list=[]
@@ -100,11 +105,11 @@ def run_definition(
     )
     captures: list[_CaptureNamespace] = []
     for depth in range(len(live_classes) - 1, -1, -1):
-        extra = {f"{_CAPTURE_PREFIX}{depth + 1}": captures[0]} if captures else {}
+        extra = {_capture_name(depth + 1): captures[0]} if captures else {}
         captures.insert(0, _CaptureNamespace(live_classes[depth], extra))
     bindings: dict[str, Any] = {}
     if captures:
-        bindings[f"{_CAPTURE_PREFIX}0"] = captures[0]
+        bindings[_capture_name(0)] = captures[0]
     exec(code, module.__dict__, bindings)
     for cls in enclosing:
         bindings = bindings[cls.name]

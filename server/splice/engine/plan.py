@@ -30,7 +30,7 @@ from splice.engine.classes import (
     is_enum,
     own_field_names,
 )
-from splice.engine.codeobjects import find_code, pair_nested, same_code, shift_lines
+from splice.engine.codeobjects import code_kind, find_code, pair_nested, same_code, shift_lines
 from splice.engine.definitions import Definition, Outline, Statement, outline_tree
 from splice.engine.diff import DefinitionChange, diff_definitions
 from splice.engine.pieces import (
@@ -446,15 +446,23 @@ class _Planner:
         unique = self.old_definitions[old.qualname] is old and old.occurrence == 0
         if not functions and unique and not is_missing(bound):
             functions = live_functions(bound, new.name, None)
-        if not functions and (new.in_block or not unique) and (
-            is_missing(bound) or not unique
-        ):
+        plain = unique and not new.in_block
+        # Only a decorator can hide the function it made; anything else bound to
+        # the name came from elsewhere (another branch, a later statement).
+        opaque = plain and not is_missing(bound) and bool(old.node.decorator_list)
+        if not functions and not opaque and not (plain and is_missing(bound)):
+            elsewhere = plain or (not is_missing(bound) and unique)
             self.skip(
                 "definition-not-live",
                 f"{new.qualname}: not patched: this definition is not the one the program "
-                "runs (its block took another branch, or another definition of the same "
-                "name replaced it)",
-                severity="info",
+                + (
+                    f"runs: the name is bound to a {type(bound).__name__} that does not come "
+                    "from it (a later statement rebound it)"
+                    if elsewhere
+                    else "runs (its block took another branch, or another definition of the "
+                    "same name replaced it)"
+                ),
+                severity="warning" if plain else "info",
                 qualname=new.qualname,
                 line=new.line,
             )
@@ -476,6 +484,10 @@ class _Planner:
             return
         code = compile_definition(new.node, self.enclosing(new), self.plan.filename, self.flags)
         assert code is not None
+        if any(code_kind(function.__code__) != code_kind(code) for function in functions):
+            # def <-> async def, or a yield added: a function cannot change kind in place.
+            self.plan_run(new, "rebound")
+            return
         live_class = namespace if isinstance(namespace, type) else None
         fitted = []
         for function in functions:
@@ -662,6 +674,15 @@ class _Planner:
         ):
             return
         where = {"qualname": definition.qualname}
+        if definition.qualname in self.new_definitions and isinstance(bound, property):
+            # A setter or deleter removed: the property must be rebuilt from the
+            # definitions that remain, in order, each seeing the one before.
+            if definition.qualname not in self.plan.rebound:
+                for remaining in self.new.ordered:
+                    if remaining.qualname == definition.qualname:
+                        self.plan_run(remaining, "rebound")
+                self.plan.rebound[:] = dict.fromkeys(self.plan.rebound)
+            return
         if definition.qualname in self.new_definitions:
             self.skip(
                 "deletion-shared-name",
@@ -849,7 +870,7 @@ class _UntrustedPlanner:
         if part is not None:
             self.helper.refuse_header(definition, part)
         elif is_enum(live):
-            if enum_member_names(definition) != list(live.__members__):
+            if enum_member_names(definition) != list(getattr(live, "__members__", {})):
                 self.helper.refuse_enum(definition)
         elif is_dataclass_type(live):
             new_fields = [node.target.id for node in field_statements(definition)]  # type: ignore[union-attr]
@@ -889,6 +910,9 @@ class _UntrustedPlanner:
         self, definition: Definition, functions: list[FunctionType], code: CodeType, namespace: Any
     ) -> None:
         live_class = namespace if isinstance(namespace, type) else None
+        if any(code_kind(function.__code__) != code_kind(code) for function in functions):
+            self.helper.plan_run(definition, "rebound")
+            return
         changed = [f for f in functions if not same_code(f.__code__, code)]
         moved = [
             f
@@ -908,7 +932,11 @@ class _UntrustedPlanner:
         if changed:
             try:
                 signature = _evaluate_signature(
-                    definition, self.plan.module, live_class, self.plan.filename, self.new.future_flags
+                    definition,
+                    self.plan.module,
+                    live_class,
+                    self.plan.filename,
+                    self.new.future_flags,
                 )
             except Exception as error:
                 self.helper.error(

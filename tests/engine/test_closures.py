@@ -1,0 +1,107 @@
+"""Closures made before a patch: updated in place when they can be, reported when not."""
+
+from __future__ import annotations
+
+from engine.helpers import Live, codes, ok
+
+FACTORY = """\
+def make_adder(n):
+    def add(x):
+        return x + n
+    return add
+
+add_one = make_adder(1)
+"""
+
+
+def test_closure_existing_runs_new_inner_code(live: Live) -> None:
+    module = live.load(FACTORY)
+    existing = module.add_one
+    assert existing(1) == 2
+    result = ok(live.patch(module, FACTORY.replace("x + n", "x + n * 100")))
+    assert result.changed == ("make_adder",)
+    assert existing(1) == 101
+
+
+def test_closure_made_after_patch_runs_new_inner_code(live: Live) -> None:
+    module = live.load(FACTORY)
+    ok(live.patch(module, FACTORY.replace("x + n", "x + n * 100")))
+    assert module.make_adder(2)(1) == 201
+
+
+def test_closure_update_reports_no_warning(live: Live) -> None:
+    module = live.load(FACTORY)
+    result = ok(live.patch(module, FACTORY.replace("x + n", "x - n")))
+    assert result.skipped == ()
+
+
+FREE_VARS_AFTER = """\
+def make_adder(n):
+    m = 10
+    def add(x):
+        return x + n + m
+    return add
+
+add_one = make_adder(1)
+"""
+
+
+def test_closure_free_vars_changed_warns(live: Live) -> None:
+    module = live.load(FACTORY)
+    result = ok(live.patch(module, FREE_VARS_AFTER))
+    assert codes(result.skipped) == ["closure-freevars-changed"]
+    warning = result.skipped[0]
+    assert warning.severity == "warning"
+    assert warning.qualname == "make_adder"
+    assert warning.line == 3
+    assert "n → m, n" in warning.message
+
+
+def test_closure_free_vars_changed_patches_enclosing(live: Live) -> None:
+    module = live.load(FACTORY)
+    ok(live.patch(module, FREE_VARS_AFTER))
+    assert module.make_adder(1)(1) == 12
+
+
+def test_closure_free_vars_changed_old_closure_keeps_old_code(live: Live) -> None:
+    module = live.load(FACTORY)
+    existing = module.add_one
+    ok(live.patch(module, FREE_VARS_AFTER))
+    assert existing(1) == 2
+    assert existing.__code__.co_freevars == ("n",)
+
+
+NESTED_IN_METHOD = """\
+class C:
+    def handlers(self):
+        def on_click():
+            return "old"
+        return on_click
+"""
+
+
+def test_closure_in_method_existing_runs_new_code(live: Live) -> None:
+    module = live.load(NESTED_IN_METHOD)
+    handler = module.C().handlers()
+    assert handler() == "old"
+    ok(live.patch(module, NESTED_IN_METHOD.replace('"old"', '"new"')))
+    assert handler() == "new"
+
+
+def test_closure_lambda_existing_runs_new_code(live: Live) -> None:
+    source = "def make(k):\n    return lambda x: x * k\n\ntriple = make(3)\n"
+    module = live.load(source)
+    triple = module.triple
+    ok(live.patch(module, source.replace("x * k", "x * k + 1")))
+    assert triple(2) == 7
+
+
+def test_closure_cell_cannot_be_added_to_live_function_refused(live: Live) -> None:
+    # A staticmethod has no instance to stand in for a new ``__class__`` cell.
+    source = "class C:\n    @staticmethod\n    def s():\n        return 1\n"
+    module = live.load(source)
+    result = live.patch(module, source.replace("return 1", "return __class__"))
+    assert codes(result.errors) == ["closure-freevars-changed"]
+    assert result.errors[0].qualname == "C.s"
+    assert "__class__" in result.errors[0].message
+    assert module.C.s() == 1

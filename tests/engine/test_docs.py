@@ -1,0 +1,56 @@
+"""docs/edits.md documents every finding code the engine can produce."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ENGINE = ROOT / "server" / "splice" / "engine"
+EDITS = ROOT / "docs" / "edits.md"
+#: Calls whose first argument is a finding's code.
+_CODE_CALLS = {"Finding", "error", "skip"}
+
+
+def _first_argument_strings(node: ast.expr) -> list[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.IfExp):
+        return _first_argument_strings(node.body) + _first_argument_strings(node.orelse)
+    return []
+
+
+def engine_codes() -> set[str]:
+    found: set[str] = set()
+    for path in ENGINE.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            function = node.func
+            name = function.id if isinstance(function, ast.Name) else getattr(function, "attr", "")
+            if name in _CODE_CALLS:
+                found.update(_first_argument_strings(node.args[0]))
+    return found
+
+
+def test_docs_engine_codes_found() -> None:
+    codes = engine_codes()
+    assert {"syntax-error", "statement-not-run", "class-bases-changed"} <= codes
+    assert all(re.fullmatch(r"[a-z]+(-[a-z]+)+", code) for code in codes), codes
+
+
+def test_docs_every_engine_code_has_a_table_row() -> None:
+    text = EDITS.read_text()
+    missing = [code for code in sorted(engine_codes()) if f"[`{code}`](#{code})" not in text]
+    assert missing == []
+
+
+def test_docs_every_engine_code_has_an_anchor() -> None:
+    headings = set(re.findall(r"^### ([a-z-]+)$", EDITS.read_text(), flags=re.MULTILINE))
+    assert sorted(engine_codes() - headings) == []
+
+
+def test_docs_documents_no_code_the_engine_lacks() -> None:
+    rows = set(re.findall(r"^\| \[`([a-z-]+)`\]", EDITS.read_text(), flags=re.MULTILINE))
+    assert sorted(rows - engine_codes()) == []

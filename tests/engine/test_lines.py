@@ -1,0 +1,136 @@
+"""After a patch, tracebacks, inspect and linecache show the new text at the right lines."""
+
+from __future__ import annotations
+
+import inspect
+import linecache
+import traceback
+
+import pytest
+
+from engine.helpers import Live, ok
+
+SOURCE = """\
+def changed():
+    raise ValueError("old")
+
+def unchanged():
+    raise KeyError("unchanged")
+
+class C:
+    def method(self):
+        raise KeyError("method")
+"""
+
+INSERTED = "# a comment\n# another\n\n"
+
+
+def _failing_line(function: object) -> tuple[int, str]:
+    try:
+        function()  # type: ignore[operator]
+    except Exception as error:
+        frame = traceback.extract_tb(error.__traceback__)[-1]
+        return frame.lineno or 0, frame.line or ""
+    raise AssertionError("did not raise")
+
+
+def test_traceback_shows_new_text_of_changed_function(live: Live) -> None:
+    module = live.load(SOURCE)
+    assert _failing_line(module.changed) == (2, 'raise ValueError("old")')
+    ok(live.patch(module, SOURCE.replace('"old"', '"new"')))
+    assert _failing_line(module.changed) == (2, 'raise ValueError("new")')
+
+
+def test_traceback_line_of_moved_function_follows(live: Live) -> None:
+    module = live.load(SOURCE)
+    assert _failing_line(module.unchanged)[0] == 5
+    result = ok(live.patch(module, INSERTED + SOURCE))
+    assert "unchanged" in result.moved
+    assert _failing_line(module.unchanged) == (8, 'raise KeyError("unchanged")')
+
+
+def test_traceback_line_of_moved_method_follows(live: Live) -> None:
+    module = live.load(SOURCE)
+    ok(live.patch(module, INSERTED + SOURCE))
+    assert _failing_line(module.C().method) == (12, 'raise KeyError("method")')
+
+
+def test_getsource_shows_new_text(live: Live) -> None:
+    module = live.load(SOURCE)
+    assert 'raise ValueError("old")' in inspect.getsource(module.changed)
+    ok(live.patch(module, SOURCE.replace('"old"', '"new"')))
+    assert inspect.getsource(module.changed) == 'def changed():\n    raise ValueError("new")\n'
+
+
+def test_getsource_of_moved_function_is_exact(live: Live) -> None:
+    module = live.load(SOURCE)
+    ok(live.patch(module, INSERTED + SOURCE))
+    assert (
+        inspect.getsource(module.unchanged) == 'def unchanged():\n    raise KeyError("unchanged")\n'
+    )
+
+
+def test_linecache_stale_old_text_replaced(live: Live) -> None:
+    module = live.load(SOURCE)
+    filename = module.__file__
+    assert linecache.getline(filename, 2) == '    raise ValueError("old")\n'
+    ok(live.patch(module, SOURCE.replace('"old"', '"new"')))
+    assert linecache.getline(filename, 2) == '    raise ValueError("new")\n'
+
+
+def test_linecache_survives_checkcache_when_file_differs(live: Live) -> None:
+    # The file on disk may hold other text than what runs (saved again, not patched).
+    module = live.load(SOURCE)
+    ok(live.patch(module, SOURCE.replace('"old"', '"new"')))
+    live.path(module).write_text("# unrelated\n")
+    linecache.checkcache(module.__file__)
+    assert linecache.getline(module.__file__, 2) == '    raise ValueError("new")\n'
+
+
+def test_added_function_line_numbers_are_right(live: Live) -> None:
+    module = live.load(SOURCE)
+    ok(live.patch(module, SOURCE + "\ndef added():\n    raise OSError('added')\n"))
+    assert _failing_line(module.added) == (12, "raise OSError('added')")
+    assert module.added.__code__.co_firstlineno == 11
+
+
+def test_moved_function_keeps_identity_and_code_behaviour(live: Live) -> None:
+    module = live.load(SOURCE)
+    function = module.unchanged
+    ok(live.patch(module, INSERTED + SOURCE))
+    assert module.unchanged is function
+    assert function.__code__.co_firstlineno == 7
+
+
+def test_getsource_shows_patched_text_when_file_unsaved(live: Live) -> None:
+    # "Reload this function" sends the editor's buffer: the file still holds the old text.
+    import splice
+
+    module = live.load(SOURCE)
+    inspect.getsource(module.changed)
+    ok(splice.patch_module(module, INSERTED + SOURCE.replace('"old"', '"buffer"')))
+    assert inspect.getsource(module.changed) == 'def changed():\n    raise ValueError("buffer")\n'
+    assert _failing_line(module.changed) == (5, 'raise ValueError("buffer")')
+
+
+FACTORY = """\
+def make():
+    def inner():
+        raise KeyError("inner")
+    return inner
+
+existing = make()
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="closures made before a move keep their old line numbers: finding them needs a "
+    "heap scan (gc.get_referrers) on every edit that shifts a function with nested code, "
+    "which the speed budget for patches that touch no closure does not allow; lead to decide",
+)
+def test_traceback_line_of_existing_closure_follows_move(live: Live) -> None:
+    module = live.load(FACTORY)
+    assert _failing_line(module.existing) == (3, 'raise KeyError("inner")')
+    ok(live.patch(module, INSERTED + FACTORY))
+    assert _failing_line(module.existing) == (6, 'raise KeyError("inner")')
