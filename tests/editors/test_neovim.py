@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import pytest
 
+import kernel_support
 import support
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -109,8 +110,6 @@ def nvim(tmp_path: Path) -> RunNvim:
             "SPLICE_TEST_PLUGIN": str(PLUGIN),
             "SPLICE_TEST_PYTHON": sys.executable,
             "SPLICE_TEST_RESULT": str(result_path),
-            # :checkhealth looks for the `splice` script next to the interpreter.
-            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         }
         completed = subprocess.run(
             [str(binary), "--headless", "--clean", "-l", str(SCRIPTS / script)],
@@ -137,8 +136,6 @@ def project(tmp_path: Path) -> Path:
 @pytest.fixture
 def kernel(project: Path) -> Iterator[Any]:
     """``splice run app.py`` in its own runtime directory."""
-    import kernel_support
-
     with kernel_support.running_kernel(project, "app.py") as running:
         yield running
 
@@ -229,7 +226,7 @@ def test_neovim_setup_replaces_bad_options_with_defaults(nvim: RunNvim, tmp_path
     run = nvim("offline.lua", cwd=tmp_path, env={"SPLICE_TEST_CASE": "bad_options"})
 
     assert_succeeded(run)
-    options = run.result["init_options"]
+    options = run.result["settings"]
     assert options["patchOnSave"] is False
     assert options["logLevel"] == "info"
     assert run.result["notify"] is True
@@ -305,3 +302,53 @@ def test_neovim_statusline_expression_from_docs_renders(nvim: RunNvim, tmp_path:
 
     assert_succeeded(run)
     assert run.result["rendered"] == "[end]"
+
+
+def test_neovim_patch_result_is_notified_once(nvim: RunNvim, kernel: Any, project: Path) -> None:
+    run = nvim("write.lua", cwd=project, env=kernel_env(kernel, project))
+
+    assert_succeeded(run)
+    messages = [item["message"] for item in run.result["notifications"]]
+    assert len([m for m in messages if "patched 1 definition" in m]) == 1, messages
+    assert len([m for m in messages if "1 kernel attached" in m]) == 1, messages
+
+
+def test_neovim_status_command_lists_kernels_and_last_patch(
+    nvim: RunNvim, kernel: Any, project: Path
+) -> None:
+    run = nvim("status_command.lua", cwd=project, env=kernel_env(kernel, project))
+
+    assert_succeeded(run)
+    shown = run.result["shown"]
+    assert f"{kernel.info.pid}  app.py" in shown and "[attached]" in shown, shown
+    assert "last patch (ok)" in shown, shown
+
+
+def test_neovim_lsp_config_settings_reach_server(nvim: RunNvim, kernel: Any, project: Path) -> None:
+    run = nvim("settings.lua", cwd=project, env=kernel_env(kernel, project))
+
+    assert_succeeded(run)
+    assert run.result["patches_reported"] == 1
+    assert kernel.evaluate("farewell('ann')") == "'so long ann'"
+    assert kernel.evaluate("greet('ann')") == "'hello ann'"
+
+
+def test_neovim_checkhealth_reports_missing_server(nvim: RunNvim, tmp_path: Path) -> None:
+    run = nvim("offline.lua", cwd=tmp_path, env={"SPLICE_TEST_CASE": "missing_server"})
+
+    assert_succeeded(run)
+    report = "\n".join(run.result["report"])
+    assert "ERROR splice-does-not-exist: not found" in report, report
+
+
+def test_neovim_reload_file_patches_unsaved_buffer(
+    nvim: RunNvim, kernel: Any, project: Path
+) -> None:
+    run = nvim("reload_file.lua", cwd=project, env=kernel_env(kernel, project))
+
+    assert_succeeded(run)
+    assert run.result["patch"]["ok"] is True
+    assert run.result["modified"] is True
+    assert (project / "app.py").read_text() == APP
+    assert kernel.evaluate("greet('ann')") == "'hi ann'"
+    assert kernel.evaluate("farewell('ann')") == "'so long ann'"

@@ -10,7 +10,11 @@ local function command(name, action, opts)
   end, opts)
 end
 
-command('SpliceAttach', 'attach', { nargs = '?', complete = 'file', desc = 'splice: attach to a live kernel' })
+command(
+  'SpliceAttach',
+  'attach',
+  { nargs = '?', complete = 'file', desc = 'splice: attach to a live kernel' }
+)
 command('SpliceDetach', 'detach', { nargs = '?', desc = 'splice: detach from a kernel (all without a pid)' })
 command('SpliceReload', 'reload', { nargs = 0, desc = 'splice: patch the definition at the cursor' })
 command('SpliceReloadFile', 'reload_file', { nargs = 0, desc = 'splice: patch the whole buffer' })

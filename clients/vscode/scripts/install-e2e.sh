@@ -5,6 +5,7 @@
 # checks first and does nothing when its result is already there.
 #
 # Usage: bash clients/vscode/scripts/install-e2e.sh
+# code-server goes to $SPLICE_E2E_TOOLS (default ~/.cache/splice-e2e).
 set -euo pipefail
 
 CODE_SERVER_VERSION=4.100.3
@@ -15,6 +16,10 @@ RIPGREP_ASSET_VERSION=v13.0.0-10
 APT_PACKAGES=(chromium libkrb5-dev ripgrep)
 
 extension_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Outside the repository so that fresh clones (CI's) reuse it; the e2e test
+# looks in the same place (SPLICE_E2E_TOOLS overrides both).
+tools_dir="${SPLICE_E2E_TOOLS:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/splice-e2e}"
+code_server="$tools_dir/node_modules/.bin/code-server"
 script_start=$SECONDS
 
 step() { printf 'install-e2e: %s\n' "$*"; }
@@ -65,27 +70,38 @@ seed_ripgrep_cache() {
     rm -rf "$staging"
 }
 
-install_code_server() {
-    local installed="" started=$SECONDS
-    if command -v code-server >/dev/null 2>&1; then
-        installed="$(code-server --version 2>/dev/null | head -n 1 | cut -d' ' -f1)"
+# The first run may print a log line ("Wrote default config file") before the version.
+code_server_version() {
+    if [[ -x "$code_server" ]]; then
+        "$code_server" --version 2>/dev/null | grep -oE '^[0-9]+\.[0-9]+\.[0-9]+' | head -n 1 || true
     fi
+}
+
+install_code_server() {
+    local installed started=$SECONDS
+    installed="$(code_server_version)"
     if [[ "$installed" == "$CODE_SERVER_VERSION" ]]; then
-        step "code-server $CODE_SERVER_VERSION already installed"
+        step "code-server $CODE_SERVER_VERSION already installed in $tools_dir"
         return
     fi
     seed_ripgrep_cache
-    step "npm install -g code-server@$CODE_SERVER_VERSION (about a minute)"
-    # As root npm drops privileges for scripts unless unsafe-perm; node-pty's
-    # build runs npx, which would prompt without yes. npm 11 blocks dependency
-    # install scripts by default, and code-server's are its whole build, nested
-    # npm installs included, hence the variable rather than a flag.
-    npm_config_unsafe_perm=true npm_config_yes=true \
+    step "npm install code-server@$CODE_SERVER_VERSION into $tools_dir (about a minute)"
+    mkdir -p "$tools_dir"
+    # A package.json of its own, so npm installs here instead of walking up.
+    [[ -f "$tools_dir/package.json" ]] || echo '{"private": true}' >"$tools_dir/package.json"
+    # Not `npm install -g`: code-server's postinstall runs `npm install` in
+    # lib/vscode (whose package is also named code-server), and the inherited
+    # npm_config_global turns that into a global install over itself.
+    # unsafe-perm: as root, code-server's postinstall insists on it; yes: node-pty
+    # runs npx. npm 11 blocks dependency install scripts by default, and
+    # code-server's are its whole build, nested installs included, hence the
+    # environment variable rather than a flag.
+    (cd "$tools_dir" && npm_config_unsafe_perm=true npm_config_yes=true \
         npm_config_dangerously_allow_all_scripts=true \
-        npm install --global --no-audit --no-fund "code-server@$CODE_SERVER_VERSION"
-    installed="$(code-server --version 2>/dev/null | head -n 1 | cut -d' ' -f1)"
+        npm install --no-audit --no-fund --no-save "code-server@$CODE_SERVER_VERSION")
+    installed="$(code_server_version)"
     if [[ "$installed" != "$CODE_SERVER_VERSION" ]]; then
-        step "code-server did not install: 'code-server --version' says '$installed'" >&2
+        step "code-server did not install: '$code_server --version' says '$installed'" >&2
         exit 1
     fi
     elapsed "code-server install" "$started"
@@ -121,4 +137,4 @@ install_apt_packages
 install_code_server
 install_node_modules
 package_extension
-step "done in $((SECONDS - script_start))s (chromium $(chromium --version 2>/dev/null | cut -d' ' -f2), code-server $(code-server --version | head -n 1 | cut -d' ' -f1))"
+step "done in $((SECONDS - script_start))s: chromium $(chromium --version 2>/dev/null | grep -oE '[0-9]+(\.[0-9]+)+' | head -n 1), code-server $(code_server_version) at $code_server"

@@ -1,5 +1,6 @@
 // The palette commands. Each is thin: it picks arguments in the editor and asks
-// the server (workspace/executeCommand) to do the work.
+// the server (workspace/executeCommand) to do the work; the server reports the
+// outcome itself (messages, diagnostics, splice/status).
 import * as vscode from "vscode";
 import { kernelCommandLine } from "./python";
 import { SpliceServer } from "./server";
@@ -31,15 +32,6 @@ function kernelPick(kernel: KernelEntry): KernelPick {
 
 function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Shows what a server command returned, when it returned a summary. */
-function showResult(result: unknown): void {
-  const summary =
-    typeof result === "string" ? result : (result as { summary?: unknown } | null)?.summary;
-  if (typeof summary === "string" && summary) {
-    vscode.window.setStatusBarMessage(`splice: ${summary}`, 5000);
-  }
 }
 
 function pythonEditor(): vscode.TextEditor | undefined {
@@ -80,7 +72,7 @@ export function registerCommands(server: SpliceServer, statusBar: StatusBar, log
       placeHolder: "A live Python process running splice",
     });
     if (picked?.pid !== undefined) {
-      showResult(await server.executeCommand("splice.attach", picked.pid));
+      await server.executeCommand("splice.attach", picked.pid);
     }
   };
 
@@ -91,7 +83,7 @@ export function registerCommands(server: SpliceServer, statusBar: StatusBar, log
       return;
     }
     if (attached.length === 1) {
-      showResult(await server.executeCommand("splice.detach", attached[0].pid));
+      await server.executeCommand("splice.detach", attached[0].pid);
       return;
     }
     const all: KernelPick = { label: `All ${plural(attached.length, "kernel")}` };
@@ -100,7 +92,7 @@ export function registerCommands(server: SpliceServer, statusBar: StatusBar, log
     });
     if (picked) {
       const args = picked.pid === undefined ? [] : [picked.pid];
-      showResult(await server.executeCommand("splice.detach", ...args));
+      await server.executeCommand("splice.detach", ...args);
     }
   };
 
@@ -123,16 +115,14 @@ export function registerCommands(server: SpliceServer, statusBar: StatusBar, log
     const editor = pythonEditor();
     if (editor) {
       const { line, character } = editor.selection.active;
-      showResult(
-        await server.executeCommand("splice.reloadDefinition", editor.document.uri.toString(), line, character),
-      );
+      await server.executeCommand("splice.reloadDefinition", editor.document.uri.toString(), line, character);
     }
   };
 
   const reloadFile = async () => {
     const editor = pythonEditor();
     if (editor) {
-      showResult(await server.executeCommand("splice.reloadFile", editor.document.uri.toString()));
+      await server.executeCommand("splice.reloadFile", editor.document.uri.toString());
     }
   };
 

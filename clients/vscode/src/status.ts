@@ -47,15 +47,12 @@ export function formatDuration(ms: number): string {
   return ms < 10 ? `${Math.round(ms * 10) / 10} ms` : `${Math.round(ms)} ms`;
 }
 
-// A group of the engine's summary: "f, g and 2 more changed" (see PatchResult.summary()).
+// A group of an engine summary: "f, g and 2 more changed" (PatchResult.summary()).
 const PATCHED_GROUP = /((?:[\w.<>]+, )*[\w.<>]+)(?: and (\d+) more)? (?:changed|added|deleted|rebound)\b/g;
 
-/** How many definitions a patch touched: the server's count, else read from its summary. */
-export function countPatched(patch: Pick<PatchStatus, "summary"> & { patched?: number }): number | undefined {
-  if (typeof patch.patched === "number") {
-    return patch.patched;
-  }
-  const match = /^patched [^:]+: (.*)$/.exec(patch.summary.trim());
+/** Definitions an engine summary ("patched app.py: f, g changed in 1.8 ms") names as patched. */
+export function countEngineSummary(summary: string): number | undefined {
+  const match = /^patched [^:]+: (.*)$/.exec(summary.trim());
   if (!match) {
     return undefined;
   }
@@ -64,6 +61,25 @@ export function countPatched(patch: Pick<PatchStatus, "summary"> & { patched?: n
     count += group[1].split(", ").length + Number(group[2] ?? 0);
   }
   return count;
+}
+
+/**
+ * How many definitions a patch touched: the server's count when it sends one,
+ * else its "patched 3 definitions" message, else the kernels' engine summaries.
+ */
+export function countPatched(patch: Pick<PatchStatus, "summary" | "kernels" | "patched">): number | undefined {
+  if (typeof patch.patched === "number") {
+    return patch.patched;
+  }
+  const message = /\bpatched (\d+) definitions?\b/.exec(patch.summary);
+  if (message) {
+    return Number(message[1]);
+  }
+  const counts = patch.kernels
+    .filter((kernel) => kernel.ok)
+    .map((kernel) => countEngineSummary(kernel.summary))
+    .filter((count): count is number => count !== undefined);
+  return counts.length > 0 ? Math.max(...counts) : undefined;
 }
 
 function describePatch(patch: PatchStatus): string {

@@ -12,9 +12,13 @@ function H.env(name)
   return value
 end
 
+local started = vim.uv.hrtime()
+
+--- Timestamped lines on stderr, which pytest shows when a test fails.
 local function log(text)
-  io.stderr:write(text .. '\n')
+  io.stderr:write(('[%6.0f ms] %s\n'):format((vim.uv.hrtime() - started) / 1e6, text))
 end
+H.log = log
 
 --- Put the plugin on 'runtimepath' (as a plugin manager would) and record what it shows.
 function H.load_plugin()
@@ -27,6 +31,7 @@ function H.load_plugin()
   vim.api.nvim_create_autocmd('User', {
     pattern = 'SpliceStatus',
     callback = function(args)
+      log('splice/status: ' .. tostring(args.data.status.message))
       table.insert(H.statuses, args.data.status)
     end,
   })
@@ -47,12 +52,14 @@ function H.wait(timeout_ms, predicate, what)
   if vim.wait(timeout_ms, predicate, 20) then
     return
   end
-  error(('timed out after %d ms waiting for %s\nstatuses: %s\nnotifications: %s'):format(
-    timeout_ms,
-    what,
-    vim.inspect(H.statuses),
-    vim.inspect(H.notifications)
-  ))
+  error(
+    ('timed out after %d ms waiting for %s\nstatuses: %s\nnotifications: %s'):format(
+      timeout_ms,
+      what,
+      vim.inspect(H.statuses),
+      vim.inspect(H.notifications)
+    )
+  )
 end
 
 function H.open(path)
@@ -120,6 +127,7 @@ end
 
 --- Write `result` as JSON for pytest, then stop the clients so Neovim exits promptly.
 function H.finish(result)
+  log('finished')
   local file = assert(io.open(H.env('SPLICE_TEST_RESULT'), 'w'))
   file:write(vim.json.encode(result or vim.empty_dict()))
   file:close()
@@ -130,6 +138,7 @@ function H.finish(result)
   vim.wait(3000, function()
     return #vim.lsp.get_clients() == 0
   end, 20)
+  log('clients stopped')
 end
 
 return H

@@ -7,7 +7,14 @@ local cases = {}
 function cases.lazy_commands()
   H.load_plugin()
   local commands = {}
-  for _, name in ipairs({ 'SpliceAttach', 'SpliceDetach', 'SpliceReload', 'SpliceReloadFile', 'SpliceStatus', 'SpliceKernel' }) do
+  for _, name in ipairs({
+    'SpliceAttach',
+    'SpliceDetach',
+    'SpliceReload',
+    'SpliceReloadFile',
+    'SpliceStatus',
+    'SpliceKernel',
+  }) do
     commands[name] = vim.fn.exists(':' .. name) == 2
   end
   return { commands = commands, loaded = package.loaded['splice'] ~= nil }
@@ -25,7 +32,7 @@ function cases.bad_options()
   return {
     notifications = H.notifications,
     cmd = resolved.cmd,
-    init_options = resolved.init_options,
+    settings = resolved.settings.splice,
     notify = require('splice.config').options.notify,
   }
 end
@@ -34,6 +41,13 @@ function cases.status_without_client()
   H.load_plugin()
   vim.cmd.enew()
   return { statusline = require('splice').status() }
+end
+
+function cases.missing_server()
+  H.load_plugin()
+  require('splice').setup({ cmd = { 'splice-does-not-exist', 'lsp' } })
+  vim.cmd('checkhealth splice')
+  return { report = vim.api.nvim_buf_get_lines(0, 0, -1, false) }
 end
 
 function cases.helptags()

@@ -56,14 +56,21 @@ function M.attach(args)
       return
     end
     if type(kernels) ~= 'table' or #kernels == 0 then
-      notify('splice: no live kernel found; start one with `splice run app.py` or :SpliceKernel', vim.log.levels.WARN)
+      notify(
+        'splice: no live kernel found; start one with `splice run app.py` or :SpliceKernel',
+        vim.log.levels.WARN
+      )
       return
     end
-    vim.ui.select(kernels, { prompt = 'Attach to a splice kernel', format_item = describe_kernel }, function(kernel)
-      if kernel then
-        splice.execute('splice.attach', { kernel.pid })
+    vim.ui.select(
+      kernels,
+      { prompt = 'Attach to a splice kernel', format_item = describe_kernel },
+      function(kernel)
+        if kernel then
+          splice.execute('splice.attach', { kernel.pid })
+        end
       end
-    end)
+    )
   end)
 end
 
@@ -81,12 +88,23 @@ function M.detach(args)
   splice.execute('splice.detach', arguments)
 end
 
+--- The splice client serving `bufnr` itself: the reload commands send the text it has synced.
+local function buffer_client(bufnr)
+  local client = vim.lsp.get_clients({ name = 'splice', bufnr = bufnr })[1]
+  if not client then
+    notify(
+      'splice: this buffer is not attached to the splice language server (see :checkhealth splice)',
+      vim.log.levels.ERROR
+    )
+  end
+  return client
+end
+
 --- :SpliceReload: patch the definition at the cursor, from the buffer text (saved or not).
 function M.reload()
   local bufnr = vim.api.nvim_get_current_buf()
-  local client = splice.client(bufnr)
+  local client = buffer_client(bufnr)
   if not client then
-    splice.execute('splice.reloadDefinition', {}) -- reports the missing client
     return
   end
   local position = vim.lsp.util.make_position_params(0, client.offset_encoding).position
@@ -97,7 +115,9 @@ end
 --- :SpliceReloadFile: patch the whole buffer into every kernel that runs it.
 function M.reload_file()
   local bufnr = vim.api.nvim_get_current_buf()
-  splice.execute('splice.reloadFile', { vim.uri_from_bufnr(bufnr) }, nil, bufnr)
+  if buffer_client(bufnr) then
+    splice.execute('splice.reloadFile', { vim.uri_from_bufnr(bufnr) }, nil, bufnr)
+  end
 end
 
 --- :SpliceStatus: the live kernels and the last patch.

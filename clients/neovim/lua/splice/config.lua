@@ -212,8 +212,12 @@ function M.lsp_config(options)
         on_dir(root)
       end
     end,
-    init_options = vim.deepcopy(options.settings),
+    -- One source of truth: Neovim sends `settings` in workspace/didChangeConfiguration
+    -- right after initializing, which would override different initializationOptions.
     settings = { splice = vim.deepcopy(options.settings) },
+    before_init = function(params, client_config)
+      params.initializationOptions = vim.tbl_get(client_config, 'settings', 'splice')
+    end,
     handlers = {
       ['splice/status'] = function(...)
         return require('splice').on_status(...)

@@ -92,7 +92,10 @@ local function check_server()
   if tonumber(major) == 3 and tonumber(minor) >= 10 then
     health.ok(('Python %s (%s)'):format(output, python))
   else
-    health.error(('Python %s (%s) is too old'):format(output, python), { 'splice needs Python 3.10 or newer' })
+    health.error(
+      ('Python %s (%s) is too old'):format(output, python),
+      { 'splice needs Python 3.10 or newer' }
+    )
   end
 end
 
@@ -138,7 +141,8 @@ local function kernels_from_files()
 end
 
 local function describe(kernel)
-  local program = type(kernel.program) == 'string' and kernel.program ~= '' and kernel.program or '(interactive)'
+  local program = type(kernel.program) == 'string' and kernel.program ~= '' and kernel.program
+    or '(interactive)'
   local text = ('pid %s: %s'):format(kernel.pid, program)
   if type(kernel.cwd) == 'string' and kernel.cwd ~= '' then
     text = text .. ' in ' .. kernel.cwd
@@ -176,7 +180,9 @@ local function check_kernels()
   end
   local kernels, directory = kernels_from_files()
   if #kernels == 0 then
-    health.info(('no live kernel in %s: start one with `splice run app.py` or :SpliceKernel'):format(directory))
+    health.info(
+      ('no live kernel in %s: start one with `splice run app.py` or :SpliceKernel'):format(directory)
+    )
   end
   for _, kernel in ipairs(kernels) do
     health.ok(describe(kernel))

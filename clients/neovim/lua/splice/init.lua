@@ -49,7 +49,9 @@ function M._start_on_filetype(lsp_config)
     end,
   })
   for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
-    if vim.api.nvim_buf_is_loaded(bufnr) and vim.tbl_contains(lsp_config.filetypes, vim.bo[bufnr].filetype) then
+    if
+      vim.api.nvim_buf_is_loaded(bufnr) and vim.tbl_contains(lsp_config.filetypes, vim.bo[bufnr].filetype)
+    then
       start(bufnr)
     end
   end
@@ -95,7 +97,11 @@ function M.execute(command, arguments, callback, bufnr)
   local params = { command = command, arguments = arguments }
   return M._request(client, 'workspace/executeCommand', params, function(err, result)
     if err then
-      vim.notify(('splice: %s failed: %s'):format(command, err.message), vim.log.levels.ERROR, { title = 'splice' })
+      vim.notify(
+        ('splice: %s failed: %s'):format(command, err.message),
+        vim.log.levels.ERROR,
+        { title = 'splice' }
+      )
     end
     if callback then
       callback(err, result)
@@ -103,16 +109,32 @@ function M.execute(command, arguments, callback, bufnr)
   end, bufnr)
 end
 
+local function attached_pids(state)
+  local pids = {}
+  for _, kernel in ipairs(type(state) == 'table' and state.kernels or {}) do
+    if kernel.attached ~= false then
+      table.insert(pids, kernel.pid)
+    end
+  end
+  table.sort(pids)
+  return pids
+end
+
 --- Handler for the server's splice/status notification.
+---
+--- The server already shows patch results with window/showMessage, and sends a
+--- status after every save (even of files no kernel runs), so only changes in
+--- the attached kernels are worth a notification here.
 function M.on_status(_, params, ctx)
   if type(params) ~= 'table' then
     return
   end
+  local previous = statuses[ctx.client_id]
   statuses[ctx.client_id] = params
   local message = params.message
-  if config.options.notify and type(message) == 'string' and message ~= '' then
-    local failed = type(params.lastPatch) == 'table' and params.lastPatch.ok == false
-    vim.notify(message, failed and vim.log.levels.WARN or vim.log.levels.INFO, { title = 'splice' })
+  local kernels_changed = not vim.deep_equal(attached_pids(previous), attached_pids(params))
+  if config.options.notify and kernels_changed and type(message) == 'string' and message ~= '' then
+    vim.notify('splice: ' .. message, vim.log.levels.INFO, { title = 'splice' })
   end
   vim.api.nvim_exec_autocmds('User', {
     pattern = 'SpliceStatus',
@@ -133,16 +155,6 @@ function M.state(bufnr)
   return statuses[client.id]
 end
 
-local function attached_kernels(state)
-  local count = 0
-  for _, kernel in ipairs(state.kernels or {}) do
-    if kernel.attached ~= false then
-      count = count + 1
-    end
-  end
-  return count
-end
-
 --- A short text for statuslines: "" without a client, else e.g. "splice: 1 kernel, patched in 1.8 ms".
 ---@param bufnr integer|nil
 ---@return string
@@ -155,8 +167,9 @@ function M.status(bufnr)
   if not state or not state.ready then
     return 'splice: starting'
   end
-  local count = attached_kernels(state)
-  local text = count == 0 and 'splice: no kernel' or ('splice: %d kernel%s'):format(count, count == 1 and '' or 's')
+  local count = #attached_pids(state)
+  local text = count == 0 and 'splice: no kernel'
+    or ('splice: %d kernel%s'):format(count, count == 1 and '' or 's')
   local last = state.lastPatch
   if type(last) == 'table' then
     if last.ok then
