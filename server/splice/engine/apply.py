@@ -23,7 +23,8 @@ from types import ModuleType
 
 from splice.engine.baseline import baseline_source, remember_baseline, source_path
 from splice.engine.definitions import outline_tree
-from splice.engine.plan import Plan, Step, build_plan, code_filename
+from splice.engine.plan import Plan, Step, code_filename
+from splice.engine.planning import build_plan
 from splice.engine.result import Finding, PatchResult
 from splice.errors import UnknownModuleError
 

@@ -94,3 +94,12 @@ def is_import(statement: ast.stmt) -> bool:
     if isinstance(statement, ast.ImportFrom):
         return statement.module != "__future__"
     return isinstance(statement, ast.Import)
+
+
+def assigns_name(node: ast.stmt, name: str) -> bool:
+    targets: list[ast.expr] = []
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+        targets = [node.target]
+    return any(isinstance(target, ast.Name) and target.id == name for target in targets)

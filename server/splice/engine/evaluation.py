@@ -1,0 +1,64 @@
+"""Evaluating the expressions of a definition that a patch must evaluate."""
+
+from __future__ import annotations
+
+import ast
+from types import ModuleType
+from typing import Any
+
+from splice.engine.definitions import Definition
+
+
+# -- evaluation helpers ----------------------------------------------------
+def evaluate_expression(
+    expression: ast.expr, module: ModuleType, namespace: Any, filename: str
+) -> Any:
+    code = compile(ast.Expression(expression), filename, "eval")
+    return eval(code, module.__dict__, namespace)
+
+
+def evaluate_signature(
+    definition: Definition, module: ModuleType, live_class: type | None, filename: str, flags: int
+) -> tuple[tuple[Any, ...] | None, dict[str, Any] | None, dict[str, Any]]:
+    """The defaults, keyword defaults and annotations a fresh ``def`` would get."""
+    node = definition.node
+    assert not isinstance(node, ast.ClassDef)
+    namespace = dict(vars(live_class)) if live_class is not None else None
+    arguments = node.args
+
+    def value(expression: ast.expr) -> Any:
+        return evaluate_expression(expression, module, namespace, filename)
+
+    defaults = tuple(value(expression) for expression in arguments.defaults) or None
+    keyword_defaults = {
+        argument.arg: value(default)
+        for argument, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=False)
+        if default is not None
+    } or None
+    stringify = bool(flags & future_annotations_flag())
+    annotations: dict[str, Any] = {}
+    every = [*arguments.posonlyargs, *arguments.args]
+    if arguments.vararg:
+        every.append(arguments.vararg)
+    every.extend(arguments.kwonlyargs)
+    if arguments.kwarg:
+        every.append(arguments.kwarg)
+    pairs = [(argument.arg, argument.annotation) for argument in every]
+    pairs.append(("return", node.returns))
+    for name, expression in pairs:
+        if expression is None:
+            continue
+        if stringify:
+            annotations[name] = ast.unparse(expression)
+            continue
+        try:
+            annotations[name] = value(expression)
+        except NameError:  # a forward reference: keep its text, as typing would
+            annotations[name] = ast.unparse(expression)
+    return defaults, keyword_defaults, annotations
+
+
+def future_annotations_flag() -> int:
+    import __future__
+
+    return __future__.annotations.compiler_flag
