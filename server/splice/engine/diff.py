@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from splice.engine.definitions import Definition, Outline, Statement
@@ -137,10 +137,10 @@ def _split_docstring(body: list[ast.stmt]) -> tuple[str | None, list[ast.stmt]]:
     return None, body
 
 
-def _dump(node: ast.AST | list[ast.AST] | list[ast.expr] | list[ast.stmt] | None) -> str:
+def _dump(node: ast.AST | Sequence[ast.AST] | None) -> str:
     if node is None:
         return ""
-    if isinstance(node, list):
+    if not isinstance(node, ast.AST):
         return "|".join(ast.dump(item) for item in node)
     return ast.dump(node)
 

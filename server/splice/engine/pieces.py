@@ -65,7 +65,7 @@ def wrap_in_classes(
             name=original.name, bases=[], keywords=keywords, body=[wrapped], decorator_list=[]
         )
         if "type_params" in ast.ClassDef._fields:
-            stand_in.type_params = []
+            stand_in.type_params = []  # type: ignore[attr-defined,unused-ignore]
         wrapped = ast.copy_location(stand_in, original)
     # Every node has a location already: fix_missing_locations would walk the
     # whole definition for nothing.

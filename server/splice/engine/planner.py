@@ -99,7 +99,7 @@ class Planner:
         self, definition: Definition, outline: Outline | None = None
     ) -> list[ast.ClassDef]:
         classes = self.new_classes if outline is None else self.old_classes
-        chain = []
+        chain: list[ast.ClassDef] = []
         parent = definition.parent
         while parent:
             node = classes[parent].node
@@ -111,7 +111,7 @@ class Planner:
     def live_classes(self, definition: Definition) -> list[type] | None:
         chain: list[type] = []
         parent = definition.parent
-        scopes = []
+        scopes: list[str] = []
         while parent:
             scopes.insert(0, parent)
             parent = parent.rpartition(".")[0] or None
@@ -477,7 +477,7 @@ class Planner:
             isinstance(bound, type) and bound.__qualname__ == definition.qualname
         ):
             return
-        where = {"qualname": definition.qualname}
+        where: dict[str, Any] = {"qualname": definition.qualname}
         if definition.qualname in self.new_definitions and isinstance(bound, property):
             # A setter or deleter removed: the property must be rebuilt from the
             # definitions that remain, in order, each seeing the one before.
@@ -517,7 +517,7 @@ class Planner:
         if scope is not None and (self.inside_whole(scope) or scope not in self.old_classes):
             return
         node = statement.node
-        where = {
+        where: dict[str, Any] = {
             "line": statement.line,
             "column": statement.column + 1,
             "end_line": statement.end_line,

@@ -30,16 +30,21 @@ class Finding:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
-        return cls(**{name: data.get(name) for name in _FINDING_FIELDS if name in data})
+        return cls(
+            code=str(data["code"]),
+            message=str(data["message"]),
+            qualname=data.get("qualname"),
+            line=data.get("line"),
+            column=data.get("column"),
+            end_line=data.get("end_line"),
+            severity=data.get("severity", "error"),
+        )
 
     def where(self) -> str:
         """``line 12`` or ``f`` or ``module``: where a person should look."""
         if self.line is not None:
             return f"line {self.line}"
         return self.qualname or "module"
-
-
-_FINDING_FIELDS = ("code", "message", "qualname", "line", "column", "end_line", "severity")
 
 
 @dataclass(frozen=True)
