@@ -15,8 +15,11 @@ from splice.engine.result import STATEMENT_SKIP_CODES, Finding
 from splice.lsp.patching import KernelOutcome, PatchReport
 
 SOURCE = "splice"
-#: Where docs/edits.md is published; a checkout's own copy wins (it matches the code).
-DOCS_URL = "https://github.com/splice-dev/splice/blob/main/docs/edits.md"
+#: docs/edits.md in a checkout (editable installs), then the copy a wheel ships.
+_EDITS_DOCS = (
+    Path(__file__).resolve().parents[3] / "docs" / "edits.md",
+    Path(__file__).resolve().parents[1] / "docs" / "edits.md",
+)
 
 _SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
@@ -25,11 +28,12 @@ _SEVERITY = {
 }
 
 
-def edits_doc(code: str) -> str:
-    """The link explaining a finding's code (docs/edits.md#<code>)."""
-    checkout = Path(__file__).resolve().parents[3] / "docs" / "edits.md"
-    base = checkout.as_uri() if checkout.is_file() else DOCS_URL
-    return f"{base}#{code}"
+def edits_doc(code: str) -> str | None:
+    """The link explaining a finding's code (docs/edits.md#<code>), if the docs are here."""
+    for path in _EDITS_DOCS:
+        if path.is_file():
+            return f"{path.as_uri()}#{code}"
+    return None
 
 
 # Diagnostics ------------------------------------------------------------------
@@ -38,7 +42,9 @@ def edits_doc(code: str) -> str:
 def finding_range(finding: Finding, lines: list[str]) -> types.Range:
     """The finding's lines, 0-based; the whole line when no column is known."""
     if finding.line is None or not lines:
-        return types.Range(types.Position(0, 0), types.Position(0, 0))
+        return types.Range(
+            start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)
+        )
     line = min(max(finding.line, 1), len(lines)) - 1
     text = lines[line]
     indent = len(text) - len(text.lstrip())
@@ -50,7 +56,10 @@ def finding_range(finding: Finding, lines: list[str]) -> types.Range:
     end = len(lines[end_line].rstrip("\r\n"))
     if end_line == line and end <= start:
         end = len(text)
-    return types.Range(types.Position(line, start), types.Position(end_line, end))
+    return types.Range(
+        start=types.Position(line=line, character=start),
+        end=types.Position(line=end_line, character=end),
+    )
 
 
 def finding_to_diagnostic(
@@ -64,7 +73,9 @@ def finding_to_diagnostic(
         message=message,
         severity=_SEVERITY.get(finding.severity, types.DiagnosticSeverity.Error),
         code=finding.code,
-        code_description=types.CodeDescription(href=edits_doc(finding.code)),
+        code_description=types.CodeDescription(href=link)
+        if (link := edits_doc(finding.code))
+        else None,
         source=SOURCE,
         data={
             "pid": outcome.pid,
@@ -184,6 +195,10 @@ def status(
             "ok": last.ok,
             "summary": report_summary(last),
             "durationMs": round(last.duration_ms, 3),
+            # The same file patched in several kernels: count its definitions once.
+            "patched": max(
+                (o.result.patched_count for o in last.outcomes if o.ok and o.result), default=0
+            ),
             "kernels": [
                 {
                     "pid": outcome.pid,
@@ -216,7 +231,8 @@ def command_action(
 
 def marker_lens(line: int, qualname: str, state: str, uri: str, reload_line: int) -> types.CodeLens:
     """A code lens above a definition: "live", or "differs from kernel: reload"."""
-    position = types.Range(types.Position(line, 0), types.Position(line, 0))
+    at = types.Position(line=line, character=0)
+    position = types.Range(start=at, end=at)
     if state == "live":
         command = types.Command(title="live", command="")
     else:

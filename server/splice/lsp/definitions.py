@@ -13,6 +13,7 @@ body. A function nested in a function belongs to its outer function.
 from __future__ import annotations
 
 import ast
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -47,7 +48,7 @@ class SourceDefinition:
 def find_definitions(source: str) -> list[SourceDefinition]:
     """Every patchable definition of ``source``, outer before inner, in file order."""
     lines = _lines(source)
-    module = parso.parse(source, error_recovery=True)
+    module = parso.parse(source, error_recovery=True)  # type: ignore[no-untyped-call]
     return list(_walk(module.children, "", lines))
 
 
@@ -201,8 +202,10 @@ def splice_definition(baseline: str, definition: SourceDefinition) -> str:
     if parent_name and parent is None:
         raise LookupError(f"{parent_name} is not in the module the kernel runs")
     insert_at = parent.end_line if parent is not None else len(lines)
-    separator = ["\n"] if parent is None else []
-    return "".join(lines[:insert_at] + separator + new_lines + lines[insert_at:])
+    if parent is None and definition.indent:
+        # A new definition inside a top-level block: it goes at module level.
+        new_lines = _lines(textwrap.dedent(definition.text))
+    return "".join(lines[:insert_at] + ["\n"] + new_lines + lines[insert_at:])
 
 
 def _lines(source: str) -> list[str]:

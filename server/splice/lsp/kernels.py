@@ -167,7 +167,7 @@ class KernelRegistry:
             if params.get("file"):
                 kernel.add_module(str(params.get("name")), str(params["file"]))
 
-        client = await KernelClient.connect(info, notified, client_name="splice-lsp")
+        client = await KernelClient.connect(info, notified, client_name="splice-lsp", timeout=5.0)
         kernel = Kernel(info, client)
         holder["kernel"] = kernel
         try:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from splice.lsp.kernels import Kernel, KernelRegistry
 logger = logging.getLogger(__name__)
 
 #: Seconds a kernel gets to answer one patch before we call it busy.
-PATCH_TIMEOUT = 15.0
+PATCH_TIMEOUT = float(os.environ.get("SPLICE_LSP_PATCH_TIMEOUT", "15"))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,183 @@
+"""Saving a file patches every attached kernel that runs it, and says what happened."""
+
+from __future__ import annotations
+
+import asyncio
+
+from conftest import APP, KernelFactory, Session, line_of
+from lsprotocol import types
+
+SKIPPED_STATEMENT = APP.replace("ready = True", 'greeting = "hi".upper()\nready = True')
+REFUSED = APP.replace("class Cart(Base):", "class Cart(Other):").replace("x * 2", "x * 3")
+
+
+async def test_save_patches_the_kernel(lsp: Session, start_kernel: KernelFactory) -> None:
+    kernel = start_kernel()
+    await lsp.initialize()
+    lsp.open()
+    assert kernel.evaluate("total(5)") == "10"
+
+    status = await lsp.save(APP.replace("x * 2", "x * 3"))
+
+    assert kernel.evaluate("total(5)") == "15"
+    assert status["lastPatch"]["ok"] is True
+
+
+async def test_save_status_names_the_kernels_results(
+    lsp: Session, start_kernel: KernelFactory
+) -> None:
+    kernel = start_kernel()
+    await lsp.initialize()
+    lsp.open()
+
+    status = await lsp.save(APP.replace("x * 2", "x * 3"))
+
+    last = status["lastPatch"]
+    assert last["uri"] == lsp.uri()
+    assert [item["pid"] for item in last["kernels"]] == [kernel.info.pid]
+    assert "total changed" in last["kernels"][0]["summary"]
+    assert last["patched"] == 1
+    assert last["durationMs"] > 0
+
+
+async def test_save_shows_a_short_message_per_kernel(
+    lsp: Session, start_kernel: KernelFactory
+) -> None:
+    kernel = start_kernel()
+    await lsp.initialize()
+    lsp.open()
+    assert lsp.client.messages == []
+
+    await lsp.save(APP.replace("x * 2", "x * 3"))
+
+    [message] = lsp.client.messages
+    assert f"pid {kernel.info.pid}" in message.message
+    assert "patched 1 definition in " in message.message
+    assert message.type == types.MessageType.Info
+
+
+async def test_save_logs_the_details(lsp: Session, start_kernel: KernelFactory) -> None:
+    start_kernel()
+    await lsp.initialize()
+    lsp.open()
+
+    await lsp.save(APP.replace("x * 2", "x * 3"))
+
+    assert any("patched app.py: total changed" in m.message for m in lsp.client.log_messages)
+
+
+async def test_save_puts_a_skipped_statement_on_its_line(
+    lsp: Session, start_kernel: KernelFactory
+) -> None:
+    start_kernel()
+    await lsp.initialize()
+    uri = lsp.open()
+    assert lsp.client.diagnostics.get(uri, []) == []
+
+    await lsp.save(SKIPPED_STATEMENT)
+
+    [diagnostic] = lsp.client.diagnostics[uri]
+    assert diagnostic.code == "statement-not-run"
+    assert diagnostic.range.start.line == line_of(SKIPPED_STATEMENT, "greeting =")
+    assert diagnostic.range.start.character == 0
+    assert diagnostic.severity == types.DiagnosticSeverity.Warning
+    assert diagnostic.code_description.href.endswith("edits.md#statement-not-run")
+    assert diagnostic.source == "splice"
+
+
+async def test_save_puts_a_refused_edit_on_its_definition(
+    lsp: Session, start_kernel: KernelFactory
+) -> None:
+    kernel = start_kernel()
+    await lsp.initialize()
+    uri = lsp.open()
+
+    status = await lsp.save(REFUSED)
+
+    [diagnostic] = lsp.client.diagnostics[uri]
+    assert diagnostic.code == "class-bases-changed"
+    assert diagnostic.severity == types.DiagnosticSeverity.Error
+    assert diagnostic.range.start.line == line_of(REFUSED, "class Cart(Other)")
+    assert diagnostic.range.end.line == line_of(REFUSED, "return len(self.items)")
+    # All or nothing: the other change of that save was not applied either.
+    assert kernel.evaluate("total(5)") == "10"
+    assert status["lastPatch"]["ok"] is False
+
+
+async def test_save_replaces_the_previous_diagnostics(
+    lsp: Session, start_kernel: KernelFactory
+) -> None:
+    start_kernel()
+    await lsp.initialize()
+    uri = lsp.open()
+    await lsp.save(REFUSED)
+    assert len(lsp.client.diagnostics[uri]) == 1
+
+    await lsp.save(APP.replace("x * 2", "x * 3"))
+
+    assert list(lsp.client.diagnostics[uri]) == []
+
+
+async def test_save_with_patch_on_save_off_leaves_the_kernel_alone(
+    lsp: Session, start_kernel: KernelFactory
+) -> None:
+    kernel = start_kernel()
+    await lsp.initialize({"patchOnSave": False})
+    uri = lsp.open()
+    lsp.client.text_document_did_save(
+        types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    # A request after the notification: the server has handled the save by then.
+    await lsp.command("splice.listKernels")
+
+    assert kernel.evaluate("total(5)") == "10"
+    assert lsp.statuses[-1]["lastPatch"] is None
+
+
+async def test_quick_saves_end_with_the_last_text(
+    lsp: Session, start_kernel: KernelFactory
+) -> None:
+    kernel = start_kernel()
+    await lsp.initialize()
+    uri = lsp.open()
+    for factor in (3, 4, 5):
+        text = APP.replace("x * 2", f"x * {factor}")
+        lsp.edit(text)
+        lsp.client.text_document_did_save(
+            types.DidSaveTextDocumentParams(
+                text_document=types.TextDocumentIdentifier(uri=uri), text=text
+            )
+        )
+
+    await lsp.wait_until(lambda: kernel.evaluate("total(1)") == "5")
+    await asyncio.sleep(0.2)  # any straggling patch would have landed by now
+
+    assert kernel.evaluate("total(1)") == "5"
+    assert lsp.statuses[-1]["lastPatch"]["ok"] is True
+    assert "x * 5" in kernel.request("baseline", {"module": "__main__"})["source"]
+
+
+async def test_save_with_delete_removed_off_keeps_deleted_definitions(
+    lsp: Session, start_kernel: KernelFactory
+) -> None:
+    kernel = start_kernel()
+    await lsp.initialize({"deleteRemoved": False})
+    lsp.open()
+    text = APP.replace("class Other:\n    pass\n", "").replace("x * 2", "x * 3")
+
+    await lsp.save(text)
+
+    assert kernel.evaluate("total(5)") == "15"
+    assert kernel.evaluate("Other.__name__") == "'Other'"
+
+
+async def test_save_with_delete_removed_deletes_them(
+    lsp: Session, start_kernel: KernelFactory
+) -> None:
+    kernel = start_kernel()
+    await lsp.initialize()
+    lsp.open()
+
+    await lsp.save(APP.replace("class Other:\n    pass\n", ""))
+
+    assert kernel.evaluate("'Other' in globals()") == "False"
