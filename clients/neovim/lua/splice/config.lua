@@ -223,6 +223,9 @@ function M.lsp_config(options)
         return require('splice').on_status(...)
       end,
     },
+    on_attach = function(client, bufnr)
+      require('splice').show_live_markers(client, bufnr)
+    end,
   }
 end
 

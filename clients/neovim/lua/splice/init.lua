@@ -10,6 +10,9 @@ local M = {}
 --- Latest splice/status params per client id.
 local statuses = {}
 
+--- Buffers showing live markers, per client id.
+local marker_buffers = {}
+
 local has_011 = vim.fn.has('nvim-0.11') == 1
 
 --- Configure splice and start it for Python buffers.
@@ -136,12 +139,70 @@ function M.on_status(_, params, ctx)
   if config.options.notify and kernels_changed and type(message) == 'string' and message ~= '' then
     vim.notify('splice: ' .. message, vim.log.levels.INFO, { title = 'splice' })
   end
+  if kernels_changed or type(params.lastPatch) == 'table' then
+    -- What "live" means changed: the kernel set, or the code it runs.
+    M._refresh_live_markers(ctx.client_id)
+  end
   vim.api.nvim_exec_autocmds('User', {
     pattern = 'SpliceStatus',
     modeline = false,
     data = { client_id = ctx.client_id, status = params },
   })
   pcall(vim.cmd.redrawstatus)
+end
+
+--- Live markers ("live" / "differs from kernel: reload") are code lenses.
+--- Neovim shows lenses only where asked and does not take the server's
+--- workspace/codeLens/refresh, so ask on attach, on status changes, and once
+--- typing pauses.
+local MARKER_DEBOUNCE_MS = 300
+
+function M.show_live_markers(client, bufnr)
+  if not config.options.settings.liveMarkers or not client.server_capabilities.codeLensProvider then
+    return
+  end
+  local function refresh()
+    if vim.api.nvim_buf_is_valid(bufnr) then
+      pcall(vim.lsp.codelens.refresh, { bufnr = bufnr })
+    end
+  end
+  local timer = vim.uv.new_timer()
+  local function refresh_soon()
+    timer:stop()
+    timer:start(MARKER_DEBOUNCE_MS, 0, vim.schedule_wrap(refresh))
+  end
+  marker_buffers[client.id] = marker_buffers[client.id] or {}
+  marker_buffers[client.id][bufnr] = true
+  refresh()
+  local group = vim.api.nvim_create_augroup('splice_live_markers_' .. bufnr, { clear = true })
+  vim.api.nvim_create_autocmd({ 'BufEnter', 'BufWritePost' }, { group = group, buffer = bufnr, callback = refresh })
+  -- on_lines rather than TextChanged: it sees every change, also those made by
+  -- plugins and scripts outside the main loop.
+  vim.api.nvim_buf_attach(bufnr, false, {
+    on_lines = function()
+      if not marker_buffers[client.id] or not marker_buffers[client.id][bufnr] then
+        return true -- detach
+      end
+      refresh_soon()
+    end,
+  })
+  vim.api.nvim_create_autocmd('BufWipeout', {
+    group = group,
+    buffer = bufnr,
+    callback = function()
+      timer:close()
+    end,
+  })
+end
+
+function M._refresh_live_markers(client_id)
+  for bufnr in pairs(marker_buffers[client_id] or {}) do
+    if vim.api.nvim_buf_is_valid(bufnr) then
+      pcall(vim.lsp.codelens.refresh, { bufnr = bufnr })
+    else
+      marker_buffers[client_id][bufnr] = nil
+    end
+  end
 end
 
 --- The latest splice/status of the client serving `bufnr`, or nil.
