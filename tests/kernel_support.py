@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from splice.engine.result import PatchResult
-from splice.kernel import connection
+from splice.kernel import connection, wire
 from splice.kernel.blocking import BlockingKernelClient
 from splice.kernel.connection import ConnectionInfo
 
@@ -54,7 +54,9 @@ class RunningKernel:
         with BlockingKernelClient(self.info) as client:
             return client.evaluate(expression, module)
 
-    def patch(self, module: str, source: str, only: list[str] | None = None, dry_run: bool = False) -> PatchResult:
+    def patch(
+        self, module: str, source: str, only: list[str] | None = None, dry_run: bool = False
+    ) -> PatchResult:
         with BlockingKernelClient(self.info) as client:
             return client.patch(module, source, only, dry_run)
 
@@ -74,11 +76,16 @@ class RunningKernel:
             if self.process.poll() is not None:
                 break
             time.sleep(0.02)
-        raise AssertionError(f"{text!r} not in the kernel's stdout: {self.stdout()!r}; stderr: {self.stderr()!r}")
+        raise AssertionError(
+            f"{text!r} not in the kernel's stdout: {self.stdout()!r}; stderr: {self.stderr()!r}"
+        )
 
 
 def wait_for_connection_file(
-    process: subprocess.Popen[bytes], runtime_dir: str, timeout: float = START_TIMEOUT, stderr_path: str | None = None
+    process: subprocess.Popen[bytes],
+    runtime_dir: str,
+    timeout: float = START_TIMEOUT,
+    stderr_path: str | None = None,
 ) -> ConnectionInfo:
     """The connection file of ``process``, once it exists; fails if the process exits first."""
     path = connection.connection_path(process.pid, runtime_dir)
@@ -89,7 +96,9 @@ def wait_for_connection_file(
                 return connection.read(path)
         if process.poll() is not None:
             error = Path(stderr_path).read_text(errors="replace") if stderr_path else ""
-            raise AssertionError(f"kernel exited with {process.returncode} before listening: {error}")
+            raise AssertionError(
+                f"kernel exited with {process.returncode} before listening: {error}"
+            )
         time.sleep(0.01)
     raise AssertionError(f"no connection file {path} after {timeout} s")
 
@@ -114,20 +123,15 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 5.0) -> None
 
 
 @contextlib.contextmanager
-def running_kernel(
+def _started(
+    command: list[str],
     project_dir: str | os.PathLike[str],
-    script: str = "app.py",
-    args: Sequence[str] = (),
-    env: dict[str, str] | None = None,
-    *,
-    module: str | None = None,
-    run_options: Sequence[str] = (),
+    env: dict[str, str] | None,
+    runtime_dir: str | None = None,
 ) -> Iterator[RunningKernel]:
-    """Run ``python -m splice run SCRIPT ARGS`` (or ``-m MODULE``) in ``project_dir``."""
-    runtime_dir = tempfile.mkdtemp(prefix="splice-rt-")
+    own_runtime_dir = runtime_dir is None
+    runtime_dir = runtime_dir or tempfile.mkdtemp(prefix="splice-rt-")
     output_dir = tempfile.mkdtemp(prefix="splice-out-")
-    target = ["-m", module] if module else [script]
-    command = [sys.executable, "-m", "splice", "run", *run_options, *target, *args]
     stdout_path = os.path.join(output_dir, "stdout")
     stderr_path = os.path.join(output_dir, "stderr")
     with open(stdout_path, "wb") as stdout, open(stderr_path, "wb") as stderr:
@@ -149,5 +153,101 @@ def running_kernel(
             for client in kernel._clients:
                 client.close()
         stop_process(process)
-        shutil.rmtree(runtime_dir, ignore_errors=True)
+        if own_runtime_dir:
+            shutil.rmtree(runtime_dir, ignore_errors=True)
         shutil.rmtree(output_dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running_program(
+    project_dir: str | os.PathLike[str],
+    script: str,
+    args: Sequence[str] = (),
+    env: dict[str, str] | None = None,
+) -> Iterator[RunningKernel]:
+    """Run ``python SCRIPT`` (a program that calls ``splice.listen()`` itself)."""
+    with _started([sys.executable, script, *args], project_dir, env) as kernel:
+        yield kernel
+
+
+@contextlib.contextmanager
+def running_kernel(
+    project_dir: str | os.PathLike[str],
+    script: str = "app.py",
+    args: Sequence[str] = (),
+    env: dict[str, str] | None = None,
+    *,
+    module: str | None = None,
+    run_options: Sequence[str] = (),
+    runtime_dir: str | None = None,
+) -> Iterator[RunningKernel]:
+    """Run ``python -m splice run SCRIPT ARGS`` (or ``-m MODULE``) in ``project_dir``.
+
+    ``runtime_dir`` shares a runtime directory between kernels (default: a new one).
+    """
+    target = ["-m", module] if module else [script]
+    command = [sys.executable, "-m", "splice", "run", *run_options, *target, *args]
+    with _started(command, project_dir, env, runtime_dir) as kernel:
+        yield kernel
+
+
+# Raw sockets, for tests that speak (or mangle) the protocol byte by byte ---------------
+
+
+class RawConnection:
+    """An unauthenticated socket to a kernel, with a frame reader."""
+
+    def __init__(self, info: ConnectionInfo, timeout: float = 10.0) -> None:
+        from splice.kernel.blocking import open_socket
+
+        self.sock = open_socket(info)
+        self.sock.settimeout(timeout)
+        self.reader = wire.FrameReader(self.sock)
+
+    def __enter__(self) -> RawConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def send_bytes(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def send(self, message: Any) -> None:
+        self.sock.sendall(wire.encode_frame(message))
+
+    def read(self, timeout: float = 10.0) -> Any:
+        """The next message from the kernel, or None when it closed the connection."""
+        self.sock.settimeout(timeout)
+        try:
+            return wire.decode_body(self.reader.read_body())
+        except (wire.ConnectionClosedError, ConnectionResetError):
+            return None
+
+    def request(self, request_id: int, method: str, params: Any = None) -> Any:
+        message: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
+        if params is not None:
+            message["params"] = params
+        self.send(message)
+        return self.read()
+
+    def is_closed(self, timeout: float = 5.0) -> bool:
+        """True when the kernel closes the connection (EOF or reset) within ``timeout``."""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                if not self.sock.recv(65536):
+                    return True
+        except ConnectionResetError:
+            return True
+        except TimeoutError:
+            return False
+
+    def authenticate(self, token: str) -> dict[str, Any]:
+        reply = self.request(0, "initialize", {"token": token})
+        assert reply is not None and "result" in reply, reply
+        result: dict[str, Any] = reply["result"]
+        return result

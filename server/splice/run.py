@@ -109,6 +109,23 @@ def _execute(program: _Program, program_args: list[str]) -> None:
     exec(program.code, main.__dict__)
 
 
+def _run_reporting(program: _Program, program_args: list[str]) -> int:
+    """Run the program; report an uncaught exception as ``python`` would, without our frames."""
+    try:
+        _execute(program, program_args)
+    except SystemExit:
+        raise
+    except BaseException as error:
+        traceback = error.__traceback__
+        # Skip this frame and _execute's: the user's own code comes next.
+        for _ in range(2):
+            if traceback is not None and traceback.tb_next is not None:
+                traceback = traceback.tb_next
+        sys.excepthook(type(error), error.with_traceback(traceback), traceback)
+        return 130 if isinstance(error, KeyboardInterrupt) else 1
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = _parser()
     options = parser.parse_args(argv)
@@ -117,10 +134,7 @@ def main(argv: list[str]) -> int:
     program_args = ([options.target] if options.module and options.target else []) + options.args
 
     try:
-        if options.module:
-            program = _module(options.module)
-        else:
-            program = _script(options.target)
+        program = _module(options.module) if options.module else _script(options.target)
     except FileNotFoundError:
         print(f"splice run: no such file: {options.target}", file=sys.stderr)
         return 2
@@ -133,6 +147,10 @@ def main(argv: list[str]) -> int:
     watch_imports()
     if not options.no_listen:
         import splice
+        from splice.kernel.agent import remove_file_on_sigterm
+
+        # Before listening: a SIGTERM right after the file appears must remove it too.
+        remove_file_on_sigterm()
 
         label = f"-m {options.module}" if options.module else os.path.basename(options.target)
         splice.listen(
@@ -147,5 +165,4 @@ def main(argv: list[str]) -> int:
         root = os.getcwd() if options.module else os.path.dirname(os.path.abspath(options.target))
         start_watching(root)
 
-    _execute(program, program_args)
-    return 0
+    return _run_reporting(program, program_args)

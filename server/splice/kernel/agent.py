@@ -16,12 +16,14 @@ import itertools
 import logging
 import os
 import secrets
+import signal
 import socket
 import sys
 import threading
 import time
 from typing import Any
 
+from splice.errors import ProtocolError
 from splice.kernel import connection, methods, threads, wire
 from splice.kernel.connection import ConnectionInfo
 from splice.kernel.imports import ImportWatcher
@@ -38,15 +40,41 @@ LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 #: our error reaches it instead of being lost to a TCP reset.
 _LINGER_SECONDS = 0.5
 _LINGER_BYTES = 1 << 20
+#: Seconds a client may leave one of our messages unread before it is dropped.
+SEND_TIMEOUT = 10.0
+#: With no idle timeout, an idle client's read still wakes this often (and waits on).
+_IDLE_WAKE = 3600.0
+#: A forked child publishes its connection file only if it still runs Python
+#: this much later (``fork`` + ``exec``, as in a subprocess, must leave none).
+_CHILD_PUBLISH_DELAY = 0.1
 
 
 class _Connection:
-    """One client socket: a reader, a lock for writers, and whether it authenticated."""
+    """One client socket: a reader, a lock for writers, and whether it authenticated.
 
-    def __init__(self, sock: socket.socket, number: int, max_size: int) -> None:
+    Writes go through a duplicate of the socket with a timeout of its own, so
+    a client that stops reading can hold a writer for at most ``send_timeout``
+    (the reader's timeouts stay independent). Both are always in timeout
+    mode: a ``None`` timeout on either would make the shared descriptor
+    blocking for the other.
+    """
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        number: int,
+        max_size: int,
+        frame_timeout: float,
+        idle_timeout: float | None,
+        send_timeout: float,
+    ) -> None:
         self.sock = sock
         self.number = number
-        self.reader = wire.FrameReader(sock, max_size)
+        self.reader = wire.FrameReader(
+            sock, max_size, frame_timeout=frame_timeout, idle_timeout=idle_timeout or _IDLE_WAKE
+        )
+        self._out = sock.dup()
+        self._out.settimeout(send_timeout)
         self.authenticated = False
         self.client: dict[str, Any] = {}
         self._send_lock = threading.Lock()
@@ -58,10 +86,13 @@ class _Connection:
             if self.closed:
                 return False
             try:
-                self.sock.sendall(frame)
+                self._out.sendall(frame)
                 return True
             except OSError:
+                # A client that cannot take our answer is gone: wake its reader too.
                 self.closed = True
+                with contextlib.suppress(OSError):
+                    self.sock.shutdown(socket.SHUT_RDWR)
                 return False
 
     def refuse(self, request_id: Any, code: str, message: str) -> None:
@@ -81,13 +112,15 @@ class _Connection:
                 drained += len(chunk)
 
     def close(self, *, shutdown: bool = True) -> None:
-        with self._send_lock:
-            self.closed = True
+        # No lock: a writer stuck on a full buffer must not block closing (it
+        # fails as soon as the socket is shut down).
+        self.closed = True
         if shutdown:
             with contextlib.suppress(OSError):
                 self.sock.shutdown(socket.SHUT_RDWR)
-        with contextlib.suppress(OSError):
-            self.sock.close()
+        for endpoint in (self.sock, self._out):
+            with contextlib.suppress(OSError):
+                endpoint.close()
 
 
 class Agent:
@@ -103,6 +136,7 @@ class Agent:
         handshake_timeout: float = HANDSHAKE_TIMEOUT,
         frame_timeout: float = FRAME_TIMEOUT,
         idle_timeout: float | None = None,
+        send_timeout: float = SEND_TIMEOUT,
         max_connections: int = MAX_CONNECTIONS,
         program: str | None = None,
         argv: list[str] | tuple[str, ...] | None = None,
@@ -123,6 +157,7 @@ class Agent:
         self.handshake_timeout = handshake_timeout
         self.frame_timeout = frame_timeout
         self.idle_timeout = idle_timeout
+        self.send_timeout = send_timeout
         self.max_connections = max_connections
         self.program = program or _default_program()
         self.argv = tuple(sys.argv if argv is None else argv)
@@ -144,7 +179,13 @@ class Agent:
 
     # Lifecycle -----------------------------------------------------------------------
 
-    def start(self) -> ConnectionInfo:
+    def start(self, publish_delay: float = 0.0) -> ConnectionInfo:
+        """Bind, write the connection file and serve.
+
+        With ``publish_delay``, the agent's thread writes the file after that
+        many seconds instead: a forked child that calls ``exec`` at once (a
+        subprocess) is gone by then and leaves no file behind.
+        """
         directory = connection.runtime_dir() if self.runtime_dir is None else self.runtime_dir
         os.makedirs(directory, mode=0o700, exist_ok=True)
         listener, address = self._bind(directory)
@@ -163,13 +204,16 @@ class Agent:
             started_at=time.time(),
             path=connection.connection_path(self.pid, directory),
         )
-        try:
-            connection.write(info)
-        except BaseException:
-            self._close_listener(shutdown=True)
-            raise
+        if not publish_delay:
+            try:
+                connection.write(info)
+            except BaseException:
+                self._close_listener(shutdown=True)
+                raise
         self.info = info
-        self._thread = threading.Thread(target=self._accept_loop, name="splice-agent", daemon=True)
+        self._thread = threading.Thread(
+            target=self._accept_loop, args=(publish_delay,), name="splice-agent", daemon=True
+        )
         self._thread.start()
         self.watcher.start()
         return info
@@ -218,6 +262,8 @@ class Agent:
     def abandon(self) -> None:
         """In a forked child: let go of the parent's sockets without disturbing them."""
         self._stopping = True
+        # Without taking the engine's lock (a thread gone with the fork may hold it).
+        self.watcher.set_active(False)
         self._close_listener(shutdown=False)
         for client in list(self._connections):
             client.close(shutdown=False)
@@ -235,8 +281,14 @@ class Agent:
 
     # Serving -------------------------------------------------------------------------
 
-    def _accept_loop(self) -> None:
+    def _accept_loop(self, publish_delay: float = 0.0) -> None:
         listener = self._listener
+        if publish_delay and self.info is not None:
+            time.sleep(publish_delay)
+            try:
+                connection.write(self.info)
+            except OSError:
+                logger.debug("could not write %s", self.info.path, exc_info=True)
         while listener is not None and not self._stopping:
             try:
                 sock, _ = listener.accept()
@@ -254,7 +306,14 @@ class Agent:
                     sock.close()
 
     def _admit(self, sock: socket.socket) -> None:
-        client = _Connection(sock, next(self._numbers), self.max_message_size)
+        client = _Connection(
+            sock,
+            next(self._numbers),
+            self.max_message_size,
+            self.frame_timeout,
+            self.idle_timeout,
+            self.send_timeout,
+        )
         with self._lock:
             full = len(self._connections) >= self.max_connections
             if not full:
@@ -281,60 +340,47 @@ class Agent:
             client.close()
             with self._lock:
                 self._connections.discard(client)
-                listening = any(other.authenticated for other in self._connections)
-            self.watcher.set_active(listening)
+                self._update_watcher()
 
     def _serve_frames(self, client: _Connection) -> None:
-        client.sock.settimeout(self.handshake_timeout)
-        idle = 0.0
+        # An absolute deadline: a client trickling bytes cannot hold a slot unauthenticated.
+        handshake_deadline = time.monotonic() + self.handshake_timeout
         while not self._stopping:
             try:
-                body = client.reader.read_body()
-            except socket.timeout:
+                body = client.reader.read_body(None if client.authenticated else handshake_deadline)
+            except TimeoutError:
                 if not client.authenticated:
-                    client.refuse(
-                        None,
-                        "unauthorized",
-                        f"no initialize request within {self.handshake_timeout:g} s",
-                    )
-                    return
-                if client.reader.mid_frame:
-                    client.refuse(
-                        None,
-                        "invalid_request",
-                        f"incomplete message after {self.frame_timeout:g} s",
-                    )
-                    return
-                idle += self.frame_timeout
-                if self.idle_timeout is not None and idle >= self.idle_timeout:
-                    return
-                continue
+                    message = f"no initialize request within {self.handshake_timeout:g} s"
+                    client.refuse(None, "unauthorized", message)
+                elif client.reader.mid_frame:
+                    message = f"incomplete message after {self.frame_timeout:g} s"
+                    client.refuse(None, "invalid_request", message)
+                elif self.idle_timeout is None:
+                    continue  # idle clients are welcome: editors keep one connection open
+                return
             except wire.FrameTooLargeError as error:
                 client.refuse(None, "invalid_request", str(error))
                 return
             except wire.ConnectionClosedError:
                 return
-            except wire.ProtocolError as error:
+            except ProtocolError as error:
                 # Framing is lost: there is no way to find the next message.
                 client.refuse(None, "parse_error", f"malformed frame: {error}")
                 return
             except OSError:
                 return
-            idle = 0.0
             try:
                 message = wire.decode_body(body)
-            except wire.ProtocolError as error:
+            except ProtocolError as error:
                 if not client.authenticated:
-                    client.refuse(
-                        None, "unauthorized", "the first message must be an initialize request"
-                    )
+                    first = "the first message must be an initialize request"
+                    client.refuse(None, "unauthorized", first)
                     return
                 client.send(wire.error_response(None, "parse_error", str(error)))
                 continue
             if not client.authenticated:
                 if not self._handshake(client, message):
                     return
-                client.sock.settimeout(self.frame_timeout)
                 continue
             self._handle(client, message)
 
@@ -362,8 +408,13 @@ class Agent:
         info = params.get("client")
         client.client = info if isinstance(info, dict) else {}
         client.send(wire.response(request_id, self.identity()))
-        self.watcher.set_active(True)
+        with self._lock:
+            self._update_watcher()
         return True
+
+    def _update_watcher(self) -> None:
+        # Under self._lock, so a client leaving cannot switch off a newcomer's events.
+        self.watcher.set_active(any(client.authenticated for client in self._connections))
 
     def _handle(self, client: _Connection, message: Any) -> None:
         if isinstance(message, list):
@@ -491,16 +542,25 @@ def listen(**options: Any) -> ConnectionInfo:
 
     Options (all optional): transport ("tcp" | "unix"), host, runtime_dir,
     max_message_size, handshake_timeout, frame_timeout, idle_timeout,
-    max_connections, program, argv, runner, host_kind.
+    send_timeout, max_connections, program, argv, runner, host_kind.
     """
+    return _listen(options)
+
+
+def _listen(options: dict[str, Any], publish_delay: float = 0.0) -> ConnectionInfo:
     global _agent, _options, _hooks_installed
     with _state_lock:
         if _agent is not None and _agent.pid == os.getpid() and _agent.running and _agent.info:
             return _agent.info
         _watch_imports()
         agent = Agent(**options)
-        info = agent.start()
+        # Published before it writes its file, so a SIGTERM or exit from now on removes it.
         _agent, _options = agent, dict(options)
+        try:
+            info = agent.start(publish_delay)
+        except BaseException:
+            _agent = None
+            raise
         if not _hooks_installed:
             atexit.register(_stop_at_exit)
             if hasattr(os, "register_at_fork"):
@@ -523,6 +583,25 @@ def stop() -> None:
         agent, _agent = _agent, None
     if agent is not None and agent.pid == os.getpid():
         agent.stop()
+
+
+def remove_file_on_sigterm() -> None:
+    """For hosts that own the process (``splice run``, ``splice kernel``): clean up on SIGTERM too.
+
+    Only when SIGTERM still has its default action; the process then dies of
+    the same signal as before, so its exit status does not change.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return
+
+    def on_sigterm(number: int, frame: Any) -> None:
+        _stop_at_exit()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
 
 
 def _watch_imports() -> None:
@@ -553,7 +632,7 @@ def _restart_in_child() -> None:
     # The parent's event-loop runner belongs to a loop that does not run here.
     options.pop("runner", None)
     try:
-        listen(**options)
+        _listen(options, publish_delay=_CHILD_PUBLISH_DELAY)
     except Exception:
         logger.debug(
             "could not start the splice agent in forked child %s", os.getpid(), exc_info=True

@@ -29,6 +29,7 @@ def open_socket(info: ConnectionInfo, timeout: float = CONNECT_TIMEOUT) -> socke
                 raise
             return sock
         host, _, port = info.address.rpartition(":")
+        host = host.strip("[]")  # "[::1]:PORT"
         return socket.create_connection((host, int(port)), timeout=timeout)
     except (OSError, ValueError) as error:
         raise KernelUnavailableError(
@@ -84,7 +85,7 @@ class BlockingKernelClient:
                 if "error" in message:
                     raise remote_error(message["error"])
                 return message.get("result")
-        except socket.timeout:
+        except TimeoutError:
             raise KernelUnavailableError(
                 f"kernel pid {self.info.pid} did not answer {method!r} in time"
             ) from None

@@ -62,6 +62,7 @@ async def open_stream(info: ConnectionInfo) -> tuple[asyncio.StreamReader, async
         if info.transport == "unix":
             return await asyncio.open_unix_connection(info.address)
         host, _, port = info.address.rpartition(":")
+        host = host.strip("[]")  # "[::1]:PORT"
         return await asyncio.open_connection(host, int(port))
     except (OSError, ValueError) as error:
         raise KernelUnavailableError(

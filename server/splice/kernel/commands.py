@@ -68,7 +68,11 @@ def kernels_main(argv: list[str]) -> int:
         table.append((str(info.pid), info.program, cwd, info.address, _age(info.started_at)))
     widths = [max(len(row[column]) for row in table) for column in range(4)]
     for row in table:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths)) + "  " + row[4])
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True))
+            + "  "
+            + row[4]
+        )
     return 0
 
 

@@ -19,10 +19,14 @@ logger = logging.getLogger(__name__)
 
 def _runner_for(ipython: Any) -> tuple[Any, str]:
     kernel = getattr(ipython, "kernel", None)
-    loop = getattr(kernel, "io_loop", None)
-    if loop is not None and hasattr(loop, "add_callback"):
-        return LoopRunner(loop.add_callback), "ipykernel"
-    return AgentThreadRunner(), "ipython"
+    if kernel is None or not hasattr(kernel, "start"):
+        return AgentThreadRunner(), "ipython"
+
+    def schedule(callback: Any) -> None:
+        # ``--ext=splice`` loads us before the kernel creates its loop: look it up each time.
+        kernel.io_loop.add_callback(callback)
+
+    return LoopRunner(schedule), "ipykernel"
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -15,9 +15,12 @@ import types
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="splice kernel", description="An interactive Python prompt that editors can patch live."
+        prog="splice kernel",
+        description="An interactive Python prompt that editors can patch live.",
     )
-    parser.add_argument("--unix-socket", action="store_true", help="listen on a Unix socket instead of 127.0.0.1")
+    parser.add_argument(
+        "--unix-socket", action="store_true", help="listen on a Unix socket instead of 127.0.0.1"
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="do not print the banner")
     return parser
 
@@ -32,8 +35,13 @@ def kernel_main(argv: list[str]) -> int:
     main.__dict__["__builtins__"] = builtins
     sys.modules["__main__"] = main
     sys.argv = [""]
+    from splice.kernel.agent import remove_file_on_sigterm
+
+    remove_file_on_sigterm()
     info = splice.listen(
-        program="splice kernel", argv=["splice", "kernel"], host_kind="kernel",
+        program="splice kernel",
+        argv=["splice", "kernel"],
+        host_kind="kernel",
         transport="unix" if options.unix_socket else "tcp",
     )
     banner = (

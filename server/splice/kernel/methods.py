@@ -59,7 +59,7 @@ def list_modules(params: dict[str, Any], run: Runner) -> dict[str, Any]:
             continue
         if path:
             entries.append({"name": name, "file": path, "hasBaseline": baseline.has_baseline(name)})
-    entries.sort(key=lambda entry: entry["name"])
+    entries.sort(key=lambda entry: str(entry["name"]))
     return {"modules": entries}
 
 

@@ -79,9 +79,10 @@ class LoopRunner:
 
         try:
             self._schedule(on_loop)
-        except Exception:
-            pass  # the loop is gone (shutting down): the fallback below runs it
-        if not job.done.wait(self.grace) and job.claim():
+            scheduled = True
+        except Exception:  # no loop (not started yet, or shutting down): run it here
+            scheduled = False
+        if not (scheduled and job.done.wait(self.grace)) and job.claim():
             job.execute()
         job.done.wait()
         self.last_thread = job.thread

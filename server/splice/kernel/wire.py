@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from typing import Any
 
 from splice.errors import RPC_CODES, ProtocolError
@@ -72,43 +73,82 @@ def decode_body(body: bytes) -> Any:
 
 
 class FrameReader:
-    """Reads frames from a blocking socket, with a size limit and a buffer of its own."""
+    """Reads frames from a blocking socket, with a size limit and a buffer of its own.
 
-    def __init__(self, sock: socket.socket, max_size: int = DEFAULT_MAX_MESSAGE_SIZE) -> None:
+    With ``frame_timeout`` set, a frame whose first byte has arrived must be
+    complete within that many seconds, however slowly its bytes trickle in;
+    ``read_body(deadline=...)`` bounds the whole read; ``idle_timeout`` bounds
+    the wait for a new frame. Timeouts raise ``TimeoutError``. With none of
+    them, the socket's own timeout applies to each read.
+    """
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        max_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+        *,
+        frame_timeout: float | None = None,
+        idle_timeout: float | None = None,
+    ) -> None:
         self._sock = sock
         self._buffer = bytearray()
+        self._frame_started: float | None = None
         self.max_size = max_size
+        self.frame_timeout = frame_timeout
+        self.idle_timeout = idle_timeout
+        self._manage_timeouts = frame_timeout is not None or idle_timeout is not None
 
     @property
     def mid_frame(self) -> bool:
         """True when part of a frame has arrived (a timeout now means a stalled client)."""
-        return bool(self._buffer)
+        return self._frame_started is not None
 
-    def _fill(self) -> None:
+    def _fill(self, deadline: float | None) -> None:
+        limit = deadline
+        if self._frame_started is not None and self.frame_timeout is not None:
+            frame_limit = self._frame_started + self.frame_timeout
+            limit = frame_limit if limit is None else min(limit, frame_limit)
+        if limit is not None:
+            remaining = limit - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("timed out")
+            self._sock.settimeout(remaining)
+        elif self._manage_timeouts:
+            self._sock.settimeout(self.idle_timeout)
         chunk = self._sock.recv(65536)
         if not chunk:
-            mid = bool(self._buffer)
+            mid = self.mid_frame
             raise ConnectionClosedError(
                 "connection closed in the middle of a message" if mid else "connection closed",
                 mid_frame=mid,
             )
+        if self._frame_started is None:
+            self._frame_started = time.monotonic()
         self._buffer += chunk
 
-    def read_body(self) -> bytes:
-        """The next frame's body (raw bytes). Raises ProtocolError, ConnectionClosedError."""
+    def read_body(self, deadline: float | None = None) -> bytes:
+        """The next frame's body (raw bytes).
+
+        Raises ProtocolError, ConnectionClosedError, TimeoutError. ``deadline``
+        is a ``time.monotonic()`` value.
+        """
+        if self._buffer and self._frame_started is None:
+            self._frame_started = time.monotonic()
         while True:
             end = self._buffer.find(b"\r\n\r\n")
             if end >= 0:
                 break
             if len(self._buffer) > MAX_HEADER_SIZE:
                 raise ProtocolError("header block too long or missing the blank line")
-            self._fill()
+            self._fill(deadline)
         length = parse_headers(bytes(self._buffer[:end]), self.max_size)
         del self._buffer[: end + 4]
         while len(self._buffer) < length:
-            self._fill()
+            self._fill(deadline)
         body = bytes(self._buffer[:length])
         del self._buffer[:length]
+        # Bytes of the next frame may already be here: its clock starts now.
+        self._frame_started = time.monotonic() if self._buffer else None
         return body
 
 

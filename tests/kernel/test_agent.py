@@ -1,0 +1,98 @@
+"""An Agent in this process, on real sockets: binding, identity, limits, stopping."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+from pathlib import Path
+
+import pytest
+
+from kernel_support import RawConnection
+from splice.errors import RPC_CODES
+from splice.kernel.agent import Agent
+from splice.kernel.blocking import BlockingKernelClient
+
+
+@pytest.fixture
+def make_agent(tmp_path):
+    agents = []
+
+    def make(**options):
+        agent = Agent(runtime_dir=str(tmp_path), **options)
+        agent.start()
+        agents.append(agent)
+        return agent
+
+    yield make
+    for agent in agents:
+        agent.stop()
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "::"])
+def test_agent_refuses_a_non_loopback_host(host):
+    with pytest.raises(ValueError, match="loopback only"):
+        Agent(host=host)
+
+
+def test_connection_file_is_private_and_complete(make_agent):
+    agent = make_agent(program="tool.py", argv=["tool.py", "-v"])
+    assert stat.S_IMODE(os.stat(agent.info.path).st_mode) == 0o600
+    data = json.loads(Path(agent.info.path).read_text())
+    assert data["pid"] == os.getpid() and data["transport"] == "tcp"
+    assert data["address"].startswith("127.0.0.1:") and len(data["token"]) >= 32
+    assert (data["program"], data["argv"], data["protocolVersion"]) == (
+        "tool.py",
+        ["tool.py", "-v"],
+        1,
+    )
+    assert {"python", "executable", "cwd", "startedAt"} <= set(data)
+
+
+def test_agent_serves_over_ipv6_loopback(make_agent):
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 here")
+    try:
+        agent = make_agent(host="::1")
+    except OSError as error:
+        pytest.skip(f"IPv6 loopback unavailable: {error}")
+    assert agent.info.address.startswith("[::1]:")
+    with BlockingKernelClient(agent.info) as client:
+        assert client.evaluate("1 + 2", module=__name__) == "3"
+
+
+def test_stop_removes_the_file_and_closes_clients(make_agent):
+    agent = make_agent()
+    raw = RawConnection(agent.info)
+    raw.authenticate(agent.info.token)
+    agent.stop()
+    assert not os.path.exists(agent.info.path)
+    assert raw.is_closed()
+    raw.close()
+
+
+def test_clients_over_the_limit_are_refused(make_agent):
+    agent = make_agent(max_connections=2)
+    first, second = RawConnection(agent.info), RawConnection(agent.info)
+    try:
+        first.authenticate(agent.info.token)
+        second.authenticate(agent.info.token)
+        with RawConnection(agent.info) as third:
+            reply = third.read()
+            assert reply["error"]["code"] == RPC_CODES["server_error"]
+            assert "too many clients" in reply["error"]["message"]
+    finally:
+        first.close()
+        second.close()
+
+
+def test_initialize_reports_identity_and_capabilities(make_agent):
+    agent = make_agent(host_kind="listen")
+    with BlockingKernelClient(agent.info) as client:
+        kernel = client.kernel
+    assert kernel["pid"] == os.getpid() and kernel["cwd"] == os.getcwd()
+    assert kernel["capabilities"]["host"] == "listen"
+    assert kernel["capabilities"]["applyThread"] == "agent"
+    assert kernel["capabilities"]["notifications"] == ["moduleImported"]

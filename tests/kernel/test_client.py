@@ -1,0 +1,187 @@
+"""The asyncio KernelClient against real ``splice run`` kernels."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import textwrap
+
+import pytest
+
+from kernel_support import running_kernel
+from splice.engine.result import PatchResult
+from splice.errors import RPC_CODES, AuthenticationError, KernelUnavailableError, RemoteError
+from splice.kernel.client import KernelClient
+
+APP = textwrap.dedent(
+    """
+    import time
+
+
+    def total(items):
+        return sum(items)
+
+
+    while True:
+        time.sleep(0.05)
+    """
+)
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "app.py").write_text(APP)
+    (tmp_path / "extra.py").write_text("def f():\n    return 1\n")
+    return tmp_path
+
+
+async def test_connect_returns_the_kernel_identity(project):
+    with running_kernel(project) as kernel:
+        client = await KernelClient.connect(kernel.info)
+        try:
+            assert client.kernel["pid"] == kernel.process.pid
+            assert client.kernel["protocolVersion"] == 1
+            assert client.kernel["program"] == "app.py"
+            assert "patch" in client.kernel["capabilities"]["methods"]
+        finally:
+            await client.close()
+
+
+async def test_modules_lists_main_with_its_real_path(project):
+    with running_kernel(project) as kernel:
+        client = await KernelClient.connect(kernel.info)
+        try:
+            modules = {entry["name"]: entry for entry in await client.modules()}
+        finally:
+            await client.close()
+    assert modules["__main__"] == {
+        "name": "__main__",
+        "file": str((project / "app.py").resolve()),
+        "hasBaseline": True,
+    }
+
+
+async def test_baseline_is_the_text_that_runs(project):
+    with running_kernel(project) as kernel:
+        (project / "app.py").write_text(
+            APP.replace("sum(items)", "0")
+        )  # the disk changes, the baseline not
+        client = await KernelClient.connect(kernel.info)
+        try:
+            assert await client.baseline("__main__") == APP
+        finally:
+            await client.close()
+
+
+async def test_patch_returns_a_patch_result_and_changes_behaviour(project):
+    with running_kernel(project) as kernel:
+        client = await KernelClient.connect(kernel.info)
+        try:
+            assert await client.evaluate("total([1, 2])") == "3"
+            result = await client.patch("__main__", APP.replace("sum(items)", "sum(items) * 100"))
+            assert isinstance(result, PatchResult) and result.ok
+            assert result.changed == ("total",)
+            assert await client.evaluate("total([1, 2])") == "300"
+        finally:
+            await client.close()
+
+
+async def test_dry_run_changes_nothing(project):
+    with running_kernel(project) as kernel:
+        client = await KernelClient.connect(kernel.info)
+        try:
+            result = await client.patch("__main__", APP.replace("sum(items)", "0"), dry_run=True)
+            assert result.dry_run and result.changed == ("total",)
+            assert await client.evaluate("total([1, 2])") == "3"
+        finally:
+            await client.close()
+
+
+async def test_run_statement_runs_a_skipped_statement(project):
+    source = APP.replace("import time\n", "import time\nCOUNT = len('abc')\n")
+    with running_kernel(project) as kernel:
+        client = await KernelClient.connect(kernel.info)
+        try:
+            result = await client.run_statement("__main__", 3, source)
+            assert result.ok and result.statements_applied == (3,)
+            assert await client.evaluate("COUNT") == "3"
+        finally:
+            await client.close()
+
+
+async def test_one_connection_serves_many_patches(project):
+    with running_kernel(project) as kernel:
+        client = await KernelClient.connect(kernel.info)
+        try:
+            for factor in range(2, 7):
+                result = await client.patch(
+                    "__main__", APP.replace("sum(items)", f"sum(items) * {factor}")
+                )
+                assert result.ok
+            assert await client.evaluate("total([1])") == "6"
+        finally:
+            await client.close()
+
+
+async def test_module_imported_notification_arrives(project):
+    received: asyncio.Queue[tuple[str, object]] = asyncio.Queue()
+    with running_kernel(project) as kernel:
+        client = await KernelClient.connect(
+            kernel.info, on_notification=lambda m, p: received.put_nowait((m, p))
+        )
+        try:
+            await client.evaluate("__import__('extra').f()")
+            method, params = await asyncio.wait_for(received.get(), 5)
+        finally:
+            await client.close()
+    assert method == "moduleImported"
+    assert params == {"name": "extra", "file": str((project / "extra.py").resolve())}
+
+
+async def test_wrong_token_raises_authentication_error(project):
+    with running_kernel(project) as kernel:
+        forged = dataclasses.replace(kernel.info, token="not-the-token")
+        with pytest.raises(AuthenticationError, match="wrong token"):
+            await KernelClient.connect(forged)
+
+
+async def test_unknown_module_raises_remote_error_with_its_code(project):
+    with running_kernel(project) as kernel:
+        client = await KernelClient.connect(kernel.info)
+        try:
+            with pytest.raises(RemoteError) as caught:
+                await client.patch("not_loaded", "")
+            assert caught.value.code == RPC_CODES["unknown_module"]
+        finally:
+            await client.close()
+
+
+async def test_connecting_to_a_dead_kernel_raises_kernel_unavailable(project):
+    with running_kernel(project) as kernel:
+        info = kernel.info
+    with pytest.raises(KernelUnavailableError, match=f"pid {info.pid}"):
+        await KernelClient.connect(info)
+
+
+async def test_kernel_exit_closes_the_client_and_fails_requests(project):
+    with running_kernel(project) as kernel:
+        client = await KernelClient.connect(kernel.info)
+        kernel.process.kill()
+        await asyncio.wait_for(client.wait_closed(), 5)
+    assert client.closed
+    with pytest.raises(KernelUnavailableError):
+        await client.evaluate("1")
+    await client.close()
+
+
+async def test_a_request_in_flight_fails_when_the_kernel_dies(project):
+    with running_kernel(project) as kernel:
+        client = await KernelClient.connect(kernel.info)
+        try:
+            pending = asyncio.ensure_future(client.evaluate("__import__('time').sleep(30)"))
+            await asyncio.sleep(0.2)
+            kernel.process.kill()
+            with pytest.raises(KernelUnavailableError):
+                await asyncio.wait_for(pending, 5)
+        finally:
+            await client.close()

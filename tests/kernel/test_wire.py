@@ -1,0 +1,105 @@
+"""Framing and JSON-RPC shapes, over real socket pairs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+
+import pytest
+
+from splice.errors import ProtocolError
+from splice.kernel import wire
+
+
+def test_encode_frame_announces_body_length_in_bytes():
+    frame = wire.encode_frame({"text": "é"})
+    header, body = frame.split(b"\r\n\r\n", 1)
+    assert header == b"Content-Length: %d" % len(body)
+    assert json.loads(body) == {"text": "é"}
+
+
+def test_parse_headers_ignores_other_headers_and_case():
+    block = b"Content-Type: application/vscode-jsonrpc\r\ncontent-length: 12"
+    assert wire.parse_headers(block) == 12
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        b"Content-Length: -1",
+        b"Content-Length: abc",
+        b"Content-Length:",
+        b"X-Other: 1",
+        b"no colon here",
+        b"\xff: 1",
+    ],
+)
+def test_parse_headers_rejects_malformed_blocks(block):
+    with pytest.raises(ProtocolError):
+        wire.parse_headers(block)
+
+
+def test_parse_headers_rejects_a_body_over_the_limit():
+    with pytest.raises(wire.FrameTooLargeError):
+        wire.parse_headers(b"Content-Length: 1001", max_size=1000)
+
+
+def test_decode_body_rejects_non_json():
+    with pytest.raises(ProtocolError):
+        wire.decode_body(b"{not json")
+
+
+def test_frame_reader_splits_frames_that_arrive_in_pieces():
+    left, right = socket.socketpair()
+    with left, right:
+        data = wire.encode_frame({"a": 1}) + wire.encode_frame({"b": 2})
+        reader = wire.FrameReader(right)
+        for index in range(0, len(data), 3):
+            left.sendall(data[index : index + 3])
+        assert json.loads(reader.read_body()) == {"a": 1}
+        assert json.loads(reader.read_body()) == {"b": 2}
+        assert not reader.mid_frame
+
+
+def test_frame_reader_reports_a_close_in_the_middle_of_a_frame():
+    left, right = socket.socketpair()
+    with right:
+        left.sendall(b'Content-Length: 10\r\n\r\n{"a"')
+        left.close()
+        reader = wire.FrameReader(right)
+        with pytest.raises(wire.ConnectionClosedError) as caught:
+            reader.read_body()
+        assert caught.value.mid_frame
+
+
+def test_frame_reader_rejects_an_endless_header_block():
+    left, right = socket.socketpair()
+    with left, right:
+        left.sendall(b"X" * (wire.MAX_HEADER_SIZE + 10))
+        with pytest.raises(ProtocolError):
+            wire.FrameReader(right).read_body()
+
+
+async def test_read_frame_async_returns_none_at_a_clean_end():
+    reader = asyncio.StreamReader()
+    reader.feed_data(wire.encode_frame({"x": [1, 2]}))
+    reader.feed_eof()
+    assert await wire.read_frame_async(reader) == {"x": [1, 2]}
+    assert await wire.read_frame_async(reader) is None
+
+
+def test_error_response_takes_a_code_name_from_rpc_codes():
+    message = wire.error_response(7, "method_not_found", "unknown method 'x'")
+    assert message == {
+        "jsonrpc": "2.0",
+        "id": 7,
+        "error": {"code": -32601, "message": "unknown method 'x'"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"), [(1, True), ("a", True), (True, False), (None, False), (1.5, False)]
+)
+def test_valid_id_accepts_only_strings_and_integers(value, valid):
+    assert wire.valid_id(value) is valid
