@@ -1,15 +1,15 @@
 """splice: live, function-level hot patching of running Python processes.
 
-Importing splice does nothing but define names: no threads, hooks or files.
+Importing splice does nothing but define names: no threads, hooks or files,
+and the engine itself loads on first use (the command line starts faster).
 ``listen()`` starts the kernel agent, explicitly and idempotently.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import TYPE_CHECKING, Any
 
-from splice.engine import patch_module, run_statement
-from splice.engine.result import Finding, PatchResult
 from splice.errors import (
     AuthenticationError,
     KernelUnavailableError,
@@ -18,6 +18,10 @@ from splice.errors import (
     SpliceError,
     UnknownModuleError,
 )
+
+if TYPE_CHECKING:
+    from splice.engine.apply import patch_module, run_statement
+    from splice.engine.result import Finding, PatchResult
 
 __version__ = "0.1.0"
 
@@ -37,6 +41,32 @@ __all__ = [
     "run_statement",
     "unload_ipython_extension",
 ]
+
+# splice lives in other people's programs: without a handler of its own, a
+# warning would reach their stderr through logging's last-resort handler.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+_LAZY = {
+    "patch_module": "splice.engine.apply",
+    "run_statement": "splice.engine.apply",
+    "Finding": "splice.engine.result",
+    "PatchResult": "splice.engine.result",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'splice' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 def listen(**options: Any) -> Any:

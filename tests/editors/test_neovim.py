@@ -354,7 +354,9 @@ def test_neovim_reload_file_patches_unsaved_buffer(
     assert kernel.evaluate("farewell('ann')") == "'so long ann'"
 
 
-def test_neovim_live_markers_follow_unsaved_edits(nvim: RunNvim, kernel: Any, project: Path) -> None:
+def test_neovim_live_markers_follow_unsaved_edits(
+    nvim: RunNvim, kernel: Any, project: Path
+) -> None:
     run = nvim("live_markers.lua", cwd=project, env=kernel_env(kernel, project))
 
     assert_succeeded(run)
@@ -362,4 +364,6 @@ def test_neovim_live_markers_follow_unsaved_edits(nvim: RunNvim, kernel: Any, pr
     greet_line = APP.splitlines().index("def greet(name):")
     after = {lens["line"]: lens["title"] for lens in run.result["after"]}
     assert after[greet_line].startswith("differs from kernel")
-    assert [title for line, title in after.items() if line != greet_line] == ["live"] * (len(after) - 1)
+    assert [title for line, title in after.items() if line != greet_line] == ["live"] * (
+        len(after) - 1
+    )

@@ -5,8 +5,6 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
-
 from kernel_support import running_kernel
 from splice.kernel.threads import AgentThreadRunner, LoopRunner
 
@@ -44,11 +42,6 @@ while True:
 """
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="engine: _no_thread_switches must yield once (time.sleep(0)) after raising the "
-    "switch interval, or a thread already waiting preempts the commit (kernel report, issue 3)",
-)
 def test_busy_thread_never_sees_a_half_applied_patch(tmp_path):
     (tmp_path / "funcs.py").write_text(numbered_module(0))
     (tmp_path / "app.py").write_text(CHECKER)

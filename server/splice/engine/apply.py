@@ -21,7 +21,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from types import ModuleType
 
-from splice.engine.baseline import baseline_source, remember_baseline, source_path
+from splice.engine.baseline import (
+    baseline_source,
+    remember_baseline,
+    reset_baseline_lock,
+    source_path,
+)
 from splice.engine.definitions import outline_tree
 from splice.engine.plan import Plan, Step, code_filename
 from splice.engine.planning import build_plan
@@ -34,7 +39,8 @@ logger = logging.getLogger(__name__)
 PATCH_LOCK = threading.RLock()
 #: While committing, ask the interpreter not to switch threads, so no other
 #: thread runs in the middle of a patch (best effort: I/O still releases the GIL).
-_COMMIT_SWITCH_INTERVAL = 1.0
+#: A commit takes microseconds to a few milliseconds; this only has to outlast it.
+_COMMIT_SWITCH_INTERVAL = 0.05
 
 
 def patch_module(
@@ -121,6 +127,13 @@ def run_statement(module: ModuleType | str, line: int, source: str | None = None
     return _statement_result(live, filename, started, applied=(statement.lineno,))
 
 
+def reset_after_fork() -> None:
+    """In a forked child: locks another thread held at the fork are not ours to wait for."""
+    global PATCH_LOCK
+    PATCH_LOCK = threading.RLock()
+    reset_baseline_lock()
+
+
 def resolve_module(module: ModuleType | str) -> ModuleType:
     if isinstance(module, str):
         live = sys.modules.get(module)
@@ -171,6 +184,9 @@ def _after_commit(module: ModuleType, plan: Plan) -> None:
 def _no_thread_switches() -> Iterator[None]:
     previous = sys.getswitchinterval()
     sys.setswitchinterval(max(previous, _COMMIT_SWITCH_INTERVAL))
+    # A thread already waiting for the GIL was promised a switch under the old
+    # interval: let it have it now, so it cannot preempt the commit half way.
+    time.sleep(0)
     try:
         yield
     finally:
@@ -199,4 +215,4 @@ def _statement_result(
     )
 
 
-__all__ = ["PATCH_LOCK", "patch_module", "resolve_module", "run_statement"]
+__all__ = ["PATCH_LOCK", "patch_module", "reset_after_fork", "resolve_module", "run_statement"]

@@ -30,6 +30,12 @@ _finder: _BaselineFinder | None = None
 _import_listeners: list[Callable[[str, str], None]] = []
 
 
+def reset_baseline_lock() -> None:
+    """After a fork, replace a lock that another thread may have held."""
+    global _lock
+    _lock = threading.Lock()
+
+
 def remember_baseline(name: str, source: str, outline: Outline | None = None) -> None:
     """Record ``source`` as the text that module ``name`` runs now."""
     with _lock:

@@ -23,6 +23,7 @@ import threading
 import time
 from typing import Any
 
+from splice.engine.apply import reset_after_fork
 from splice.errors import ProtocolError
 from splice.kernel import connection, methods, threads, wire
 from splice.kernel.connection import ConnectionInfo
@@ -623,6 +624,7 @@ def _restart_in_child() -> None:
     global _agent, _state_lock
     # Another thread may have held these at the moment of the fork.
     _state_lock = threading.Lock()
+    reset_after_fork()
     parent = _agent
     if parent is None:
         return
