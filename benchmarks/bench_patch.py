@@ -7,7 +7,9 @@ medians over repeats in the same run:
 - floor: read the file + ``ast.parse`` + ``compile`` of the whole new text (what
   any tool that looks at the new text at all must pay);
 - splice: read the file + ``splice.patch_module`` (the edit is live after it);
-- reload: ``importlib.reload`` (re-runs the module, top-level work included).
+- reload: ``importlib.reload`` (re-runs the module, top-level work included);
+- autoreload: IPython's ``%autoreload 2`` machinery (``superreload``: a reload
+  that also updates the old functions and classes), when IPython is installed.
 
 Then the same patch with 5 million live objects in the process, against an
 empty process (each in a fresh subprocess).
@@ -32,6 +34,11 @@ from pathlib import Path
 
 import splice
 from splice.engine.baseline import watch_imports
+
+try:  # IPython's %autoreload 2, for comparison
+    from IPython.extensions.autoreload import superreload
+except ImportError:
+    superreload = None
 
 SIZES = (200, 2_000, 20_000)
 TOP_LEVEL_WORK = (0.0, 0.3)
@@ -111,7 +118,7 @@ def measure(lines: int, top_level: float, repeats: int, folder: Path) -> dict[st
     path = folder / f"{name}.py"
     path.write_text(make_module(lines, top_level, marker=1))
     module = importlib.import_module(name)
-    floor, patch, reload = [], [], []
+    floor, patch, reload, autoreload = [], [], [], []
     marker = 1
     for _ in range(repeats):
         marker += 1
@@ -126,6 +133,13 @@ def measure(lines: int, top_level: float, repeats: int, folder: Path) -> dict[st
         started = time.perf_counter()
         importlib.reload(module)
         reload.append(time.perf_counter() - started)
+        if superreload is not None:
+            marker += 1
+            path.write_text(make_module(lines, top_level, marker))
+            started = time.perf_counter()
+            superreload(module)
+            autoreload.append(time.perf_counter() - started)
+            assert module.target([1]) == 3 + marker
         splice.engine.baseline.remember_baseline(name, path.read_text())
     actual_lines = len(path.read_text().splitlines())
     return {
@@ -136,6 +150,10 @@ def measure(lines: int, top_level: float, repeats: int, folder: Path) -> dict[st
         "reload_ms": median_ms(reload),
         "splice_over_floor": median_ms(patch) / median_ms(floor),
         "reload_over_floor": median_ms(reload) / median_ms(floor),
+        "autoreload_ms": median_ms(autoreload) if autoreload else float("nan"),
+        "autoreload_over_floor": median_ms(autoreload) / median_ms(floor)
+        if autoreload
+        else float("nan"),
     }
 
 
@@ -191,13 +209,18 @@ def main() -> None:
     print(
         f"Python {sys.version.split()[0]} on {os.cpu_count()} cores, medians of {repeats} repeats\n"
     )
-    print("| lines | top-level work | floor | splice | reload | splice/floor | reload/floor |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| lines | top-level work | floor | splice | reload | autoreload "
+        "| splice/floor | reload/floor | autoreload/floor |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         print(
             f"| {row['lines']:,} | {row['top_level_ms']:.0f} ms | {row['floor_ms']:.2f} ms "
             f"| {row['splice_ms']:.2f} ms | {row['reload_ms']:.2f} ms "
-            f"| {row['splice_over_floor']:.2f}x | {row['reload_over_floor']:.1f}x |"
+            f"| {row['autoreload_ms']:.2f} ms "
+            f"| {row['splice_over_floor']:.2f}x | {row['reload_over_floor']:.1f}x "
+            f"| {row['autoreload_over_floor']:.1f}x |"
         )
     print(
         f"\nPatch at 2,000 lines: {empty:.2f} ms in an empty process, {full:.2f} ms with "
