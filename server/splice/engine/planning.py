@@ -7,7 +7,6 @@ without one, against the live objects) and returns a ``Plan``.
 from __future__ import annotations
 
 import ast
-import gc
 from collections.abc import Sequence
 from types import ModuleType
 
@@ -52,10 +51,6 @@ def build_plan(
 
 
 def _parse(plan: Plan, source: str) -> Outline | None:
-    # A syntax tree has no reference cycles, yet building one triggers many
-    # collections whose cost grows with the process's heap: pause them.
-    collecting = gc.isenabled()
-    gc.disable()
     try:
         tree = ast.parse(source, plan.filename)
     except SyntaxError as error:
@@ -72,9 +67,6 @@ def _parse(plan: Plan, source: str) -> Outline | None:
     except ValueError as error:  # null bytes
         plan.errors.append(Finding("syntax-error", f"invalid source: {error}"))
         return None
-    finally:
-        if collecting:
-            gc.enable()
     return outline_tree(source, tree)
 
 
