@@ -157,30 +157,48 @@ def measure(lines: int, top_level: float, repeats: int, folder: Path) -> dict[st
     }
 
 
-def heap_probe(objects: int, repeats: int) -> float:
-    """Median patch time at 2,000 lines with ``objects`` live objects (run in a subprocess)."""
+def heap_probe(objects: int, repeats: int) -> tuple[float, float]:
+    """Median patch times at 2,000 lines without and with ``objects`` live objects.
+
+    Both in one fresh subprocess, on the same module, so that only the heap
+    differs; three rounds each, alternating, and the median round of each.
+    """
     code = f"""
 import sys, importlib, json, tempfile, pathlib
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 import bench_patch as bench
 from splice.engine.baseline import watch_imports
 watch_imports()
-keep = [[index] for index in range({objects})]
 folder = pathlib.Path(tempfile.mkdtemp())
 sys.path.insert(0, str(folder))
 path = folder / "heap_module.py"
 path.write_text(bench.make_module(2000, 0.0, 1))
 module = importlib.import_module("heap_module")
-samples = []
-for marker in range(2, {repeats} + 2):
-    path.write_text(bench.make_module(2000, 0.0, marker))
-    samples.append(bench.patch_once(module, path))
-print(json.dumps(bench.median_ms(samples)))
+marker = 1
+
+def median_patch():
+    global marker
+    samples = []
+    for _ in range({repeats} + 3):
+        marker += 1
+        path.write_text(bench.make_module(2000, 0.0, marker))
+        samples.append(bench.patch_once(module, path))
+    return bench.median_ms(samples[3:])
+
+# Alternate the two states, so that drift in the machine's speed hits both alike.
+empty, full = [], []
+for _ in range(3):
+    empty.append(median_patch())
+    keep = [[index] for index in range({objects})]
+    full.append(median_patch())
+    del keep
+print(json.dumps([sorted(empty)[1], sorted(full)[1]]))
 """
     output = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    return float(json.loads(output.strip().splitlines()[-1]))
+    empty, full = json.loads(output.strip().splitlines()[-1])
+    return float(empty), float(full)
 
 
 def main() -> None:
@@ -197,8 +215,7 @@ def main() -> None:
         for lines in SIZES
         for top_level in TOP_LEVEL_WORK
     ]
-    empty = heap_probe(0, repeats)
-    full = heap_probe(5_000_000, repeats)
+    empty, full = heap_probe(5_000_000, repeats)
     if options.json:
         print(
             json.dumps(
