@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 DEFINITION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -108,7 +109,7 @@ def parse_definitions(source: str, filename: str = "<unknown>") -> Outline:
 
 def outline_tree(source: str, tree: ast.Module) -> Outline:
     """Build the outline of an already parsed module."""
-    builder = _OutlineBuilder(source.splitlines())
+    builder = OutlineBuilder(source_lines(source))
     builder.visit_body(tree.body, scope=None, in_block=False)
     return Outline(
         source=source,
@@ -134,12 +135,22 @@ def future_flags(tree: ast.Module) -> int:
     return flags
 
 
+def source_lines(source: str) -> list[str]:
+    """The source's lines as the tokenizer numbers them (``str.splitlines`` also
+    breaks at form feeds and other separators that Python does not count)."""
+    if "\r" in source:
+        return re.split(r"\r\n|\r|\n", source)
+    return source.split("\n")
+
+
 def first_line(node: ast.stmt) -> int:
     decorators = getattr(node, "decorator_list", None)
     return decorators[0].lineno if decorators else node.lineno
 
 
-class _OutlineBuilder:
+class OutlineBuilder:
+    """Collects definitions and statements while visiting a module's syntax tree."""
+
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
         self.definitions: list[Definition] = []
@@ -150,7 +161,11 @@ class _OutlineBuilder:
         return "\n".join(self.lines[start - 1 : end])
 
     def visit_body(
-        self, body: list[ast.stmt], scope: str | None, in_block: bool
+        self,
+        body: list[ast.stmt],
+        scope: str | None,
+        in_block: bool,
+        docstring_allowed: bool = True,
     ) -> list[Statement]:
         statements: list[Statement] = []
         for index, node in enumerate(body):
@@ -172,6 +187,7 @@ class _OutlineBuilder:
                 text = self.text(start, end)
             is_docstring = (
                 index == 0
+                and docstring_allowed
                 and not in_block
                 and isinstance(node, ast.Expr)
                 and isinstance(node.value, ast.Constant)

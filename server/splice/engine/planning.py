@@ -1,7 +1,8 @@
 """Planning a patch: every decision, no mutation.
 
-``build_plan`` parses the new text once, diffs it against the baseline (or,
-without one, against the live objects) and returns a ``Plan``.
+``build_plan`` parses the new text once (only the part an edit touched, when
+the baseline is known), diffs it against the baseline (or, without one,
+against the live objects) and returns a ``Plan``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from types import ModuleType
 
 from splice.engine.baseline import baseline_outline
 from splice.engine.definitions import Outline, outline_tree
+from splice.engine.incremental import reoutline
 from splice.engine.plan import Plan, code_filename
 from splice.engine.planner import Planner
 from splice.engine.result import Finding
@@ -27,19 +29,22 @@ def build_plan(
 ) -> Plan:
     filename = code_filename(module)
     plan = Plan(module, filename, new_source)
-    new = _parse(plan, new_source)
-    if new is None:
-        return plan
     old = baseline_outline(module.__name__, filename)
     if old is None:
+        new = _parse(plan, new_source)
+        if new is None:
+            return plan
         plan.outline = new
         UntrustedPlanner(plan, new, only).run()
     else:
+        new = reoutline(old, new_source, filename) or _parse(plan, new_source)
+        if new is None:
+            return plan
         if only:
             spliced = _splice_selected(plan, old, new, only)
             if spliced is None:
                 return plan
-            new = _parse(plan, spliced)
+            new = reoutline(old, spliced, filename) or _parse(plan, spliced)
             if new is None:
                 return plan
             plan.source = spliced
