@@ -127,7 +127,7 @@ existing = make()
     strict=True,
     reason="closures made before a move keep their old line numbers: finding them needs a "
     "heap scan (gc.get_referrers) on every edit that shifts a function with nested code, "
-    "which the speed budget for patches that touch no closure does not allow; lead to decide",
+    "which the speed budget for patches that touch no closure does not allow (documented in docs/edits.md)",
 )
 def test_traceback_line_of_existing_closure_follows_move(live: Live) -> None:
     module = live.load(FACTORY)
