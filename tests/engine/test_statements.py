@@ -33,6 +33,15 @@ def test_statement_changed_not_rerun_and_reported_with_line(live: Live) -> None:
     assert module.events == ["loaded"]
 
 
+def test_statement_column_counts_characters_not_bytes(live: Live) -> None:
+    before = 'label = "\u00e9t\u00e9"; events = []\n'
+    module = live.load(before)
+    result = ok(live.patch(module, before.replace("events = []", "events = [len(label)]")))
+    [skipped] = result.skipped
+    assert skipped.column == len('label = "\u00e9t\u00e9"; ') + 1
+    assert module.events == []
+
+
 def test_statement_added_not_run_and_reported(live: Live) -> None:
     module = live.load(SIDE_EFFECTS)
     after = SIDE_EFFECTS.replace("RATE = 3\n", "RATE = 3\nevents.append('new')\n")

@@ -121,6 +121,7 @@ class Session:
         self.project = project
         self.statuses: list[dict[str, Any]] = []
         self.versions: dict[str, int] = {}
+        self.initialize_result: types.InitializeResult | None = None
 
     def uri(self, name: str = "app.py") -> str:
         return (self.project / name).as_uri()
@@ -133,7 +134,7 @@ class Session:
         folders = (
             [types.WorkspaceFolder(uri=self.project.as_uri(), name="project")] if folder else None
         )
-        await self.client.initialize_session(
+        self.initialize_result = await self.client.initialize_session(
             types.InitializeParams(
                 capabilities=self.capabilities,
                 root_uri=self.project.as_uri() if folder else None,

@@ -85,6 +85,25 @@ async def test_save_puts_a_skipped_statement_on_its_line(
     assert diagnostic.source == "splice"
 
 
+async def test_save_counts_columns_in_the_negotiated_encoding(
+    lsp: Session, start_kernel: KernelFactory
+) -> None:
+    start_kernel()
+    await lsp.initialize()
+    uri = lsp.open()
+    text = APP.replace("ready = True", 'mark = "\U0001f600"; greeting = "hi".upper()\nready = True')
+
+    await lsp.save(text)
+
+    [diagnostic] = lsp.client.diagnostics[uri]
+    assert diagnostic.code == "statement-not-run"
+    prefix = 'mark = "\U0001f600"; '
+    assert lsp.initialize_result is not None
+    encoding = lsp.initialize_result.capabilities.position_encoding or "utf-16"
+    units = {"utf-8": len(prefix.encode()), "utf-16": len(prefix) + 1, "utf-32": len(prefix)}
+    assert diagnostic.range.start.character == units[encoding]
+
+
 async def test_save_puts_a_refused_edit_on_its_definition(
     lsp: Session, start_kernel: KernelFactory
 ) -> None:

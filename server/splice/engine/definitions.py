@@ -34,7 +34,7 @@ class Definition:
     kind: str  # "function" or "class"
     line: int
     end_line: int
-    column: int
+    column: int  # 0-based, in characters
     text: str
     parent: str | None
     in_block: bool
@@ -160,6 +160,13 @@ class OutlineBuilder:
     def text(self, start: int, end: int) -> str:
         return "\n".join(self.lines[start - 1 : end])
 
+    def column(self, node: ast.stmt) -> int:
+        """The node's column in characters (the compiler counts UTF-8 bytes)."""
+        line = self.lines[node.lineno - 1] if node.lineno <= len(self.lines) else ""
+        if line.isascii():
+            return node.col_offset
+        return len(line.encode()[: node.col_offset].decode("utf-8", "replace"))
+
     def visit_body(
         self,
         body: list[ast.stmt],
@@ -193,7 +200,7 @@ class OutlineBuilder:
                 and isinstance(node.value, ast.Constant)
                 and isinstance(node.value.value, str)
             )
-            statement = Statement(start, end, node.col_offset, text, scope, node, is_docstring)
+            statement = Statement(start, end, self.column(node), text, scope, node, is_docstring)
             statements.append(statement)
             if scope is None:
                 self.module_statements.append(statement)
@@ -216,7 +223,7 @@ class OutlineBuilder:
             kind="class" if isinstance(node, ast.ClassDef) else "function",
             line=start,
             end_line=end,
-            column=node.col_offset,
+            column=self.column(node),
             text=self.text(start, end),
             parent=scope,
             in_block=in_block,

@@ -14,7 +14,8 @@ class Finding:
     """One thing a patch could not do, or chose not to do, with a stable code.
 
     ``code`` is listed in docs/edits.md. ``line`` and ``column`` are 1-based and
-    refer to the new source; ``end_line`` closes the range when known.
+    refer to the new source (``column`` in characters); ``end_line`` closes the
+    range when known.
     """
 
     code: str

@@ -7,6 +7,7 @@ markers modules, and hand results to convert.py; the behaviour lives there.
 from __future__ import annotations
 
 import argparse
+import copy
 import logging
 import sys
 from typing import Any
@@ -84,7 +85,15 @@ class SpliceServer(LanguageServer):
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
     def publish(self, uri: str) -> None:
-        diagnostics = self.store.diagnostics(uri)
+        # Findings count characters; the client counts in the negotiated
+        # encoding (UTF-16 unless it asked otherwise).
+        lines = self.workspace.get_text_document(uri).lines
+        codec = self.workspace.position_codec
+        diagnostics = []
+        for stored in self.store.diagnostics(uri):
+            diagnostic = copy.copy(stored)
+            diagnostic.range = codec.range_to_client_units(lines, stored.range)
+            diagnostics.append(diagnostic)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics)
         )
