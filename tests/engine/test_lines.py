@@ -34,6 +34,15 @@ def _failing_line(function: object) -> tuple[int, str]:
     raise AssertionError("did not raise")
 
 
+def test_getsource_is_exact_below_a_form_feed(live: Live) -> None:
+    # str.splitlines breaks at a form feed; Python's tokenizer does not.
+    source = "x = 1  # page\x0c break\n\ndef f():\n    return 1\n"
+    module = live.load(source)
+    ok(live.patch(module, source.replace("return 1", "return 2")))
+    assert inspect.getsource(module.f) == "def f():\n    return 2\n"
+    assert module.f() == 2
+
+
 def test_traceback_shows_new_text_of_changed_function(live: Live) -> None:
     module = live.load(SOURCE)
     assert _failing_line(module.changed) == (2, 'raise ValueError("old")')

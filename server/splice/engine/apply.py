@@ -28,7 +28,7 @@ from splice.engine.baseline import (
     reset_baseline_lock,
     source_path,
 )
-from splice.engine.definitions import outline_tree
+from splice.engine.definitions import outline_tree, source_lines_with_ends
 from splice.engine.plan import Plan, Step, code_filename
 from splice.engine.planning import build_plan
 from splice.engine.result import Finding, PatchResult
@@ -172,7 +172,7 @@ def _commit(plan: Plan) -> tuple[Step, BaseException] | None:
 def _after_commit(module: ModuleType, plan: Plan) -> None:
     for cache in plan.caches:
         cache.cache_clear()
-    lines = plan.source.splitlines(keepends=True)
+    lines = source_lines_with_ends(plan.source)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
     # An mtime of None keeps linecache.checkcache from reloading the file,

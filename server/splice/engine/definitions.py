@@ -60,10 +60,6 @@ class Definition:
         """A short, stable digest of the definition's text: equal means same code."""
         return hashlib.blake2b(self.text.encode(), digest_size=8).hexdigest()
 
-    @property
-    def is_async(self) -> bool:
-        return isinstance(self.node, ast.AsyncFunctionDef)
-
 
 @dataclass(frozen=True, eq=False)
 class Statement:
@@ -141,6 +137,18 @@ def source_lines(source: str) -> list[str]:
     if "\r" in source:
         return re.split(r"\r\n|\r|\n", source)
     return source.split("\n")
+
+
+_LINE_WITH_END = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def source_lines_with_ends(source: str) -> list[str]:
+    """Like ``source_lines``, each line keeping its line ending (for exact splicing)."""
+    if "\r" in source:
+        return _LINE_WITH_END.findall(source)
+    lines = [line + "\n" for line in source.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
 
 
 def first_line(node: ast.stmt) -> int:

@@ -45,9 +45,6 @@ class Diff:
     #: New or edited statements that are not definitions, in source order.
     statements: tuple[Statement, ...]
 
-    def of_kind(self, kind: str) -> list[DefinitionChange]:
-        return [change for change in self.changes if change.kind == kind]
-
 
 def diff_definitions(old: Outline, new: Outline) -> Diff:
     """What must happen to a module running ``old`` so that it runs ``new``."""

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from splice.engine.baseline import baseline_outline
-from splice.engine.definitions import Outline, outline_tree
+from splice.engine.definitions import Outline, outline_tree, source_lines_with_ends
 from splice.engine.incremental import reoutline
 from splice.engine.plan import Plan, code_filename
 from splice.engine.planner import Planner
@@ -83,10 +83,10 @@ def _splice_selected(plan: Plan, old: Outline, new: Outline, only: Sequence[str]
     """
     selected = [name for name in dict.fromkeys(only)]
     new_definitions, old_definitions = new.definitions, old.definitions
-    lines = old.source.splitlines(keepends=True)
+    lines = source_lines_with_ends(old.source)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
-    new_lines = new.source.splitlines(keepends=True)
+    new_lines = source_lines_with_ends(new.source)
     edits: list[tuple[int, int, list[str]]] = []
     for qualname in selected:
         if any(qualname.startswith(other + ".") for other in selected):

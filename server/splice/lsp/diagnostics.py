@@ -45,9 +45,6 @@ class DiagnosticStore:
                 changed.append(uri)
         return changed
 
-    def uris(self) -> list[str]:
-        return list(self._by_uri)
-
     def diagnostics(self, uri: str) -> list[types.Diagnostic]:
         seen: set[tuple[int, int, str, str]] = set()
         merged = []
