@@ -171,6 +171,7 @@ def test_wrong_param_types_get_invalid_params(undisturbed):
             ("patch", {"module": "helper", "source": 3}),
             ("patch", {"module": "helper", "source": "", "only": "compute"}),
             ("patch", {"module": "helper", "source": "", "dryRun": "yes"}),
+            ("patch", {"module": "helper", "source": "", "deleteRemoved": 0}),
             ("runStatement", {"module": "helper", "line": 0}),
             ("baseline", {}),
             ("evaluate", {"expression": "import os"}),

@@ -97,6 +97,20 @@ async def test_dry_run_changes_nothing(project):
             await client.close()
 
 
+async def test_patch_keeps_removed_definitions_when_asked(project):
+    with running_kernel(project) as kernel:
+        client = await KernelClient.connect(kernel.info)
+        try:
+            without_total = APP.replace("def total(items):\n    return sum(items)\n", "")
+            assert without_total != APP
+            result = await client.patch("__main__", without_total, delete_removed=False)
+            assert result.ok and result.deleted == ()
+            assert [finding.code for finding in result.skipped] == ["deletion-skipped"]
+            assert await client.evaluate("total([1, 2])") == "3"
+        finally:
+            await client.close()
+
+
 async def test_run_statement_runs_a_skipped_statement(project):
     source = APP.replace("import time\n", "import time\nCOUNT = len('abc')\n")
     with running_kernel(project) as kernel:

@@ -183,8 +183,14 @@ class KernelClient:
         source: str,
         only: list[str] | tuple[str, ...] | None = None,
         dry_run: bool = False,
+        delete_removed: bool = True,
     ) -> PatchResult:
-        params: dict[str, Any] = {"module": module, "source": source, "dryRun": dry_run}
+        params: dict[str, Any] = {
+            "module": module,
+            "source": source,
+            "dryRun": dry_run,
+            "deleteRemoved": delete_removed,
+        }
         if only is not None:
             params["only"] = list(only)
         return PatchResult.from_dict(await self.request("patch", params))

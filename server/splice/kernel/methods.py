@@ -101,11 +101,22 @@ def patch(params: dict[str, Any], run: Runner) -> dict[str, Any]:
     name = _string(params, "module")
     source = _string(params, "source")
     only = _only(params)
-    dry_run = params.get("dryRun", False)
-    if not isinstance(dry_run, bool):
-        raise MethodError("invalid_params", "'dryRun' must be a boolean")
+    dry_run = _flag(params, "dryRun", False)
+    delete_removed = _flag(params, "deleteRemoved", True)
     _module(name)
-    return _engine_call(run, lambda: splice.patch_module(name, source, only, dry_run=dry_run))
+    return _engine_call(
+        run,
+        lambda: splice.patch_module(
+            name, source, only, dry_run=dry_run, delete_removed=delete_removed
+        ),
+    )
+
+
+def _flag(params: dict[str, Any], name: str, default: bool) -> bool:
+    value = params.get(name, default)
+    if not isinstance(value, bool):
+        raise MethodError("invalid_params", f"'{name}' must be a boolean")
+    return value
 
 
 def run_statement(params: dict[str, Any], run: Runner) -> dict[str, Any]:

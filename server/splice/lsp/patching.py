@@ -171,14 +171,9 @@ class Patcher:
             delete_removed = self.registry.settings.delete_removed
 
         async def one(kernel: Kernel, module: str) -> KernelOutcome:
-            only = None
-            if not delete_removed:
-                baseline = await kernel.client.baseline(module)
-                if baseline is not None:
-                    changes = definitions.compare(text, baseline)
-                    if changes.deleted:
-                        only = list(changes.patchable)
-            result = await self._request(kernel, kernel.client.patch(module, text, only=only))
+            result = await self._request(
+                kernel, kernel.client.patch(module, text, delete_removed=delete_removed)
+            )
             return KernelOutcome(kernel.pid, kernel.program, module, result)
 
         return await self._each_kernel(action, uri, path, text, one)
