@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from splice.agent import connection, wire
+from splice.agent.connection import ConnectionInfo
+from splice.client.blocking import BlockingKernelClient
 from splice.engine.result import PatchResult
-from splice.kernel import connection, wire
-from splice.kernel.blocking import BlockingKernelClient
-from splice.kernel.connection import ConnectionInfo
 
 #: Seconds to wait for a kernel's connection file.
 START_TIMEOUT = 20.0
@@ -198,7 +198,7 @@ class RawConnection:
     """An unauthenticated socket to a kernel, with a frame reader."""
 
     def __init__(self, info: ConnectionInfo, timeout: float = 10.0) -> None:
-        from splice.kernel.blocking import open_socket
+        from splice.client.blocking import open_socket
 
         self.sock = open_socket(info)
         self.sock.settimeout(timeout)

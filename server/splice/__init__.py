@@ -71,19 +71,19 @@ def __dir__() -> list[str]:
 
 def listen(**options: Any) -> Any:
     """Start the kernel agent in this process (idempotent); return its connection info."""
-    from splice.kernel.agent import listen as start
+    from splice.agent.agent import listen as start
 
     return start(**options)
 
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext splice``: listen from an IPython shell or a Jupyter kernel."""
-    from splice.kernel.ipython import load_ipython_extension as load
+    from splice.agent.ipython import load_ipython_extension as load
 
     load(ipython)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    from splice.kernel.ipython import unload_ipython_extension as unload
+    from splice.agent.ipython import unload_ipython_extension as unload
 
     unload(ipython)

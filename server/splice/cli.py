@@ -15,17 +15,17 @@ from splice import __version__
 #: (the arguments after the subcommand) and returns an exit status.
 SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "run": (
-        "splice.run",
+        "splice.agent.run",
         "main",
         "run a script or module with splice listening (--watch: patch on save)",
     ),
     "kernel": (
-        "splice.kernel.launch",
+        "splice.agent.launch",
         "kernel_main",
         "an interactive Python REPL with splice listening",
     ),
-    "kernels": ("splice.kernel.commands", "kernels_main", "list the live kernels"),
-    "patch": ("splice.kernel.commands", "patch_main", "patch a file into the kernels that run it"),
+    "kernels": ("splice.client.commands", "kernels_main", "list the live kernels"),
+    "patch": ("splice.client.commands", "patch_main", "patch a file into the kernels that run it"),
     "lsp": ("splice.lsp.server", "main", "the language server, for editors"),
 }
 

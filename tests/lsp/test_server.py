@@ -63,7 +63,7 @@ def test_server_help_names_the_options() -> None:
 
 def test_importing_splice_and_the_agent_loads_no_language_server_code() -> None:
     probe = (
-        "import sys, splice, splice.kernel.agent, splice.kernel.client; "
+        "import sys, splice, splice.agent.agent, splice.client.client; "
         "print(sorted(m for m in ('pygls', 'lsprotocol', 'jedi', 'parso', 'splice.lsp') "
         "if m in sys.modules))"
     )

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from splice.kernel.client import KernelClient
-from splice.kernel.connection import load
+from splice.agent.connection import load
+from splice.client.client import KernelClient
 
 
 async def evaluate(target: str, expression: str) -> str:

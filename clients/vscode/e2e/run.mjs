@@ -68,7 +68,7 @@ function checkPrerequisites() {
   ]) {
     check(fs.existsSync(file), `missing ${what}: ${file}`);
   }
-  const probe = spawnSync(config.python, ["-c", "import splice.lsp.server, splice.kernel.client"], { encoding: "utf8" });
+  const probe = spawnSync(config.python, ["-c", "import splice.lsp.server, splice.client.client"], { encoding: "utf8" });
   check(probe.status === 0, `${config.python} cannot import splice's server and client: ${probe.stderr}`);
 }
 

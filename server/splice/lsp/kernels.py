@@ -15,10 +15,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from splice.agent import connection
+from splice.agent.connection import ConnectionInfo
+from splice.client.client import KernelClient
 from splice.errors import SpliceError
-from splice.kernel import connection
-from splice.kernel.client import KernelClient
-from splice.kernel.connection import ConnectionInfo
 from splice.lsp.settings import Settings
 
 logger = logging.getLogger(__name__)

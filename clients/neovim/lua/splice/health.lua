@@ -99,7 +99,7 @@ local function check_server()
   end
 end
 
---- Same order as splice.kernel.connection.runtime_dir().
+--- Same order as splice.agent.connection.runtime_dir().
 local function runtime_dir()
   local explicit = vim.env.SPLICE_RUNTIME_DIR
   if explicit and explicit ~= '' then

@@ -19,6 +19,8 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from splice.agent import wire
+from splice.agent.connection import ConnectionInfo
 from splice.engine.result import PatchResult
 from splice.errors import (
     AuthenticationError,
@@ -26,8 +28,6 @@ from splice.errors import (
     ProtocolError,
     RemoteError,
 )
-from splice.kernel import wire
-from splice.kernel.connection import ConnectionInfo
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from kernel_support import (
     stop_process,
     wait_for_connection_file,
 )
-from splice.kernel import connection
+from splice.agent import connection
 
 SLEEPER = "import time\n\ndef answer():\n    return 41\n\nwhile True:\n    time.sleep(0.05)\n"
 
@@ -125,7 +125,7 @@ def test_listen_in_a_program_is_idempotent(tmp_path):
 
 def test_importing_splice_starts_nothing(tmp_path):
     code = (
-        "import threading, sys, splice, splice.kernel.agent\n"
+        "import threading, sys, splice, splice.agent.agent\n"
         "assert [t.name for t in threading.enumerate()] == ['MainThread'], threading.enumerate()\n"
         "assert not any(type(f).__module__.startswith('splice') for f in sys.meta_path)\n"
         "bad = {'pygls', 'lsprotocol', 'jedi'} & {name.split('.')[0] for name in sys.modules}\n"
@@ -163,7 +163,7 @@ def test_forked_children_get_their_own_agent(tmp_path):
         children = [info for info in kernels if info.pid != parent.info.pid]
         try:
             assert len(children) == 2
-            from splice.kernel.blocking import BlockingKernelClient
+            from splice.client.blocking import BlockingKernelClient
 
             for info in children:
                 with BlockingKernelClient(info) as client:
@@ -190,7 +190,7 @@ def test_splice_kernel_repl_prints_how_to_attach_and_can_be_patched(tmp_path):
     )
     try:
         info = wait_for_connection_file(process, runtime)
-        from splice.kernel.blocking import BlockingKernelClient
+        from splice.client.blocking import BlockingKernelClient
 
         process.stdin.write("import mod\nvalue = 5\n")
         process.stdin.flush()
@@ -246,7 +246,7 @@ def ipykernel_session(tmp_path):
 
 @pytest.mark.timeout(90)
 def test_ipykernel_patches_a_running_cell_from_the_agent_thread(ipykernel_session):
-    from splice.kernel.blocking import BlockingKernelClient
+    from splice.client.blocking import BlockingKernelClient
 
     client, info = ipykernel_session
     cell = (
@@ -283,7 +283,7 @@ def test_ipykernel_unload_ext_stops_the_agent(ipykernel_session):
 
 @pytest.mark.timeout(90)
 def test_ipykernel_between_cells_applies_patches_on_the_main_thread(ipykernel_session):
-    from splice.kernel.blocking import BlockingKernelClient
+    from splice.client.blocking import BlockingKernelClient
 
     client, info = ipykernel_session
     with BlockingKernelClient(info) as splice_client:
@@ -313,7 +313,7 @@ def test_terminal_ipython_with_load_ext_can_be_patched(tmp_path):
     )
     try:
         info = wait_for_connection_file(process, runtime)
-        from splice.kernel.blocking import BlockingKernelClient
+        from splice.client.blocking import BlockingKernelClient
 
         process.stdin.write("import mod\n")
         process.stdin.flush()

@@ -7,7 +7,7 @@ import random
 import time
 
 from kernel_support import RawConnection
-from splice.kernel import wire
+from splice.agent import wire
 
 FRAMES = 3000
 TIME_BUDGET = 40.0  # seconds; the test stops sending early rather than time out

@@ -6,8 +6,8 @@ import threading
 import time
 
 from kernel_support import RawConnection
+from splice.agent import wire
 from splice.errors import RPC_CODES
-from splice.kernel import wire
 
 
 def error_code(reply):

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from kernel_support import kernel_env, running_kernel
-from splice.kernel import connection
+from splice.agent import connection
 
 APP = """import time
 

@@ -147,7 +147,7 @@ def main(argv: list[str]) -> int:
     watch_imports()
     if not options.no_listen:
         import splice
-        from splice.kernel.agent import remove_file_on_sigterm
+        from splice.agent.agent import remove_file_on_sigterm
 
         # Before listening: a SIGTERM right after the file appears must remove it too.
         remove_file_on_sigterm()
@@ -160,7 +160,7 @@ def main(argv: list[str]) -> int:
             transport="unix" if options.unix_socket else "tcp",
         )
     if options.watch:
-        from splice.watch import start_watching
+        from splice.agent.watch import start_watching
 
         root = os.getcwd() if options.module else os.path.dirname(os.path.abspath(options.target))
         start_watching(root)

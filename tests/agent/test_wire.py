@@ -8,8 +8,8 @@ import socket
 
 import pytest
 
+from splice.agent import wire
 from splice.errors import ProtocolError
-from splice.kernel import wire
 
 
 def test_encode_frame_announces_body_length_in_bytes():

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from kernel_support import RawConnection
+from splice.agent.agent import Agent
+from splice.client.blocking import BlockingKernelClient
 from splice.errors import RPC_CODES
-from splice.kernel.agent import Agent
-from splice.kernel.blocking import BlockingKernelClient
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from splice.agent import agent, methods, wire
 from splice.errors import RPC_CODES
-from splice.kernel import agent, methods, wire
 
 DOC = (Path(__file__).parents[2] / "docs" / "protocol.md").read_text()
 

@@ -1,6 +1,6 @@
 """A small synchronous client, for scripts, tests and code already inside an event loop.
 
-Same protocol and errors as ``splice.kernel.client.KernelClient``, one request
+Same protocol and errors as ``splice.client.client.KernelClient``, one request
 at a time; notifications that arrive meanwhile are kept in ``notifications``.
 """
 
@@ -9,11 +9,11 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+from splice.agent import wire
+from splice.agent.connection import ConnectionInfo
+from splice.client.client import CONNECT_TIMEOUT, remote_error
 from splice.engine.result import PatchResult
 from splice.errors import KernelUnavailableError, ProtocolError
-from splice.kernel import wire
-from splice.kernel.client import CONNECT_TIMEOUT, remote_error
-from splice.kernel.connection import ConnectionInfo
 
 
 def open_socket(info: ConnectionInfo, timeout: float = CONNECT_TIMEOUT) -> socket.socket:

@@ -9,9 +9,9 @@ import textwrap
 import pytest
 
 from kernel_support import running_kernel
+from splice.client.client import KernelClient
 from splice.engine.result import PatchResult
 from splice.errors import RPC_CODES, AuthenticationError, KernelUnavailableError, RemoteError
-from splice.kernel.client import KernelClient
 
 APP = textwrap.dedent(
     """

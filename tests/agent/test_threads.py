@@ -6,7 +6,7 @@ import threading
 import time
 
 from kernel_support import running_kernel
-from splice.kernel.threads import AgentThreadRunner, LoopRunner
+from splice.agent.threads import AgentThreadRunner, LoopRunner
 
 FUNCTIONS = 300
 

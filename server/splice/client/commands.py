@@ -17,11 +17,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from splice.agent import connection
+from splice.agent.connection import ConnectionInfo
+from splice.client.client import KernelClient
 from splice.engine.result import STATEMENT_SKIP_CODES, PatchResult
 from splice.errors import AuthenticationError, KernelUnavailableError, RemoteError, SpliceError
-from splice.kernel import connection
-from splice.kernel.client import KernelClient
-from splice.kernel.connection import ConnectionInfo
 
 # splice kernels -------------------------------------------------------------------------
 

@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
+from splice.agent import connection
+from splice.agent.connection import ConnectionInfo
 from splice.errors import KernelUnavailableError
-from splice.kernel import connection
-from splice.kernel.connection import ConnectionInfo
 
 
 def make_info(directory, pid=None, token="secret") -> ConnectionInfo:

@@ -23,11 +23,11 @@ import threading
 import time
 from typing import Any
 
+from splice.agent import connection, methods, threads, wire
+from splice.agent.connection import ConnectionInfo
+from splice.agent.imports import ImportWatcher
 from splice.engine.apply import reset_after_fork
 from splice.errors import ProtocolError
-from splice.kernel import connection, methods, threads, wire
-from splice.kernel.connection import ConnectionInfo
-from splice.kernel.imports import ImportWatcher
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from splice.kernel import agent
-from splice.kernel.threads import AgentThreadRunner, LoopRunner
+from splice.agent import agent
+from splice.agent.threads import AgentThreadRunner, LoopRunner
 
 logger = logging.getLogger(__name__)
 
