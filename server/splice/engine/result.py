@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -103,50 +102,35 @@ class PatchResult:
             statements_applied=tuple(data.get("statements_applied", ())),
         )
 
-    def summary(self) -> str:
-        """One line for a person, e.g. ``patched app.py: total_price changed in 1.8 ms``."""
-        name = os.path.basename(self.file) if self.file else self.module
-        timing = f"in {self.duration_ms:.1f} ms"
-        if not self.ok:
-            first = self.errors[0] if self.errors else None
-            reason = f"{first.message} ({first.where()})" if first else "unknown error"
-            more = f" (+{len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
-            verb = "would not patch" if self.dry_run else "not patched"
-            return f"{verb} {name}: {reason}{more}; nothing was changed"
-        parts = []
-        for label, names in (
-            ("changed", self.changed),
-            ("added", self.added),
-            ("deleted", self.deleted),
-            ("rebound", self.rebound),
-        ):
-            if names:
-                parts.append(f"{_names(names)} {label}")
-        statements = [f for f in self.skipped if f.code in STATEMENT_SKIP_CODES]
-        if statements:
-            lines = ", ".join(str(f.line) for f in statements if f.line is not None)
-            noun = "statement" if len(statements) == 1 else "statements"
-            parts.append(
-                f"{len(statements)} {noun} skipped (line{'s' if len(statements) > 1 else ''} {lines})"
-            )
-        warnings = [
+    @property
+    def statements_skipped(self) -> tuple[Finding, ...]:
+        """Top-level statements not run: the user can run them explicitly."""
+        return tuple(f for f in self.skipped if f.code in STATEMENT_SKIP_CODES)
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        """Skips a person should look at (not statements, not mere information)."""
+        return tuple(
             f
             for f in self.skipped
             if f.code not in STATEMENT_SKIP_CODES and f.severity == "warning"
-        ]
-        if warnings:
-            parts.append(f"{len(warnings)} warning{'s' if len(warnings) > 1 else ''}")
-        if not parts:
-            parts.append("no changes" if not self.moved else f"{len(self.moved)} moved")
-        verb = "would patch" if self.dry_run else "patched"
-        return f"{verb} {name}: {', '.join(parts)} {timing}"
+        )
+
+    @property
+    def first_error(self) -> Finding | None:
+        return self.errors[0] if self.errors else None
+
+    @property
+    def fully_applied(self) -> bool:
+        """Applied, and no top-level statement was left unrun."""
+        return self.ok and not self.statements_skipped
+
+    def summary(self) -> str:
+        """One line for a person, e.g. ``patched app.py: total_price changed in 1.8 ms``."""
+        from splice.report import describe_result
+
+        return describe_result(self)
 
 
 #: Codes of skipped top-level statements: the user can run them explicitly.
 STATEMENT_SKIP_CODES = frozenset({"statement-not-run"})
-
-
-def _names(names: tuple[str, ...]) -> str:
-    if len(names) <= 3:
-        return ", ".join(names)
-    return f"{', '.join(names[:3])} and {len(names) - 3} more"

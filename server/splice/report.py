@@ -1,0 +1,157 @@
+"""Every sentence splice says about a patch, composed in one place.
+
+The engine, ``splice patch``, ``--watch`` and the language server all word
+results through these functions, so the same facts read the same everywhere.
+Clients that need the facts themselves get structured fields (the
+``PatchResult`` accessors, ``splice/status``), never a sentence to parse.
+Standard library only: ``--watch`` uses it inside the user's process.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from splice.engine.result import Finding, PatchResult
+
+
+@dataclass(frozen=True)
+class ProcessOutcome:
+    """One process's answer to one patch (``result``), or why there is none (``error``)."""
+
+    pid: int
+    program: str
+    result: PatchResult | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None and self.result.ok
+
+    @property
+    def who(self) -> str:
+        return f"pid {self.pid} ({self.program or 'python'})"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def milliseconds(value: float) -> str:
+    return f"{value:.1f} ms" if value < 10 else f"{value:.0f} ms"
+
+
+def file_label(result: PatchResult) -> str:
+    return os.path.basename(result.file) if result.file else result.module
+
+
+def describe_result(result: PatchResult) -> str:
+    """``patched app.py: total_price changed, 1 statement skipped (line 12) in 1.8 ms``."""
+    name = file_label(result)
+    if not result.ok:
+        verb = "would not patch" if result.dry_run else "not patched"
+        return f"{verb} {name}: {describe_errors(result)}; nothing was changed"
+    verb = "would patch" if result.dry_run else "patched"
+    return f"{verb} {name}: {describe_changes(result)} in {milliseconds(result.duration_ms)}"
+
+
+def describe_errors(result: PatchResult) -> str:
+    """The first error and how many more, e.g. ``f: ... (line 3) (+1 more)``."""
+    first = result.first_error
+    if first is None:
+        return "unknown error"
+    more = f" (+{len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
+    return f"{first.message} ({first.where()}){more}"
+
+
+def describe_changes(result: PatchResult) -> str:
+    """What an applied patch did, without file or timing: ``f changed, 1 warning``."""
+    parts = [
+        f"{_names(names)} {label}"
+        for label, names in (
+            ("changed", result.changed),
+            ("added", result.added),
+            ("deleted", result.deleted),
+            ("rebound", result.rebound),
+        )
+        if names
+    ]
+    if result.statements_applied:
+        parts.append(
+            f"{plural(len(result.statements_applied), 'statement')} run "
+            f"({_lines(result.statements_applied)})"
+        )
+    skipped = result.statements_skipped
+    if skipped:
+        lines = tuple(finding.line for finding in skipped if finding.line is not None)
+        where = f" ({_lines(lines)})" if lines else ""
+        parts.append(f"{plural(len(skipped), 'statement')} skipped{where}")
+    if result.warnings:
+        parts.append(plural(len(result.warnings), "warning"))
+    if not parts:
+        parts.append(f"{len(result.moved)} moved" if result.moved else "no changes")
+    return ", ".join(parts)
+
+
+def describe_finding(finding: Finding, file: str | None) -> str:
+    """``app.py:12: [statement-not-run] ...``: one finding, as compilers print them."""
+    where = f"{file or '<module>'}:{finding.line}" if finding.line else (file or "<module>")
+    subject = (
+        f"{finding.qualname}: "
+        if finding.qualname and finding.qualname not in finding.message
+        else ""
+    )
+    return f"{where}: {finding.severity}: [{finding.code}] {subject}{finding.message}"
+
+
+def describe_outcomes(name: str, outcomes: Sequence[ProcessOutcome]) -> str:
+    """One line for one file patched into several processes.
+
+    ``patched app.py in 3 processes: who changed in 2.1 ms; 1 process failed:
+    pid 12 (app): the kernel died``. With one process it is that process's line.
+    """
+    if not outcomes:
+        return f"no process runs {name}"
+    if len(outcomes) == 1:
+        return _one(name, outcomes[0])
+    answered = [o for o in outcomes if o.result is not None and o.result.ok]
+    failed = [o for o in outcomes if not o.ok]
+    parts = []
+    if answered:
+        first = answered[0].result
+        assert first is not None
+        slowest = max(o.result.duration_ms for o in answered if o.result is not None)
+        verb = "would patch" if first.dry_run else "patched"
+        where = f" in {plural(len(answered), 'process')}" if len(answered) > 1 else ""
+        subject = f"{name}{where}" if len(answered) > 1 else f"{name} in {answered[0].who}"
+        parts.append(f"{verb} {subject}: {describe_changes(first)} in {milliseconds(slowest)}")
+    if failed:
+        reasons = "; ".join(f"{o.who}: {_failure(o)}" for o in failed)
+        if answered:
+            parts.append(f"{plural(len(failed), 'process')} failed: {reasons}")
+        else:
+            parts.append(f"not patched {name} in {plural(len(failed), 'process')}: {reasons}")
+    return "; ".join(parts)
+
+
+def _one(name: str, outcome: ProcessOutcome) -> str:
+    if outcome.result is not None:
+        return describe_result(outcome.result)
+    return f"not patched {name}: {outcome.who}: {outcome.error or 'no answer'}"
+
+
+def _failure(outcome: ProcessOutcome) -> str:
+    if outcome.result is None:
+        return outcome.error or "no answer"
+    return f"{describe_errors(outcome.result)}; nothing was changed"
+
+
+def _names(names: tuple[str, ...]) -> str:
+    if len(names) <= 3:
+        return ", ".join(names)
+    return f"{', '.join(names[:3])} and {len(names) - 3} more"
+
+
+def _lines(lines: Sequence[int]) -> str:
+    return f"line{'s' if len(lines) > 1 else ''} {', '.join(str(line) for line in lines)}"
