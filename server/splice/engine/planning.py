@@ -17,6 +17,7 @@ from splice.engine.incremental import reoutline
 from splice.engine.plan import Plan, code_filename
 from splice.engine.planner import Planner
 from splice.engine.result import Finding
+from splice.engine.selection import splice_definition
 from splice.engine.untrusted import UntrustedPlanner
 
 
@@ -81,13 +82,10 @@ def _splice_selected(plan: Plan, old: Outline, new: Outline, only: Sequence[str]
     Patching that text (rather than the new text with a filter) keeps the
     baseline true: afterwards it is exactly what the module runs.
     """
-    selected = [name for name in dict.fromkeys(only)]
-    new_definitions, old_definitions = new.definitions, old.definitions
-    lines = source_lines_with_ends(old.source)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
+    selected = list(dict.fromkeys(only))
+    new_definitions = new.definitions
     new_lines = source_lines_with_ends(new.source)
-    edits: list[tuple[int, int, list[str]]] = []
+    spliced = old.source
     for qualname in selected:
         if any(qualname.startswith(other + ".") for other in selected):
             continue  # comes with its class
@@ -101,31 +99,18 @@ def _splice_selected(plan: Plan, old: Outline, new: Outline, only: Sequence[str]
                 )
             )
             continue
-        text = new_lines[target.line - 1 : target.end_line]
-        if text and not text[-1].endswith("\n"):
-            text[-1] += "\n"
-        previous = old_definitions.get(qualname)
-        if previous is not None:
-            edits.append((previous.line - 1, previous.end_line, text))
-            continue
-        if target.parent is None:
-            edits.append((len(lines), len(lines), ["\n", *text]))
-            continue
-        parent = old_definitions.get(target.parent)
-        if parent is None:
+        text = "".join(new_lines[target.line - 1 : target.end_line])
+        try:
+            spliced = splice_definition(spliced, qualname, text)
+        except LookupError as error:
             plan.errors.append(
                 Finding(
                     "unknown-definition",
-                    f"{qualname}: its class {target.parent} is not in the running code; "
-                    f"reload {target.parent} instead",
+                    f"{qualname}: {error}",
                     qualname=qualname,
                     line=target.line,
                 )
             )
-            continue
-        edits.append((parent.end_line, parent.end_line, text))
     if plan.errors:
         return None
-    for start, end, text in sorted(edits, key=lambda edit: edit[0], reverse=True):
-        lines[start:end] = text
-    return "".join(lines)
+    return spliced

@@ -49,6 +49,17 @@ class UntrustedPlanner:
             qualname == name or qualname.startswith(name + ".") for name in self.only
         )
 
+    def addable(self, definition: Definition) -> bool:
+        """Whether a definition the module lacks is new (not an untaken branch's).
+
+        Inside a block it may be either, unless the user named it and no other
+        definition of that name competes for the branch.
+        """
+        if not definition.in_block:
+            return True
+        named = self.only is not None and definition.qualname in self.only
+        return named and len(self.groups[definition.qualname]) == 1
+
     def run(self) -> None:
         plan, module = self.plan, self.plan.module
         if self.only:
@@ -82,7 +93,7 @@ class UntrustedPlanner:
                 continue
             bound = binding(namespace, definition.member)
             if definition.kind == "class":
-                if is_missing(bound) and not definition.in_block:
+                if is_missing(bound) and self.addable(definition):
                     self.helper.plan_run(definition, "added")
                     self.helper.whole.add(definition.qualname)
                     added_classes.add(definition.qualname)
@@ -95,7 +106,7 @@ class UntrustedPlanner:
                 if function.__code__.co_filename == plan.filename
             ]
             if not functions:
-                if is_missing(bound) and not definition.in_block:
+                if is_missing(bound) and self.addable(definition):
                     self.helper.plan_run(definition, "added")
                 continue
             path = [*(definition.parent.split(".") if definition.parent else []), definition.name]
