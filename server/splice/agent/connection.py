@@ -3,12 +3,23 @@
 Each listening process writes ``kernel-<pid>.json`` (mode 0600, written
 atomically) in a per-user runtime directory and removes it at exit. Readers
 skip, and delete, the files of processes that are gone.
+
+Trust: a reader uses a connection file only when it is a regular file (not
+a symlink) owned by the reading user with no access for group or others;
+any other file is ignored and reported, since a file another user planted
+would make a client send that user the source it patches. A runtime
+directory the user named is used only when it is private (ours, not
+writable by others), never tightened behind the user's back; the fallback
+under the temporary directory, if someone else took it, gives way to one in
+the user's home directory.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import logging
 import os
 import stat
 import sys
@@ -16,10 +27,36 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any
 
-from splice.errors import KernelUnavailableError
+from splice.errors import KernelUnavailableError, SpliceError
+
+logger = logging.getLogger(__name__)
 
 FILE_PREFIX = "kernel-"
 FILE_SUFFIX = ".json"
+
+
+class UnsafeRuntimeDirectoryError(SpliceError, PermissionError):
+    """The runtime directory could let another user plant or replace connection files."""
+
+
+class UntrustedConnectionFileError(ValueError):
+    """A connection file another user owns, or that others may read or write."""
+
+
+@dataclass(frozen=True)
+class IgnoredFile:
+    """A connection file discovery left alone, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """What a look at the runtime directory found: live kernels and files it would not trust."""
+
+    kernels: tuple[ConnectionInfo, ...]
+    ignored: tuple[IgnoredFile, ...]
 
 
 @dataclass(frozen=True)
@@ -91,38 +128,84 @@ class ConnectionInfo:
 def runtime_dir(create: bool = True) -> str:
     """The per-user directory for connection files (created 0700 when missing).
 
-    ``$SPLICE_RUNTIME_DIR``, else ``$XDG_RUNTIME_DIR/splice``, else a directory
-    of this user's under the temporary directory (checked: owned by us, not
-    writable by others, not a symlink).
+    ``$SPLICE_RUNTIME_DIR``, else ``$XDG_RUNTIME_DIR/splice``, else
+    ``splice-<uid>`` under the temporary directory, or, when another user has
+    taken that name, ``~/.cache/splice/runtime``. A directory that is a
+    symlink, belongs to another user or is writable by others raises
+    UnsafeRuntimeDirectoryError (a fallback is skipped instead).
     """
     explicit = os.environ.get("SPLICE_RUNTIME_DIR")
     xdg = os.environ.get("XDG_RUNTIME_DIR")
     if explicit:
-        path = explicit
-    elif xdg and os.path.isdir(xdg):
-        path = os.path.join(xdg, "splice")
-    elif sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~")
-        path = os.path.join(base, "splice", "runtime")
-    else:
-        path = os.path.join(tempfile.gettempdir(), f"splice-{os.getuid()}")
-    if create:
-        os.makedirs(path, mode=0o700, exist_ok=True)
-        _check_private(path)
-    return path
-
-
-def _check_private(path: str) -> None:
+        return _private_dir(explicit, create, "SPLICE_RUNTIME_DIR")
+    if xdg and os.path.isdir(xdg):
+        return _private_dir(os.path.join(xdg, "splice"), create, "XDG_RUNTIME_DIR")
     if sys.platform == "win32":
-        return
-    info = os.lstat(path)
-    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
-        raise PermissionError(f"splice runtime directory {path} is not a plain directory")
+        base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~")
+        return _private_dir(os.path.join(base, "splice", "runtime"), create, None)
+    fallback = os.path.join(tempfile.gettempdir(), f"splice-{os.getuid()}")
+    try:
+        return _private_dir(fallback, create, None)
+    except UnsafeRuntimeDirectoryError as error:
+        home = os.path.join(os.path.expanduser("~"), ".cache", "splice", "runtime")
+        try:
+            path = _private_dir(home, create, None)
+        except (OSError, UnsafeRuntimeDirectoryError) as second:
+            raise UnsafeRuntimeDirectoryError(
+                f"{error}; and {home} cannot be used either ({second}): set"
+                " SPLICE_RUNTIME_DIR to a private directory"
+            ) from None
+        logger.warning("%s; using %s instead", error, path)
+        return path
+
+
+def _private_dir(path: str, create: bool, variable: str | None) -> str:
+    if create:
+        # A file or a dangling symlink in the way: the check below says which.
+        with contextlib.suppress(FileExistsError):
+            os.makedirs(path, mode=0o700, exist_ok=True)
+    problem = _directory_problem(path) if create or os.path.lexists(path) else None
+    if problem is None:
+        return path
+    named = f" ({variable}={path})" if variable else ""
+    advice = (
+        f"; point {variable} at a private directory (mode 0700) or unset it"
+        if variable == "SPLICE_RUNTIME_DIR"
+        else ""
+    )
+    raise UnsafeRuntimeDirectoryError(f"splice runtime directory {path}{named} {problem}{advice}")
+
+
+def _directory_problem(path: str) -> str | None:
+    """Why ``path`` is not a safe runtime directory, or None."""
+    if sys.platform == "win32":
+        return None
+    try:
+        info = os.lstat(path)
+    except OSError as error:
+        return f"cannot be used: {error.strerror}"
+    if stat.S_ISLNK(info.st_mode):
+        return "is a symlink"
+    if not stat.S_ISDIR(info.st_mode):
+        return "is not a directory"
     if info.st_uid != os.getuid():
-        raise PermissionError(f"splice runtime directory {path} belongs to another user")
+        return f"belongs to {_user_name(info.st_uid)}"
     if info.st_mode & 0o022:
-        # Others could swap our connection files for theirs; tighten it if we can.
-        os.chmod(path, info.st_mode & ~0o077)
+        # Not tightened for the user: it may be a shared directory such as /tmp.
+        return (
+            f"is writable by other users (mode {stat.S_IMODE(info.st_mode):04o}),"
+            " who could plant or replace connection files"
+        )
+    return None
+
+
+def _user_name(uid: int) -> str:
+    try:
+        import pwd
+
+        return f"user {pwd.getpwuid(uid).pw_name} (uid {uid})"
+    except (ImportError, KeyError):
+        return f"uid {uid}"
 
 
 def connection_path(pid: int, directory: str | None = None) -> str:
@@ -177,37 +260,86 @@ def pid_alive(pid: int) -> bool:
 
 
 def read(path: str) -> ConnectionInfo:
-    """Parse one connection file. Raises OSError or ValueError."""
-    with open(path, encoding="utf-8") as stream:
+    """Parse one connection file of this user's.
+
+    Raises OSError, ValueError, or UntrustedConnectionFileError (a
+    ValueError) for a symlink, a file of another user's, or one that others
+    may read or write.
+    """
+    with _open_trusted(path) as stream:
         data = json.load(stream)
     if not isinstance(data, dict):
         raise ValueError(f"{path}: not a splice connection file")
     return ConnectionInfo.from_json(data, os.path.abspath(path))
 
 
+def _open_trusted(path: str) -> Any:
+    if sys.platform == "win32":  # pragma: no cover - no Windows runner here
+        return open(path, encoding="utf-8")
+    # O_NOFOLLOW: a symlink is refused, not followed; O_NONBLOCK: a planted FIFO cannot hang us.
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise UntrustedConnectionFileError("is a symlink") from None
+        raise
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise UntrustedConnectionFileError("is not a regular file")
+        if info.st_uid != os.getuid():
+            raise UntrustedConnectionFileError(f"belongs to {_user_name(info.st_uid)}, not to you")
+        if info.st_mode & 0o077:
+            raise UntrustedConnectionFileError(
+                f"has mode {stat.S_IMODE(info.st_mode):04o}, so other users may read or"
+                " replace it (splice writes 0600)"
+            )
+        return os.fdopen(descriptor, encoding="utf-8")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
 def discover(directory: str | None = None) -> list[ConnectionInfo]:
-    """The live kernels of this user, oldest first; stale files are deleted."""
+    """The live kernels of this user, oldest first; stale files are deleted.
+
+    Files that are not this user's alone are skipped with a logged warning
+    (``scan`` returns them).
+    """
+    found = scan(directory)
+    for ignored in found.ignored:
+        logger.warning("ignored connection file %s: it %s", ignored.path, ignored.reason)
+    return list(found.kernels)
+
+
+def scan(directory: str | None = None) -> Discovery:
+    """The live kernels of this user, oldest first, and the files ignored as untrusted."""
     directory = directory or runtime_dir()
     try:
         names = os.listdir(directory)
     except FileNotFoundError:
-        return []
+        return Discovery((), ())
     kernels = []
-    for name in names:
+    ignored = []
+    for name in sorted(names):
         if not (name.startswith(FILE_PREFIX) and name.endswith(FILE_SUFFIX)):
             continue
         path = os.path.join(directory, name)
         try:
             info = read(path)
+        except UntrustedConnectionFileError as error:
+            ignored.append(IgnoredFile(os.path.abspath(path), str(error)))
+            continue
         except (OSError, ValueError):
-            continue  # unreadable or foreign: not ours to delete
+            continue  # unreadable or not a connection file: not ours to delete
         if not pid_alive(info.pid):
             with contextlib.suppress(OSError):
                 os.unlink(path)
             continue
         kernels.append(info)
     kernels.sort(key=lambda info: (info.started_at, info.pid))
-    return kernels
+    return Discovery(tuple(kernels), tuple(ignored))
 
 
 def load(path_or_pid: str | int | os.PathLike[str]) -> ConnectionInfo:
@@ -221,6 +353,8 @@ def load(path_or_pid: str | int | os.PathLike[str]) -> ConnectionInfo:
         raise KernelUnavailableError(
             f"no kernel found for {what} (no connection file {path})"
         ) from None
+    except UntrustedConnectionFileError as error:
+        raise KernelUnavailableError(f"refusing connection file {path}: it {error}") from None
     except (OSError, ValueError) as error:
         raise KernelUnavailableError(f"cannot read connection file {path}: {error}") from None
     if not pid_alive(info.pid):

@@ -1,14 +1,27 @@
 """JSON-RPC 2.0 messages with LSP-style ``Content-Length`` framing.
 
-A frame is ``Content-Length: N\\r\\n`` (other headers allowed and ignored),
-an empty line, then N bytes of UTF-8 JSON. This module is the only place on
-the kernel side that turns bytes into JSON values and back; both the agent
-(blocking sockets) and the client (asyncio streams) use it.
+A frame is exactly the LSP header block: one ``Content-Length: N`` line and
+at most one ``Content-Type`` line, each ending in ``\\r\\n``, an empty line,
+then N bytes of JSON. Anything else (an HTTP request line, other headers, a
+repeated header) is refused, so a browser that finds the port cannot get a
+request through. This module is the only place on the kernel side that turns
+bytes into JSON values and back; both the agent (blocking sockets) and the
+client (asyncio streams) use it.
+
+Bodies are written with every non-ASCII character escaped, so any Python
+string crosses the wire, including lone surrogates (a non-UTF-8 file name
+decoded with ``surrogateescape`` arrives as the same string and
+``os.fsencode`` gives back its bytes). Bodies are read with duplicate keys
+refused and their nesting bounded by a linear scan before parsing, so no
+frame can drive the JSON parser into deep recursion.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import operator
+import re
 import socket
 import time
 from typing import Any
@@ -17,8 +30,22 @@ from splice.errors import RPC_CODES, ProtocolError
 
 #: Largest JSON body accepted by default: a 20,000-line module is about 1 MB.
 DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024
+#: Largest body accepted before a client has authenticated: an ``initialize``
+#: request is a few hundred bytes.
+HANDSHAKE_MAX_MESSAGE_SIZE = 4096
 #: Headers longer than this are not a well-meaning client.
 MAX_HEADER_SIZE = 4096
+#: Deepest nesting of arrays and objects in a body: splice's messages need
+#: about 6; the bound keeps the recursive JSON parser far from any stack limit.
+MAX_NESTING_DEPTH = 64
+
+_HEADER_NAMES = ("content-length", "content-type")
+# A JSON string: a quote, then characters other than quote and backslash, or escapes.
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# Everything but brackets, for bytes.translate's delete argument.
+_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
+# Openers count 2 and closers 0, so depth after n brackets is (running sum - n).
+_BRACKET_WEIGHTS = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
 
 PROTOCOL_VERSION = 1
 
@@ -37,24 +64,36 @@ class ConnectionClosedError(ConnectionError):
 
 def encode_frame(message: dict[str, Any]) -> bytes:
     """One JSON-RPC message as a complete frame."""
-    body = json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    # ASCII escapes: a lone surrogate (from a non-UTF-8 argv, path or repr) encodes too.
+    body = json.dumps(message, separators=(",", ":"), ensure_ascii=True).encode("ascii")
     return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
 def parse_headers(block: bytes, max_size: int = DEFAULT_MAX_MESSAGE_SIZE) -> int:
-    """The body length announced by a header block (without its blank line)."""
+    """The body length announced by a header block (without its blank line).
+
+    Only ``Content-Length`` (required, once) and ``Content-Type`` (optional,
+    once) are accepted, as ``Name: value`` lines.
+    """
     length: int | None = None
     try:
         text = block.decode("ascii")
     except UnicodeDecodeError:
         raise ProtocolError("headers are not ASCII") from None
+    seen: set[str] = set()
     for line in text.split("\r\n"):
         name, colon, value = line.partition(":")
-        if not colon:
-            raise ProtocolError(f"malformed header line {line[:60]!r}")
-        if name.strip().lower() == "content-length":
-            value = value.strip()
-            if not value.isdigit() or len(value) > 12:
+        key = name.lower()
+        if not colon or key not in _HEADER_NAMES:
+            raise ProtocolError(
+                f"unexpected header line {line[:60]!r} (only Content-Length and Content-Type)"
+            )
+        if key in seen:
+            raise ProtocolError(f"repeated {name} header")
+        seen.add(key)
+        if key == "content-length":
+            value = value.strip(" \t")
+            if not value.isdigit() or not value.isascii() or len(value) > 12:
                 raise ProtocolError(f"invalid Content-Length {value[:20]!r}")
             length = int(value)
     if length is None:
@@ -64,12 +103,52 @@ def parse_headers(block: bytes, max_size: int = DEFAULT_MAX_MESSAGE_SIZE) -> int
     return length
 
 
-def decode_body(body: bytes) -> Any:
-    """The JSON value of a frame's body; ProtocolError (parse error) when it is not JSON."""
+def nesting_depth(body: bytes) -> int:
+    """How deeply arrays and objects nest in a JSON text, found without recursion.
+
+    Exact for valid JSON; for invalid JSON it may count brackets the parser
+    would never reach, which only makes a refusal more likely.
+    """
+    brackets = _STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    if not brackets:
+        return 0
+    weights = brackets.translate(_BRACKET_WEIGHTS)
+    depths = map(operator.sub, itertools.accumulate(weights), itertools.count(1))
+    deepest: int = max(depths)
+    return max(0, deepest)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate key {key[:40]!r}")
+            seen.add(key)
+    return result
+
+
+def decode_body(body: bytes, max_depth: int = MAX_NESTING_DEPTH) -> Any:
+    """The JSON value of a frame's body.
+
+    ProtocolError (a parse error) when it is not UTF-8 JSON, repeats a key in
+    an object, or nests deeper than ``max_depth``.
+    """
     try:
-        return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise ProtocolError(f"body is not UTF-8 JSON: {error}") from None
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ProtocolError(f"body is not UTF-8: {error}") from None
+    depth = nesting_depth(body)
+    if depth > max_depth:
+        raise ProtocolError(f"body nests {depth} levels deep (the limit is {max_depth})")
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except RecursionError:
+        # Unreachable within the depth bound; kept so no frame can ever raise it.
+        raise ProtocolError("body nests too deeply") from None
+    except ValueError as error:
+        raise ProtocolError(f"body is not JSON: {error}") from None
 
 
 class FrameReader:
@@ -126,12 +205,14 @@ class FrameReader:
             self._frame_started = time.monotonic()
         self._buffer += chunk
 
-    def read_body(self, deadline: float | None = None) -> bytes:
+    def read_body(self, deadline: float | None = None, max_size: int | None = None) -> bytes:
         """The next frame's body (raw bytes).
 
         Raises ProtocolError, ConnectionClosedError, TimeoutError. ``deadline``
-        is a ``time.monotonic()`` value.
+        is a ``time.monotonic()`` value; ``max_size`` lowers the reader's limit
+        for this frame (``HANDSHAKE_MAX_MESSAGE_SIZE`` before authentication).
         """
+        limit = self.max_size if max_size is None else min(max_size, self.max_size)
         if self._buffer and self._frame_started is None:
             self._frame_started = time.monotonic()
         while True:
@@ -141,7 +222,7 @@ class FrameReader:
             if len(self._buffer) > MAX_HEADER_SIZE:
                 raise ProtocolError("header block too long or missing the blank line")
             self._fill(deadline)
-        length = parse_headers(bytes(self._buffer[:end]), self.max_size)
+        length = parse_headers(bytes(self._buffer[:end]), limit)
         del self._buffer[: end + 4]
         while len(self._buffer) < length:
             self._fill(deadline)
