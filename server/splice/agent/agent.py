@@ -348,7 +348,12 @@ class Agent:
         handshake_deadline = time.monotonic() + self.handshake_timeout
         while not self._stopping:
             try:
-                body = client.reader.read_body(None if client.authenticated else handshake_deadline)
+                if client.authenticated:
+                    body = client.reader.read_body()
+                else:
+                    body = client.reader.read_body(
+                        handshake_deadline, max_size=wire.HANDSHAKE_MAX_MESSAGE_SIZE
+                    )
             except TimeoutError:
                 if not client.authenticated:
                     message = f"no initialize request within {self.handshake_timeout:g} s"
