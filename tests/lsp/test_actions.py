@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import APP, KernelFactory, Session, line_of
 from lsprotocol import types
+
+from lsp_support import APP, KernelFactory, Session, line_of
 
 #: total changed, and a half-typed line elsewhere: the buffer does not parse.
 BROKEN = APP.replace("x * 2", "x * 4").replace("ready = True", "ready = (\nready = True")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import APP, KernelFactory, Session
 from lsprotocol import types
+
+from lsp_support import APP, KernelFactory, Session
 
 
 def attached(status: dict) -> list[int]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import APP, KernelFactory, Session, line_of
 from lsprotocol import types
+
+from lsp_support import APP, KernelFactory, Session, line_of
 
 
 async def lenses(lsp: Session) -> dict[int, str]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import APP, KernelFactory, Session, line_of
 from lsprotocol import types
+
+from lsp_support import APP, KernelFactory, Session, line_of
 
 SKIPPED_STATEMENT = APP.replace("ready = True", 'greeting = "hi".upper()\nready = True')
 REFUSED = APP.replace("class Cart(Base):", "class Cart(Other):").replace("x * 2", "x * 3")

@@ -6,9 +6,9 @@ import json
 import re
 from pathlib import Path
 
-from conftest import KernelFactory, Session
 from lsprotocol import types
 
+from lsp_support import KernelFactory, Session
 from splice.lsp.settings import Settings, parse_settings, setting_keys
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "settings.md"
