@@ -44,10 +44,13 @@ def kernels_main(argv: list[str]) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON (one object per kernel)")
     options = parser.parse_args(argv)
     try:
-        kernels = connection.discover()
+        found = connection.scan()
     except OSError as error:
         print(f"splice kernels: cannot read the runtime directory: {error}", file=sys.stderr)
         return 2
+    kernels = list(found.kernels)
+    for ignored in found.ignored:
+        print(f"splice kernels: ignored {ignored.path}: it {ignored.reason}", file=sys.stderr)
     if options.json:
         rows = [
             {key: value for key, value in info.to_json().items() if key != "token"}
@@ -223,7 +226,7 @@ def patch_main(argv: list[str]) -> int:
             if explicit
             else connection.discover()
         )
-    except KernelUnavailableError as error:
+    except (KernelUnavailableError, connection.UnsafeRuntimeDirectoryError) as error:
         print(f"splice patch: {error}", file=sys.stderr)
         return 2
     if not kernels:
