@@ -1,47 +1,47 @@
 """Apply a module's new source to the live module, all or nothing.
 
-``patch_module`` works in two phases. *Planning* (``splice.engine.plan``)
-parses the new text once, diffs it against the baseline, compiles only what
-changed, finds the live objects, and decides every refusal, all without
-touching live state. *Committing* runs the planned steps in source order,
-recording an undo action for each mutation, and undoes them in reverse if any
-step raises. Only then does the baseline advance.
+``patch_module`` drives the pipeline, one module per step:
+
+    outline    definitions.py, incremental.py   new text -> Outline
+    select     selection.py                     only=: baseline + the chosen definitions
+    diff       diff.py                          two outlines -> changes
+    plan       baseline_planner.py or           changes -> Plan (plan.py), no mutation
+               live_planner.py (no baseline),
+               on the shared base planner.py
+    commit     commit.py                        run the steps; undo all if one raises
+
+Planning decides everything that can fail without touching live state; only
+committing mutates, and only after it succeeds does the baseline advance.
 """
 
 from __future__ import annotations
 
 import ast
-import gc
 import importlib.util
-import linecache
-import logging
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from types import ModuleType
 
 from splice.engine.baseline import (
+    baseline_outline,
     baseline_source,
-    remember_baseline,
     reset_baseline_lock,
     source_path,
 )
-from splice.engine.definitions import outline_tree, source_lines_with_ends
-from splice.engine.plan import Plan, Step, code_filename
-from splice.engine.planning import build_plan
+from splice.engine.baseline_planner import BaselinePlanner
+from splice.engine.commit import after_commit, collection_paused, commit_plan
+from splice.engine.definitions import Outline, outline_tree, source_lines_with_ends
+from splice.engine.incremental import reoutline
+from splice.engine.live_planner import LivePlanner
+from splice.engine.plan import Plan, code_filename
 from splice.engine.result import Finding, PatchResult
+from splice.engine.selection import splice_definition
 from splice.errors import UnknownModuleError
-
-logger = logging.getLogger(__name__)
 
 #: Held while planning and committing: one patch at a time per process.
 PATCH_LOCK = threading.RLock()
-#: While committing, ask the interpreter not to switch threads, so no other
-#: thread runs in the middle of a patch (best effort: I/O still releases the GIL).
-#: A commit takes microseconds to a few milliseconds; this only has to outlast it.
-_COMMIT_SWITCH_INTERVAL = 0.05
 
 
 def patch_module(
@@ -63,14 +63,14 @@ def patch_module(
     live = resolve_module(module)
     if not isinstance(new_source, str):
         raise TypeError(f"new_source must be str, not {type(new_source).__name__}")
-    with PATCH_LOCK, _collection_paused():
+    with PATCH_LOCK, collection_paused():
         plan = build_plan(live, new_source, only, delete_removed=delete_removed)
         if plan.errors or dry_run:
             return plan.result(started, dry_run=dry_run)
-        failure = _commit(plan)
+        failure = commit_plan(plan)
         if failure is not None:
             return plan.failed(started, *failure)
-        _after_commit(live, plan)
+        after_commit(live, plan)
     return plan.result(started)
 
 
@@ -128,6 +128,101 @@ def run_statement(module: ModuleType | str, line: int, source: str | None = None
     return _statement_result(live, filename, started, applied=(statement.lineno,))
 
 
+def build_plan(
+    module: ModuleType,
+    new_source: str,
+    only: Sequence[str] | None,
+    *,
+    delete_removed: bool = True,
+) -> Plan:
+    filename = code_filename(module)
+    plan = Plan(module, filename, new_source)
+    old = baseline_outline(module.__name__, filename)
+    if old is None:
+        new = _parse(plan, new_source)
+        if new is None:
+            return plan
+        plan.outline = new
+        LivePlanner(plan, new, only).run()
+    else:
+        new = reoutline(old, new_source, filename) or _parse(plan, new_source)
+        if new is None:
+            return plan
+        if only:
+            spliced = _splice_selected(plan, old, new, only)
+            if spliced is None:
+                return plan
+            new = reoutline(old, spliced, filename) or _parse(plan, spliced)
+            if new is None:
+                return plan
+            plan.source = spliced
+            delete_removed = False
+        plan.outline = new
+        BaselinePlanner(plan, old, new, delete_removed).run()
+    plan.steps.sort(key=lambda step: step.line)
+    return plan
+
+
+def _parse(plan: Plan, source: str) -> Outline | None:
+    try:
+        tree = ast.parse(source, plan.filename)
+    except SyntaxError as error:
+        plan.errors.append(
+            Finding(
+                "syntax-error",
+                f"invalid syntax: {error.msg}; nothing was changed",
+                line=error.lineno,
+                column=error.offset,
+                end_line=getattr(error, "end_lineno", None),
+            )
+        )
+        return None
+    except ValueError as error:  # null bytes
+        plan.errors.append(Finding("syntax-error", f"invalid source: {error}"))
+        return None
+    return outline_tree(source, tree)
+
+
+def _splice_selected(plan: Plan, old: Outline, new: Outline, only: Sequence[str]) -> str | None:
+    """The baseline with only the selected definitions taken from the new text.
+
+    Patching that text (rather than the new text with a filter) keeps the
+    baseline true: afterwards it is exactly what the module runs.
+    """
+    selected = list(dict.fromkeys(only))
+    new_definitions = new.definitions
+    new_lines = source_lines_with_ends(new.source)
+    spliced = old.source
+    for qualname in selected:
+        if any(qualname.startswith(other + ".") for other in selected):
+            continue  # comes with its class
+        target = new_definitions.get(qualname)
+        if target is None:
+            plan.errors.append(
+                Finding(
+                    "unknown-definition",
+                    f"{qualname}: no such definition in the new source; nothing was changed",
+                    qualname=qualname,
+                )
+            )
+            continue
+        text = "".join(new_lines[target.line - 1 : target.end_line])
+        try:
+            spliced = splice_definition(spliced, qualname, text)
+        except LookupError as error:
+            plan.errors.append(
+                Finding(
+                    "unknown-definition",
+                    f"{qualname}: {error}",
+                    qualname=qualname,
+                    line=target.line,
+                )
+            )
+    if plan.errors:
+        return None
+    return spliced
+
+
 def reset_after_fork() -> None:
     """In a forked child: locks another thread held at the fork are not ours to wait for."""
     global PATCH_LOCK
@@ -147,68 +242,6 @@ def resolve_module(module: ModuleType | str) -> ModuleType:
     if source_path(live) is None:
         raise UnknownModuleError(f"module {live.__name__!r} has no Python source file")
     return live
-
-
-def _commit(plan: Plan) -> tuple[Step, BaseException] | None:
-    undo: list[Callable[[], None]] = []
-    with _no_thread_switches():
-        step: Step | None = None
-        try:
-            for step in plan.steps:
-                step.action(undo)
-        except BaseException as error:
-            for action in reversed(undo):
-                try:
-                    action()
-                except Exception:  # keep undoing: the rest must still be restored
-                    logger.exception("could not undo a step of a failed patch")
-            if isinstance(error, (KeyboardInterrupt, SystemExit)):
-                raise
-            assert step is not None
-            return step, error
-    return None
-
-
-def _after_commit(module: ModuleType, plan: Plan) -> None:
-    for cache in plan.caches:
-        cache.cache_clear()
-    lines = source_lines_with_ends(plan.source)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    # An mtime of None keeps linecache.checkcache from reloading the file,
-    # which may hold other text than what now runs.
-    linecache.cache[plan.filename] = (len(plan.source), None, lines, plan.filename)
-    remember_baseline(module.__name__, plan.source, plan.outline)
-
-
-@contextmanager
-def _collection_paused() -> Iterator[None]:
-    """No cyclic garbage collection during a patch.
-
-    A patch allocates many objects that form no cycles (syntax trees, the
-    outline), and each collection they trigger costs more the larger the
-    process's heap is; a full one walks all of it. Collections resume after.
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-
-
-@contextmanager
-def _no_thread_switches() -> Iterator[None]:
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(max(previous, _COMMIT_SWITCH_INTERVAL))
-    # A thread already waiting for the GIL was promised a switch under the old
-    # interval: let it have it now, so it cannot preempt the commit half way.
-    time.sleep(0)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(previous)
 
 
 def _read(filename: str) -> str:

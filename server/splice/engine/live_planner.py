@@ -1,9 +1,8 @@
-"""Planning for a module with no baseline, by asking the live objects."""
+"""Planning for a module with no baseline, by comparing with the live objects."""
 
 from __future__ import annotations
 
 import ast
-import sys
 from collections.abc import Sequence
 from types import CodeType, FunctionType
 from typing import Any
@@ -18,18 +17,18 @@ from splice.engine.classes import (
 )
 from splice.engine.codeobjects import code_kind, find_code, same_code
 from splice.engine.definitions import Definition, Outline, Statement
-from splice.engine.evaluation import evaluate_expression, evaluate_signature
-from splice.engine.mutations import binder, replace_code, set_attribute, update_closures
-from splice.engine.plan import Plan, Undo
+from splice.engine.evaluation import evaluate_expression
+from splice.engine.mutations import binder
+from splice.engine.plan import Plan
 from splice.engine.planner import Planner
 from splice.engine.result import Finding
 from splice.engine.statements import literal_targets, literal_value
-from splice.engine.targets import binding, caches_of, is_missing, live_functions, namespace_of
+from splice.engine.targets import binding, is_missing, live_functions, namespace_of
 
 _MISSING = object()
 
 
-class UntrustedPlanner:
+class LivePlanner(Planner):
     """Plans a patch for a module with no baseline, by asking the live objects.
 
     The module was imported before splice was watching, so its file may
@@ -39,10 +38,14 @@ class UntrustedPlanner:
     """
 
     def __init__(self, plan: Plan, new: Outline, only: Sequence[str] | None) -> None:
-        self.plan = plan
-        self.new = new
+        super().__init__(plan, new)
         self.only = list(only) if only else None
-        self.helper = Planner(plan, new, new, delete_removed=False)
+        #: qualname -> its definitions in the new text, in order (usually one).
+        self.groups: dict[str, list[Definition]] = {}
+        for definition in new.ordered:
+            self.groups.setdefault(definition.qualname, []).append(definition)
+        #: qualname -> id of a live function -> the definition it came from.
+        self.owners: dict[str, dict[int, Definition]] = {}
 
     def selected(self, qualname: str) -> bool:
         return self.only is None or any(
@@ -78,15 +81,8 @@ class UntrustedPlanner:
         module_code = compile(
             self.new.tree, plan.filename, "exec", self.new.future_flags, dont_inherit=True
         )
-        added_classes: set[str] = set()
-        self.groups: dict[str, list[Definition]] = {}
         for definition in self.new.ordered:
-            self.groups.setdefault(definition.qualname, []).append(definition)
-        self.owners: dict[str, dict[int, Definition]] = {}
-        for definition in self.new.ordered:
-            if not self.selected(definition.qualname) or self.helper.inside_whole(
-                definition.qualname
-            ):
+            if not self.selected(definition.qualname) or self.inside_whole(definition.qualname):
                 continue
             namespace = namespace_of(module, definition.parent)
             if namespace is None:
@@ -94,9 +90,8 @@ class UntrustedPlanner:
             bound = binding(namespace, definition.member)
             if definition.kind == "class":
                 if is_missing(bound) and self.addable(definition):
-                    self.helper.plan_run(definition, "added")
-                    self.helper.whole.add(definition.qualname)
-                    added_classes.add(definition.qualname)
+                    self.plan_run(definition, "added")
+                    self.whole.add(definition.qualname)
                 elif isinstance(bound, type) and bound.__qualname__ == definition.qualname:
                     self.check_class(definition, bound)
                 continue
@@ -107,7 +102,7 @@ class UntrustedPlanner:
             ]
             if not functions:
                 if is_missing(bound) and self.addable(definition):
-                    self.helper.plan_run(definition, "added")
+                    self.plan_run(definition, "added")
                 continue
             path = [*(definition.parent.split(".") if definition.parent else []), definition.name]
             code = find_code(module_code, path, definition.line)
@@ -133,14 +128,14 @@ class UntrustedPlanner:
 
         part = header_mismatch(definition, live, evaluate)
         if part is not None:
-            self.helper.refuse_header(definition, part)
+            self.refuse_header(definition, part)
         elif is_enum(live):
             if enum_member_names(definition) != list(getattr(live, "__members__", {})):
-                self.helper.refuse_enum(definition)
+                self.refuse_enum(definition)
         elif is_dataclass_type(live):
             new_fields = [node.target.id for node in field_statements(definition)]  # type: ignore[union-attr]
             if new_fields != own_field_names(live):
-                self.helper.plan_dataclass(definition, live)
+                self.plan_dataclass(definition, live)
 
     def owners_of(
         self,
@@ -176,7 +171,7 @@ class UntrustedPlanner:
     ) -> None:
         live_class = namespace if isinstance(namespace, type) else None
         if any(code_kind(function.__code__) != code_kind(code) for function in functions):
-            self.helper.plan_run(definition, "rebound")
+            self.plan_run(definition, "rebound")
             return
         changed = [f for f in functions if not same_code(f.__code__, code)]
         moved = [
@@ -186,51 +181,16 @@ class UntrustedPlanner:
         ]
         fitted = []
         for function in changed + moved:
-            new_code = self.helper.fit_closure(function, code, definition, live_class)
+            new_code = self.fit_closure(function, code, definition, live_class)
             if new_code is None:
                 return
             fitted.append((function, new_code))
         if not fitted:
             return
-        signature: tuple[Any, Any, Any] | None = None
-        closures: dict[CodeType, CodeType] = {}
-        if changed:
-            try:
-                signature = evaluate_signature(
-                    definition,
-                    self.plan.module,
-                    live_class,
-                    self.plan.filename,
-                    self.new.future_flags,
-                )
-            except Exception as error:
-                self.helper.error(
-                    "signature-failed",
-                    f"{definition.qualname}: evaluating its defaults or annotations raised "
-                    f"{type(error).__name__}: {error}; nothing was changed",
-                    definition,
-                )
-                return
-            closures = self.helper.plan_closures(
-                definition, [(f, c) for f, c in fitted if f in changed]
-            )
-        docstring = ast.get_docstring(definition.node, clean=sys.version_info >= (3, 13))
-        (self.plan.changed if changed else self.plan.moved).append(definition.qualname)
-        if changed:
-            self.plan.caches.extend(caches_of(binding(namespace, definition.member)))
-
-        def swap(undo: Undo) -> None:
-            for function, new_code in fitted:
-                replace_code(function, new_code, undo)
-                if signature is not None and function in changed:
-                    set_attribute(function, "__defaults__", signature[0], undo)
-                    set_attribute(function, "__kwdefaults__", signature[1], undo)
-                    set_attribute(function, "__annotations__", signature[2], undo)
-                    set_attribute(function, "__doc__", docstring, undo)
-            if closures:
-                update_closures(closures, undo)
-
-        self.plan.add_step(definition.line, f"patching {definition.qualname}", swap)
+        # Without a diff, a changed function may have changed in any part.
+        self.plan_swap(
+            definition, namespace, fitted, changed, signature=bool(changed), docstring=bool(changed)
+        )
 
     def plan_literal(self, statement: Statement) -> None:
         names = literal_targets(statement.node)

@@ -1,0 +1,315 @@
+"""Planning from the recorded baseline: diff the two texts, then one step per change."""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from typing import Any
+
+from splice.engine.classes import fields_changed, is_dataclass_type, is_enum
+from splice.engine.codeobjects import code_kind, shift_lines
+from splice.engine.definitions import Definition, Outline, Statement
+from splice.engine.diff import DefinitionChange, diff_definitions
+from splice.engine.mutations import bind, binder, unbind
+from splice.engine.pieces import compile_definition, run_definition
+from splice.engine.plan import Plan, Undo
+from splice.engine.planner import Planner
+from splice.engine.statements import assigns_name, is_import, literal_targets, literal_value
+from splice.engine.targets import binding, is_missing, live_functions, namespace_of
+
+
+class BaselinePlanner(Planner):
+    """Plans a patch from a trusted baseline: the diff says what changed."""
+
+    def __init__(self, plan: Plan, old: Outline, new: Outline, delete_removed: bool) -> None:
+        super().__init__(plan, new)
+        self.old = old
+        self.delete_removed = delete_removed
+        self.old_classes = {d.qualname: d for d in old.ordered if d.kind == "class"}
+        self.old_definitions = old.definitions
+        self.new_definitions = new.definitions
+        self.new_counts = Counter(definition.qualname for definition in new.ordered)
+
+    def run(self) -> None:
+        diff = diff_definitions(self.old, self.new)
+        for change in diff.changes:
+            if change.kind == "changed" and change.new is not None and change.new.kind == "class":
+                self.plan_class(change)
+        for change in diff.changes:
+            definition = change.new or change.old
+            assert definition is not None
+            if self.inside_whole(definition.qualname) or (
+                change.kind == "changed" and definition.kind == "class"
+            ):
+                continue
+            if change.kind == "added":
+                self.plan_add(definition)
+            elif change.kind == "deleted":
+                self.plan_delete(definition)
+            elif change.kind == "moved":
+                self.plan_move(change)
+            else:
+                self.plan_function(change)
+        for statement in diff.statements:
+            self.plan_statement(statement)
+
+    def plan_class(self, change: DefinitionChange) -> None:
+        old, new = change.old, change.new
+        assert old is not None and new is not None
+        if self.inside_whole(new.qualname):
+            return
+        live = namespace_of(self.module, new.qualname)
+        if not isinstance(live, type):
+            self.whole.add(new.qualname)
+            if new.in_block or (old.parent and self.inside_whole(old.parent)):
+                return
+            self.error(
+                "class-not-found",
+                f"{new.qualname}: cannot patch: the module has no class by that name "
+                "(its name is bound to something else); restart to load it",
+                new,
+            )
+            return
+        if "bases" in change.parts or "keywords" in change.parts:
+            self.refuse_header(new, "bases" if "bases" in change.parts else "keywords")
+            return
+        if "decorators" in change.parts:
+            self.whole.add(new.qualname)
+            self.plan_run(new, "rebound")
+            return
+        self.plan_class_body(old, new, live)
+
+    def plan_class_body(self, old: Definition, new: Definition, live: type) -> None:
+        if is_enum(live):
+            old_members = [s.text for s in old.statements if not s.is_docstring]
+            new_members = [s.text for s in new.statements if not s.is_docstring]
+            if old_members != new_members:
+                self.refuse_enum(new)
+            return
+        if is_dataclass_type(live) and fields_changed(old, new):
+            self.plan_dataclass(new, live)
+
+    def plan_function(self, change: DefinitionChange) -> None:
+        old, new = change.old, change.new
+        assert old is not None and new is not None
+        namespace = namespace_of(self.module, new.parent)
+        if namespace is None:
+            return  # its class is not live (an untaken branch): nothing runs this
+        bound = binding(namespace, new.member)
+        functions = live_functions(bound, new.name, old.line)
+        # Another definition of the same name (an if/else pair, a redefinition)
+        # may be the live one: then only an exact match is this definition.
+        unique = self.old_definitions[old.qualname] is old and old.occurrence == 0
+        if not functions and unique and not is_missing(bound):
+            functions = live_functions(bound, new.name, None)
+        plain = unique and not new.in_block
+        # Only a decorator can hide the function it made; anything else bound to
+        # the name came from elsewhere (another branch, a later statement).
+        opaque = plain and not is_missing(bound) and bool(old.node.decorator_list)
+        if not functions and not opaque and not (plain and is_missing(bound)):
+            elsewhere = plain or (not is_missing(bound) and unique)
+            self.skip(
+                "definition-not-live",
+                f"{new.qualname}: not patched: this definition is not the one the program "
+                + (
+                    f"runs: the name is bound to a {type(bound).__name__} that does not come "
+                    "from it (a later statement rebound it)"
+                    if elsewhere
+                    else "runs (its block took another branch, or another definition of the "
+                    "same name replaced it)"
+                ),
+                severity="warning" if plain else "info",
+                qualname=new.qualname,
+                line=new.line,
+            )
+            return
+        if "decorators" in change.parts:
+            self.plan_run(new, "rebound")
+            return
+        if not functions:
+            if is_missing(bound):
+                self.plan_run(new, "added")
+                return
+            self.error(
+                "decorator-opaque",
+                f"{new.qualname}: cannot patch in place: its decorator returned "
+                f"{type(bound).__name__} object that does not expose the original function "
+                "(no __wrapped__). Use functools.wraps in the decorator, or restart",
+                new,
+            )
+            return
+        code = compile_definition(new.node, self.enclosing(new), self.plan.filename, self.flags)
+        assert code is not None
+        if any(code_kind(function.__code__) != code_kind(code) for function in functions):
+            # def <-> async def, or a yield added: a function cannot change kind in place.
+            self.plan_run(new, "rebound")
+            return
+        live_class = namespace if isinstance(namespace, type) else None
+        fitted = []
+        for function in functions:
+            new_code = self.fit_closure(function, code, new, live_class)
+            if new_code is None:
+                return
+            fitted.append((function, new_code))
+        self.plan_swap(
+            new,
+            namespace,
+            fitted,
+            [function for function, _ in fitted],
+            signature="signature" in change.parts,
+            docstring="docstring" in change.parts,
+        )
+
+    def plan_move(self, change: DefinitionChange) -> None:
+        old, new = change.old, change.new
+        assert old is not None and new is not None
+        namespace = namespace_of(self.module, new.parent)
+        if namespace is None:
+            return
+        functions = live_functions(binding(namespace, new.member), new.name, old.line)
+        if not functions:
+            return
+        if old.text == new.text:
+            codes = [(f, shift_lines(f.__code__, new.line - old.line)) for f in functions]
+        else:
+            code = compile_definition(new.node, self.enclosing(new), self.plan.filename, self.flags)
+            assert code is not None
+            live_class = namespace if isinstance(namespace, type) else None
+            codes = []
+            for function in functions:
+                fitted = self.fit_closure(function, code, new, live_class)
+                if fitted is None:
+                    return
+                codes.append((function, fitted))
+        self.plan_swap(new, namespace, codes, [], signature=False, docstring=False)
+
+    def plan_add(self, definition: Definition) -> None:
+        if definition.in_block and self.new_counts[definition.qualname] > 1:
+            # Another definition of the same name (another branch) may be the
+            # one the block would bind: which branch ran is not known here.
+            self.skip(
+                "definition-not-live",
+                f"{definition.qualname}: not defined: it was added to a block that defines "
+                "the same name elsewhere, and splice cannot tell which branch ran. Run the "
+                "block explicitly or restart",
+                severity="info",
+                qualname=definition.qualname,
+                line=definition.line,
+            )
+            return
+        self.plan_run(definition, "added")
+
+    def plan_delete(self, definition: Definition) -> None:
+        namespace = namespace_of(self.module, definition.parent)
+        if namespace is None:
+            return
+        bound = binding(namespace, definition.member)
+        if is_missing(bound):
+            return
+        if definition.kind == "function" and not live_functions(
+            bound, definition.name, definition.line
+        ):
+            return  # the name is bound to something else now (or another branch's definition)
+        if definition.kind == "class" and not (
+            isinstance(bound, type) and bound.__qualname__ == definition.qualname
+        ):
+            return
+        where: dict[str, Any] = {"qualname": definition.qualname}
+        if definition.qualname in self.new_definitions and isinstance(bound, property):
+            # A setter or deleter removed: the property must be rebuilt from the
+            # definitions that remain, in order, each seeing the one before.
+            if definition.qualname not in self.plan.rebound:
+                for remaining in self.new.ordered:
+                    if remaining.qualname == definition.qualname:
+                        self.plan_run(remaining, "rebound")
+                self.plan.rebound[:] = dict.fromkeys(self.plan.rebound)
+            return
+        if definition.qualname in self.new_definitions:
+            self.skip(
+                "deletion-shared-name",
+                f"{definition.qualname}: this definition was removed but another of the same "
+                "name remains, so the name was kept",
+                **where,
+            )
+            return
+        if not self.delete_removed:
+            self.skip(
+                "deletion-skipped",
+                f"{definition.qualname}: removed from the source but kept in the program "
+                "(deleting removed definitions is turned off)",
+                severity="info",
+                **where,
+            )
+            return
+        self.plan.deleted.append(definition.qualname)
+
+        def delete(undo: Undo) -> None:
+            unbind(namespace, definition.member, undo)
+
+        self.plan.add_step(definition.line, f"deleting {definition.qualname}", delete)
+
+    def plan_statement(self, statement: Statement) -> None:
+        scope = statement.scope
+        if scope is not None and (self.inside_whole(scope) or scope not in self.old_classes):
+            return
+        node = statement.node
+        where: dict[str, Any] = {
+            "line": statement.line,
+            "column": statement.column + 1,
+            "end_line": statement.end_line,
+        }
+        namespace = namespace_of(self.module, scope)
+        if namespace is None:
+            return
+        if scope in self.regenerated and isinstance(node, ast.AnnAssign):
+            return
+        names = literal_targets(node)
+        if "__slots__" in (names or []) or assigns_name(node, "__slots__"):
+            self.error(
+                "slots-changed",
+                f"{scope}: cannot patch in place: __slots__ changed, and a live class's slots "
+                "are fixed when it is created. Restart the program",
+                qualname=scope,
+                **where,
+            )
+            return
+        if statement.is_docstring:
+            assert isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+            value = node.value.value
+            self.plan.add_step(
+                statement.line, "setting the docstring", binder(namespace, {"__doc__": value})
+            )
+            self.plan.statements_applied.append(statement.line)
+            return
+        if names is not None:
+            assert isinstance(node, (ast.Assign, ast.AnnAssign))
+            try:
+                value = literal_value(node, self.plan.filename)
+            except Exception as error:
+                self.error("statement-failed", f"line {statement.line}: {error}", **where)
+                return
+            label = f"assigning {', '.join(names)}"
+            self.plan.add_step(
+                statement.line, label, binder(namespace, dict.fromkeys(names, value))
+            )
+            self.plan.statements_applied.append(statement.line)
+            return
+        if scope is None and is_import(node):
+            module, filename, flags = self.module, self.plan.filename, self.flags
+
+            def run_import(undo: Undo) -> None:
+                bindings = run_definition(node, [], [], module, filename, flags)
+                for name, value in bindings.items():
+                    bind(module, name, value, undo)
+
+            self.plan.add_step(statement.line, f"line {statement.line} (import)", run_import)
+            self.plan.statements_applied.append(statement.line)
+            return
+        place = f"in class {scope}" if scope else "top-level"
+        self.skip(
+            "statement-not-run",
+            f"line {statement.line}: this {place} statement changed but was not run (splice "
+            "never re-runs top-level code behind your back); run it explicitly if you need it",
+            qualname=scope,
+            **where,
+        )
