@@ -9,12 +9,13 @@ frozen values out.
 from __future__ import annotations
 
 import ast
-import hashlib
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 DEFINITION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 DefinitionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+DefinitionKind = Literal["function", "class"]
 
 #: Compound statements whose bodies may hold definitions that count as ours.
 _BLOCK_BODIES = ("body", "orelse", "finalbody", "handlers")
@@ -31,7 +32,7 @@ class Definition:
 
     qualname: str
     name: str
-    kind: str  # "function" or "class"
+    kind: DefinitionKind
     line: int
     end_line: int
     column: int  # 0-based, in characters
@@ -54,11 +55,6 @@ class Definition:
             return self.name
         owner = self.parent.rpartition(".")[2].lstrip("_")
         return f"_{owner}{self.name}" if owner else self.name
-
-    @property
-    def fingerprint(self) -> str:
-        """A short, stable digest of the definition's text: equal means same code."""
-        return hashlib.blake2b(self.text.encode(), digest_size=8).hexdigest()
 
 
 @dataclass(frozen=True, eq=False)

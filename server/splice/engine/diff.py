@@ -12,8 +12,13 @@ import ast
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from splice.engine.definitions import Definition, Outline, Statement
+
+ChangeKind = Literal["changed", "added", "deleted", "moved"]
+#: What may differ between two versions of a definition.
+Part = Literal["decorators", "signature", "body", "docstring", "bases", "keywords"]
 
 
 @dataclass(frozen=True)
@@ -27,10 +32,10 @@ class DefinitionChange:
     numbers, nothing else.
     """
 
-    kind: str
+    kind: ChangeKind
     old: Definition | None
     new: Definition | None
-    parts: frozenset[str] = frozenset()
+    parts: frozenset[Part] = frozenset()
 
     @property
     def qualname(self) -> str:
@@ -93,10 +98,10 @@ def diff_definitions(old: Outline, new: Outline) -> Diff:
     return Diff(tuple(changes), tuple(statements))
 
 
-def changed_parts(old: Definition, new: Definition) -> frozenset[str]:
+def changed_parts(old: Definition, new: Definition) -> frozenset[Part]:
     """Which parts of a definition differ, compared as syntax (positions ignored)."""
     before, after = old.node, new.node
-    parts = set()
+    parts: set[Part] = set()
     if _dump(before.decorator_list) != _dump(after.decorator_list):
         parts.add("decorators")
     if isinstance(before, ast.ClassDef) and isinstance(after, ast.ClassDef):

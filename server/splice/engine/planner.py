@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import sys
 from types import CodeType, FunctionType
-from typing import Any
+from typing import Any, Literal
 
 from splice.engine.classes import DataclassRegeneration, dataclass_options
 from splice.engine.codeobjects import pair_nested, same_code
@@ -32,7 +32,7 @@ from splice.engine.pieces import (
     with_explicit_super,
 )
 from splice.engine.plan import Plan, Undo
-from splice.engine.result import Finding
+from splice.engine.result import Finding, Severity
 from splice.engine.targets import binding, caches_of, namespace_of
 
 
@@ -97,8 +97,8 @@ class Planner:
             where.setdefault("end_line", definition.end_line)
         self.plan.errors.append(Finding(code, message, **where))
 
-    def skip(self, code: str, message: str, severity: str = "warning", **where: Any) -> None:
-        self.plan.skipped.append(Finding(code, message, severity=severity, **where))  # type: ignore[arg-type]
+    def skip(self, code: str, message: str, severity: Severity = "warning", **where: Any) -> None:
+        self.plan.skipped.append(Finding(code, message, severity=severity, **where))
 
     def refuse_header(self, new: Definition, part: str) -> None:
         what = "bases" if part == "bases" else "metaclass or class keywords"
@@ -164,7 +164,7 @@ class Planner:
         self.plan.changed.append(new.qualname)
         self.plan.add_step(new.line, f"regenerating dataclass {new.qualname}", regeneration.commit)
 
-    def plan_run(self, definition: Definition, report: str) -> None:
+    def plan_run(self, definition: Definition, report: Literal["added", "rebound"]) -> None:
         namespace = namespace_of(self.module, definition.parent)
         live_classes = self.live_classes(definition)
         if namespace is None or live_classes is None:
@@ -177,7 +177,7 @@ class Planner:
                 definition,
             )
             return
-        getattr(self.plan, report).append(definition.qualname)
+        (self.plan.added if report == "added" else self.plan.rebound).append(definition.qualname)
         enclosing = self.enclosing(definition)
         module, filename, flags = self.module, self.plan.filename, self.flags
 
