@@ -35,7 +35,11 @@ class ProcessOutcome:
 
 
 def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+    """``1 statement``, ``2 statements``, ``3 processes``."""
+    if count == 1:
+        return f"{count} {noun}"
+    ending = "es" if noun.endswith(("s", "x", "ch", "sh")) else "s"
+    return f"{count} {noun}{ending}"
 
 
 def milliseconds(value: float) -> str:
