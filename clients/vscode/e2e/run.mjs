@@ -196,6 +196,15 @@ async function replaceLine(page, line, text) {
   await page.keyboard.type(text);
 }
 
+/** Rewrites the user settings as a user would: code-server does not notice settings.json changing on disk. */
+async function replaceUserSettings(page, settings) {
+  await runCommand(page, "Preferences: Open User Settings (JSON)");
+  await page.locator(".monaco-editor .view-lines", { hasText: "splice.logLevel" }).click();
+  await page.keyboard.press("Control+A");
+  await page.keyboard.insertText(JSON.stringify(settings, null, 2));
+  await page.keyboard.press("Control+S");
+}
+
 async function runCommand(page, title) {
   await page.keyboard.press("F1");
   const input = page.locator(".quick-input-widget input");
@@ -324,18 +333,21 @@ async function main() {
     log(`attach quick pick: ${(await row.first().innerText()).replace(/\s+/g, " ")}`);
     await page.keyboard.press("Escape");
 
-    // An interpreter without splice, set as a user would (code-server does not
-    // notice settings.json changing behind its back): changing splice.python
-    // restarts the server, and one message gives the command that installs splice.
+    // The extension forwards settings untouched; the server validates them, names
+    // the bad one in a message, keeps its default and goes on serving.
+    await replaceUserSettings(page, { ...userSettings(config.python), "splice.deleteRemoved": "sometimes" });
+    const settingsToast = page.locator(".notifications-toasts .notification-list-item-message", { hasText: "deleteRemoved" });
+    await settingsToast.first().waitFor({ timeout: 20_000 });
+    log(`bad setting: "${(await settingsToast.first().innerText()).replace(/\s+/g, " ").trim()}"`);
+    check(/splice: 1 kernel/.test(await statusBarText(page)), `the server stopped serving after a bad setting: ${await statusBarText(page)}`);
+
+    // An interpreter without splice: changing splice.python restarts the server,
+    // and one message gives the command that installs splice.
     const bare = path.join(root, "bare-venv");
     const venv = spawnSync(config.python, ["-m", "venv", "--without-pip", bare], { encoding: "utf8" });
     check(venv.status === 0, `could not make a venv without splice: ${venv.stderr}`);
     const barePython = path.join(bare, "bin", "python");
-    await runCommand(page, "Preferences: Open User Settings (JSON)");
-    await page.locator(".monaco-editor .view-lines", { hasText: "splice.logLevel" }).click();
-    await page.keyboard.press("Control+A");
-    await page.keyboard.insertText(JSON.stringify(userSettings(barePython), null, 2));
-    await page.keyboard.press("Control+S");
+    await replaceUserSettings(page, userSettings(barePython));
     const expected = `Splice is not installed in ${barePython} (from splice.python). Install it with: ${barePython} -m pip install splice`;
     const toast = page.locator(".notifications-toasts .notification-list-item-message", { hasText: "Splice is not installed" });
     await toast.first().waitFor({ timeout: 20_000 });

@@ -36,7 +36,7 @@ function describeError(error: unknown): string {
 
 function pythonEditor(): vscode.TextEditor | undefined {
   const editor = vscode.window.activeTextEditor;
-  if (!editor || editor.document.languageId !== "python") {
+  if (editor?.document.languageId !== "python") {
     void vscode.window.showWarningMessage("Splice: open a Python file first.");
     return undefined;
   }

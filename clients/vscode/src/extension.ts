@@ -8,7 +8,7 @@ import { StatusBar } from "./statusBar";
 
 let server: SpliceServer | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+export function activate(context: vscode.ExtensionContext): void {
   const log = createLog();
   const statusBar = new StatusBar();
   server = new SpliceServer(log, statusBar);

@@ -1,33 +1,16 @@
 // The interpreter selected in the Python extension (ms-python.python), through
-// its public environments API, when that extension is installed.
+// its published API package, when that extension is installed.
+import { PVSC_EXTENSION_ID, PythonExtension } from "@vscode/python-extension";
 import * as vscode from "vscode";
 
-interface EnvironmentPath {
-  id: string;
-  path: string;
-}
+type Environments = PythonExtension["environments"];
 
-interface PythonEnvironmentsApi {
-  getActiveEnvironmentPath(resource?: vscode.Uri): EnvironmentPath;
-  resolveEnvironment(
-    environment: EnvironmentPath | string,
-  ): Promise<{ executable: { uri?: vscode.Uri } } | undefined>;
-  onDidChangeActiveEnvironmentPath: vscode.Event<unknown>;
-}
-
-interface PythonExtensionApi {
-  environments?: PythonEnvironmentsApi;
-}
-
-const PYTHON_EXTENSION_ID = "ms-python.python";
-
-async function environmentsApi(): Promise<PythonEnvironmentsApi | undefined> {
-  const extension = vscode.extensions.getExtension<PythonExtensionApi>(PYTHON_EXTENSION_ID);
-  if (!extension) {
+async function environmentsApi(): Promise<Environments | undefined> {
+  // PythonExtension.api() throws without the extension, which is a normal setup here.
+  if (!vscode.extensions.getExtension(PVSC_EXTENSION_ID)) {
     return undefined;
   }
-  const api = extension.isActive ? extension.exports : await extension.activate();
-  return api?.environments;
+  return (await PythonExtension.api()).environments;
 }
 
 /** The selected interpreter's executable, or undefined without the Python extension. */

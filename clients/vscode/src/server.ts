@@ -123,7 +123,7 @@ export class SpliceServer implements vscode.Disposable {
         { scheme: "file", language: "python" },
         { scheme: "untitled", language: "python" },
       ],
-      initializationOptions: readServerSettings(vscode.workspace.getConfiguration("splice")),
+      initializationOptions: readServerSettings(vscode.workspace.getConfiguration()),
       synchronize: { configurationSection: "splice" },
       outputChannel: this.log,
       revealOutputChannelOn: RevealOutputChannelOn.Never,

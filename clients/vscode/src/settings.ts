@@ -1,51 +1,27 @@
-// What the user configured under "splice.*". No runtime import of vscode, so
-// the unit tests can load it: WorkspaceConfiguration fits ConfigurationReader.
+// What the user configured under "splice.*". package.json declares every
+// setting and its default; the language server validates its own settings
+// and reports bad values, so nothing here repeats either. No runtime import of
+// vscode, so the unit tests can load it: WorkspaceConfiguration fits ConfigurationReader.
 import * as os from "node:os";
 import * as path from "node:path";
-
-export type AutoAttach = "workspace" | "file" | "off";
-export type LogLevel = "error" | "warning" | "info" | "debug";
-
-/** The settings the language server reads (initializationOptions and didChangeConfiguration). */
-export interface ServerSettings {
-  patchOnSave: boolean;
-  autoAttach: AutoAttach;
-  kernels: (number | string)[];
-  deleteRemoved: boolean;
-  liveMarkers: boolean;
-  logLevel: LogLevel;
-}
-
-// Must equal the server's defaults (server/splice/lsp/settings.py) and the
-// defaults in package.json; test/settings.test.ts holds all three together.
-export const SERVER_DEFAULTS: Readonly<ServerSettings> = Object.freeze({
-  patchOnSave: true,
-  autoAttach: "workspace",
-  kernels: [],
-  deleteRemoved: true,
-  liveMarkers: true,
-  logLevel: "info",
-});
-
-/** Settings only the extension reads; the server ignores them. */
-export const CLIENT_DEFAULTS = Object.freeze({ python: "" });
 
 export interface ConfigurationReader {
   get<T>(section: string): T | undefined;
 }
 
-/** The server's settings as configured, each missing one at its default. */
-export function readServerSettings(config: ConfigurationReader): ServerSettings {
-  const settings: Record<string, unknown> = {};
-  for (const [key, fallback] of Object.entries(SERVER_DEFAULTS)) {
-    settings[key] = config.get(key) ?? (Array.isArray(fallback) ? [...fallback] : fallback);
-  }
-  return settings as unknown as ServerSettings;
+/**
+ * The whole "splice" section as VS Code resolves it (package.json's defaults
+ * under the user's values), for initializationOptions: the same object
+ * didChangeConfiguration sends later, so the server sees one shape.
+ * `configuration` is the root: vscode.workspace.getConfiguration().
+ */
+export function readServerSettings(configuration: ConfigurationReader): unknown {
+  return configuration.get<unknown>("splice") ?? {};
 }
 
 /** The splice.python setting with ~ and ${workspaceFolder} expanded; "" when unset. */
 export function readPythonSetting(config: ConfigurationReader, workspaceFolder?: string): string {
-  const value = (config.get<string>("python") ?? CLIENT_DEFAULTS.python).trim();
+  const value = (config.get<string>("python") ?? "").trim();
   return expandPath(value, workspaceFolder);
 }
 

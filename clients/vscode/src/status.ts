@@ -1,5 +1,6 @@
 // The `splice/status` notification, and how the status bar item shows it.
-// Pure: the vscode glue lives in statusBar.ts.
+// Pure: the vscode glue lives in statusBar.ts. The counts come from the
+// server's structured fields; its `summary` strings are shown, never parsed.
 
 export interface KernelStatus {
   pid: number;
@@ -8,20 +9,34 @@ export interface KernelStatus {
   attached: boolean;
 }
 
+/** One kernel's answer to the last patch. */
 export interface KernelPatchStatus {
   pid: number;
+  program: string;
   ok: boolean;
   summary: string;
+  error: string | null;
 }
 
+/** `lastPatch`: the shape docs/lsp.md documents. */
 export interface PatchStatus {
   uri: string;
+  /** Every kernel applied it. */
   ok: boolean;
+  /** For people; never parsed. */
   summary: string;
   durationMs: number;
+  /** Definitions changed, added, deleted or rebound, counted once across kernels. */
+  patched: number;
+  changed: string[];
+  added: string[];
+  deleted: string[];
+  rebound: string[];
+  /** 1-based lines of top-level statements that were not run. */
+  statementsSkipped: number[];
+  warnings: number;
+  errors: number;
   kernels: KernelPatchStatus[];
-  /** Definitions changed, added, deleted or rebound; optional, else read from the summary. */
-  patched?: number;
 }
 
 /** Params of the server's `splice/status` notification. */
@@ -47,51 +62,16 @@ export function formatDuration(ms: number): string {
   return ms < 10 ? `${Math.round(ms * 10) / 10} ms` : `${Math.round(ms)} ms`;
 }
 
-// A group of an engine summary: "f, g and 2 more changed" (PatchResult.summary()).
-const PATCHED_GROUP = /((?:[\w.<>]+, )*[\w.<>]+)(?: and (\d+) more)? (?:changed|added|deleted|rebound)\b/g;
-
-/** Definitions an engine summary ("patched app.py: f, g changed in 1.8 ms") names as patched. */
-export function countEngineSummary(summary: string): number | undefined {
-  const match = /^patched [^:]+: (.*)$/.exec(summary.trim());
-  if (!match) {
-    return undefined;
-  }
-  let count = 0;
-  for (const group of match[1].matchAll(PATCHED_GROUP)) {
-    count += group[1].split(", ").length + Number(group[2] ?? 0);
-  }
-  return count;
-}
-
-/**
- * How many definitions a patch touched: the server's count when it sends one,
- * else its "patched 3 definitions" message, else the kernels' engine summaries.
- */
-export function countPatched(patch: Pick<PatchStatus, "summary" | "kernels" | "patched">): number | undefined {
-  if (typeof patch.patched === "number") {
-    return patch.patched;
-  }
-  const message = /\bpatched (\d+) definitions?\b/.exec(patch.summary);
-  if (message) {
-    return Number(message[1]);
-  }
-  const counts = patch.kernels
-    .filter((kernel) => kernel.ok)
-    .map((kernel) => countEngineSummary(kernel.summary))
-    .filter((count): count is number => count !== undefined);
-  return counts.length > 0 ? Math.max(...counts) : undefined;
-}
-
 function describePatch(patch: PatchStatus): string {
   const duration = formatDuration(patch.durationMs);
   if (!patch.ok) {
     return `refused (${duration})`;
   }
-  const count = countPatched(patch);
-  if (count === 0) {
-    return `nothing to patch (${duration})`;
+  // A server older than the structured lastPatch sends no count: say less, guess nothing.
+  if (typeof patch.patched !== "number") {
+    return `patched in ${duration}`;
   }
-  return count === undefined ? `patched in ${duration}` : `patched ${count} in ${duration}`;
+  return patch.patched === 0 ? `nothing to patch (${duration})` : `patched ${patch.patched} in ${duration}`;
 }
 
 function fileName(uri: string): string {
@@ -101,7 +81,7 @@ function fileName(uri: string): string {
 
 /** The status bar item for a status; undefined while the server starts. */
 export function describeStatus(status: SpliceStatus | undefined): StatusView {
-  if (!status || !status.ready) {
+  if (!status?.ready) {
     return {
       text: "$(sync~spin) splice: starting",
       tooltip: status?.message || "The splice language server is starting.",

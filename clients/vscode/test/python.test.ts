@@ -14,19 +14,17 @@ import {
 import { splicePython } from "./helpers";
 
 test("test_python_setting_wins_over_the_python_extension", async () => {
-  const interpreter = await resolveInterpreter("/opt/py/bin/python", async () => "/usr/bin/python3.12");
+  const interpreter = await resolveInterpreter("/opt/py/bin/python", () => Promise.resolve("/usr/bin/python3.12"));
   assert.deepEqual(interpreter, { command: "/opt/py/bin/python", source: "splice.python" });
 });
 
 test("test_python_extension_choice_is_used_without_setting", async () => {
-  const interpreter = await resolveInterpreter("", async () => "/venv/bin/python");
+  const interpreter = await resolveInterpreter("", () => Promise.resolve("/venv/bin/python"));
   assert.deepEqual(interpreter, { command: "/venv/bin/python", source: "Python extension" });
 });
 
 test("test_python_falls_back_to_python3_when_the_extension_fails", async () => {
-  const interpreter = await resolveInterpreter("", async () => {
-    throw new Error("Python extension failed to activate");
-  });
+  const interpreter = await resolveInterpreter("", () => Promise.reject(new Error("Python extension failed to activate")));
   assert.deepEqual(interpreter, { command: "python3", source: "default" });
 });
 

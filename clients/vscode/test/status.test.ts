@@ -1,12 +1,32 @@
 import * as assert from "node:assert/strict";
 import { test } from "node:test";
-import { countEngineSummary, countPatched, describeStatus, formatDuration, SpliceStatus } from "../src/status";
+import { describeStatus, formatDuration, PatchStatus, SpliceStatus } from "../src/status";
 
 function status(overrides: Partial<SpliceStatus> = {}): SpliceStatus {
   return { ready: true, kernels: [], lastPatch: null, message: "", ...overrides };
 }
 
 const kernel = (pid: number, attached = true) => ({ pid, program: "app.py", cwd: "/work", attached });
+
+/** A lastPatch in the shape docs/lsp.md documents: one kernel patched f. */
+function patch(overrides: Partial<PatchStatus> = {}): PatchStatus {
+  return {
+    uri: "file:///work/app.py",
+    ok: true,
+    summary: "app.py (pid 1): patched 1 definition in 1.8 ms",
+    durationMs: 1.8,
+    patched: 1,
+    changed: ["f"],
+    added: [],
+    deleted: [],
+    rebound: [],
+    statementsSkipped: [],
+    warnings: 0,
+    errors: 0,
+    kernels: [{ pid: 1, program: "app.py", ok: true, summary: "patched app.py: f changed in 1.8 ms", error: null }],
+    ...overrides,
+  };
+}
 
 test("test_status_before_the_first_notification_says_starting", () => {
   assert.match(describeStatus(undefined).text, /splice: starting/);
@@ -23,63 +43,49 @@ test("test_status_counts_only_attached_kernels", () => {
 });
 
 test("test_status_shows_patched_count_and_duration", () => {
-  const view = describeStatus(
-    status({
-      kernels: [kernel(1), kernel(2)],
-      lastPatch: {
-        uri: "file:///work/app.py",
-        ok: true,
-        summary: "app.py (pid 1): patched 3 definitions in 4.2 ms",
-        durationMs: 4.2,
-        kernels: [],
-      },
-    }),
-  );
+  const view = describeStatus(status({ kernels: [kernel(1), kernel(2)], lastPatch: patch({ patched: 3, durationMs: 4.2 }) }));
   assert.equal(view.text, "splice: 2 kernels, patched 3 in 4.2 ms");
 });
 
+test("test_status_count_is_the_server_field_not_the_summary", () => {
+  // The summary says 1 definition; only the structured count is read.
+  const view = describeStatus(status({ kernels: [kernel(1)], lastPatch: patch({ patched: 7 }) }));
+  assert.equal(view.text, "splice: 1 kernel, patched 7 in 1.8 ms");
+});
+
+test("test_status_patch_that_changed_nothing_says_nothing_to_patch", () => {
+  const lastPatch = patch({ patched: 0, changed: [], summary: "app.py (pid 1): nothing to patch", durationMs: 12.4 });
+  assert.equal(describeStatus(status({ kernels: [kernel(1)], lastPatch })).text, "splice: 1 kernel, nothing to patch (12 ms)");
+});
+
+test("test_status_without_a_count_from_an_older_server_says_patched", () => {
+  // The extension and the pip-installed server are upgraded separately.
+  const { uri, ok, summary, durationMs, kernels } = patch();
+  const lastPatch = { uri, ok, summary, durationMs, kernels } as unknown as PatchStatus;
+  assert.equal(describeStatus(status({ kernels: [kernel(1)], lastPatch })).text, "splice: 1 kernel, patched in 1.8 ms");
+});
+
 test("test_status_refused_patch_has_warning_look", () => {
-  const view = describeStatus(
-    status({
-      kernels: [kernel(1)],
-      lastPatch: {
-        uri: "file:///work/app.py",
-        ok: false,
-        summary: "not patched app.py: C: bases changed (line 3); nothing was changed",
-        durationMs: 2,
-        kernels: [{ pid: 1, ok: false, summary: "not patched app.py: C: bases changed" }],
-      },
-    }),
-  );
+  const lastPatch = patch({
+    ok: false,
+    summary: "not patched app.py: C: bases changed (line 3); nothing was changed",
+    durationMs: 2,
+    patched: 0,
+    changed: [],
+    errors: 1,
+    kernels: [{ pid: 1, program: "app.py", ok: false, summary: "not patched app.py: C: bases changed", error: null }],
+  });
+  const view = describeStatus(status({ kernels: [kernel(1)], lastPatch }));
   assert.equal(view.warning, true);
   assert.equal(view.text, "splice: 1 kernel, refused (2 ms)");
   assert.match(view.tooltip, /pid 1: not patched app\.py/);
 });
 
-const patch = (summary: string, kernels: string[] = []) => ({
-  summary,
-  kernels: kernels.map((text, index) => ({ pid: index + 1, ok: true, summary: text })),
-});
-
-test("test_status_count_patched_reads_the_server_message", () => {
-  assert.equal(countPatched(patch("app.py (pid 12): patched 3 definitions, ran 1 statement in 4 ms")), 3);
-});
-
-test("test_status_count_patched_prefers_the_server_count", () => {
-  assert.equal(countPatched({ ...patch("app.py (pid 12): patched 1 definition in 1 ms"), patched: 7 }), 7);
-});
-
-test("test_status_count_patched_falls_back_to_kernel_summaries", () => {
-  const kernels = ["patched app.py: f changed in 1.0 ms", "patched app.py: f changed, g added in 1.2 ms"];
-  assert.equal(countPatched(patch("patched 2 of 2 kernels", kernels)), 2);
-});
-
-test("test_status_engine_summary_count_reads_and_more", () => {
-  assert.equal(countEngineSummary("patched app.py: a, b, c and 2 more changed, d deleted in 1.0 ms"), 6);
-});
-
-test("test_status_engine_summary_count_ignores_skipped_statements", () => {
-  assert.equal(countEngineSummary("patched app.py: f changed, 1 statement skipped (line 12) in 1.8 ms"), 1);
+test("test_status_tooltip_shows_the_summaries_as_sent", () => {
+  const view = describeStatus(status({ kernels: [kernel(1)], lastPatch: patch(), message: "app.py (pid 1): patched 1 definition in 1.8 ms" }));
+  assert.match(view.tooltip, /^app\.py \(pid 1\): patched 1 definition in 1\.8 ms$/m);
+  assert.match(view.tooltip, /^Last patch of app\.py: app\.py \(pid 1\): patched 1 definition in 1\.8 ms$/m);
+  assert.match(view.tooltip, /^ {2}pid 1: patched app\.py: f changed in 1\.8 ms$/m);
 });
 
 test("test_status_format_duration_rounds_like_people_read", () => {
