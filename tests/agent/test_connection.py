@@ -119,3 +119,46 @@ def test_remove_leaves_a_file_that_another_agent_rewrote(tmp_path):
     connection.write(make_info(tmp_path, token="theirs"))
     connection.remove(mine)
     assert os.path.exists(mine.path)
+
+
+def test_discover_ignores_and_reports_a_file_others_can_read(tmp_path, caplog):
+    info = make_info(tmp_path)
+    connection.write(info)
+    os.chmod(info.path, 0o644)
+    found = connection.scan(str(tmp_path))
+    assert found.kernels == ()
+    assert [ignored.path for ignored in found.ignored] == [info.path]
+    assert "mode 0644" in found.ignored[0].reason
+    with caplog.at_level("WARNING", logger="splice.agent.connection"):
+        assert connection.discover(str(tmp_path)) == []
+    assert f"ignored connection file {info.path}" in caplog.text
+    assert os.path.exists(info.path)  # not ours to delete
+
+
+def test_discover_ignores_a_symlinked_connection_file(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    info = make_info(elsewhere)
+    connection.write(info)
+    (tmp_path / os.path.basename(info.path)).symlink_to(info.path)
+    found = connection.scan(str(tmp_path))
+    assert found.kernels == ()
+    assert [ignored.reason for ignored in found.ignored] == ["is a symlink"]
+
+
+def test_load_refuses_a_file_others_can_write(tmp_path):
+    info = make_info(tmp_path)
+    connection.write(info)
+    os.chmod(info.path, 0o666)
+    with pytest.raises(KernelUnavailableError, match="refusing connection file .*mode 0666"):
+        connection.load(info.path)
+
+
+def test_runtime_dir_refuses_a_shared_directory_without_changing_its_mode(monkeypatch, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    monkeypatch.setenv("SPLICE_RUNTIME_DIR", str(shared))
+    with pytest.raises(connection.UnsafeRuntimeDirectoryError, match="writable by other users"):
+        connection.runtime_dir()
+    assert stat.S_IMODE(os.stat(shared).st_mode) == 0o1777

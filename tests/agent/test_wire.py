@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 
 import pytest
@@ -103,3 +104,81 @@ def test_error_response_takes_a_code_name_from_rpc_codes():
 )
 def test_valid_id_accepts_only_strings_and_integers(value, valid):
     assert wire.valid_id(value) is valid
+
+
+def test_parse_headers_accepts_the_lsp_content_type_header():
+    block = b"Content-Length: 2\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8"
+    assert wire.parse_headers(block) == 2
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        b"Content-Length: 2\r\nContent-Length: 40",
+        b"Content-Length: 2\r\ncontent-length: 2",
+        b"Content-Length: 2\r\nContent-Type: a\r\nContent-Type: b",
+        b"GET http://127.0.0.1:8000/ HTTP/1.1\r\nContent-Length: 2",
+        b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2",
+        b"Host: 127.0.0.1\r\nContent-Length: 2",
+        b"Content-Length : 2",
+        b" Content-Length: 2",
+        b"Content-Length: \xd9\xa2",
+    ],
+)
+def test_parse_headers_rejects_anything_but_the_lsp_header_block(block):
+    with pytest.raises(ProtocolError):
+        wire.parse_headers(block)
+
+
+def test_decode_body_rejects_duplicate_keys():
+    with pytest.raises(ProtocolError, match="duplicate key 'token'"):
+        wire.decode_body(b'{"params": {"token": "bad", "token": "right"}}')
+
+
+def test_decode_body_rejects_nesting_over_the_limit_without_recursing():
+    assert wire.decode_body(b"[" * 64 + b"]" * 64) is not None
+    with pytest.raises(ProtocolError, match="65 levels deep"):
+        wire.decode_body(b"[" * 65 + b"]" * 65)
+    with pytest.raises(ProtocolError, match="levels deep"):
+        wire.decode_body(b'{"a":' * 1_000_000)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"a": "[[[[[[[[", "b": [1, {"c": "]]]]"}]}',
+        b'["\\"[[[", [[["\\\\"]]]]',
+        b'{"": {"": {"": []}}}',
+        b'"[[[["',
+        b"17",
+        b"[[], [[]], [[[]]]]",
+    ],
+)
+def test_nesting_depth_counts_brackets_outside_strings_as_json_does(text):
+    def depth(value):
+        if isinstance(value, list):
+            return 1 + max((depth(item) for item in value), default=0)
+        if isinstance(value, dict):
+            return 1 + max((depth(item) for item in value.values()), default=0)
+        return 0
+
+    assert wire.nesting_depth(text) == depth(json.loads(text))
+
+
+def test_encode_frame_carries_lone_surrogates_and_non_utf8_paths():
+    path = os.fsdecode(b"/data/caf\xe9.csv")
+    frame = wire.encode_frame({"id": "\ud800", "argv": [path]})
+    assert frame.isascii()
+    message = wire.decode_body(frame.split(b"\r\n\r\n", 1)[1])
+    assert message == {"id": "\ud800", "argv": [path]}
+    assert os.fsencode(message["argv"][0]) == b"/data/caf\xe9.csv"
+
+
+def test_frame_reader_applies_a_smaller_limit_for_one_frame():
+    left, right = socket.socketpair()
+    with left, right:
+        reader = wire.FrameReader(right, max_size=100_000)
+        left.sendall(wire.encode_frame({"a": "x" * 5000}) * 2)
+        assert len(reader.read_body()) > 5000
+        with pytest.raises(wire.FrameTooLargeError, match="limit of 4096"):
+            reader.read_body(max_size=wire.HANDSHAKE_MAX_MESSAGE_SIZE)
