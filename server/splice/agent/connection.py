@@ -167,13 +167,12 @@ def _private_dir(path: str, create: bool, variable: str | None) -> str:
     problem = _directory_problem(path) if create or os.path.lexists(path) else None
     if problem is None:
         return path
-    named = f" ({variable}={path})" if variable else ""
-    advice = (
-        f"; point {variable} at a private directory (mode 0700) or unset it"
-        if variable == "SPLICE_RUNTIME_DIR"
-        else ""
-    )
-    raise UnsafeRuntimeDirectoryError(f"splice runtime directory {path}{named} {problem}{advice}")
+    if variable == "SPLICE_RUNTIME_DIR":
+        raise UnsafeRuntimeDirectoryError(
+            f"SPLICE_RUNTIME_DIR={path} {problem}; point it at a private directory"
+            " (mode 0700) or unset it"
+        )
+    raise UnsafeRuntimeDirectoryError(f"splice runtime directory {path} {problem}")
 
 
 def _directory_problem(path: str) -> str | None:
