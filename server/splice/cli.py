@@ -61,5 +61,12 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    status: int = getattr(module, function_name)(rest)
+    from splice.agent.connection import UnsafeRuntimeDirectoryError
+
+    try:
+        status: int = getattr(module, function_name)(rest)
+    except UnsafeRuntimeDirectoryError as error:
+        # A configuration problem, not a bug: one line, not a traceback.
+        print(f"splice {name}: {error}", file=sys.stderr)
+        return 2
     return status
