@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from types import ModuleType
 
 from splice.engine.baseline import (
@@ -32,10 +33,11 @@ from splice.engine.baseline import (
 )
 from splice.engine.baseline_planner import BaselinePlanner
 from splice.engine.commit import after_commit, collection_paused, commit_plan
-from splice.engine.definitions import Outline, outline_tree, source_lines_with_ends
+from splice.engine.definitions import Outline, outline_tree, source_lines, source_lines_with_ends
 from splice.engine.incremental import reoutline
 from splice.engine.live_planner import LivePlanner
 from splice.engine.plan import Plan, code_filename
+from splice.engine.planner import Planner
 from splice.engine.result import Finding, PatchResult
 from splice.engine.selection import splice_definition
 from splice.errors import UnknownModuleError
@@ -63,6 +65,7 @@ def patch_module(
     live = resolve_module(module)
     if not isinstance(new_source, str):
         raise TypeError(f"new_source must be str, not {type(new_source).__name__}")
+    new_source = _without_byte_order_mark(new_source)
     with PATCH_LOCK, collection_paused():
         plan = build_plan(live, new_source, only, delete_removed=delete_removed)
         if plan.errors or dry_run:
@@ -88,6 +91,7 @@ def run_statement(module: ModuleType | str, line: int, source: str | None = None
         text = source if source is not None else baseline_source(name)
         if text is None:
             text = _read(filename)
+        text = _without_byte_order_mark(text)
         try:
             tree = ast.parse(text, filename)
         except SyntaxError as error:
@@ -105,13 +109,17 @@ def run_statement(module: ModuleType | str, line: int, source: str | None = None
         if statement is None:
             finding = Finding("no-statement", f"no top-level statement at line {line}", line=line)
             return _statement_result(live, filename, started, errors=(finding,))
-        code = compile(
-            ast.Module(body=[statement], type_ignores=[]),
-            filename,
-            "exec",
-            outline_tree(text, tree).future_flags,
-            dont_inherit=True,
-        )
+        try:
+            code = compile(
+                ast.Module(body=[statement], type_ignores=[]),
+                filename,
+                "exec",
+                outline_tree(text, tree).future_flags,
+                dont_inherit=True,
+            )
+        except SyntaxError as error:
+            finding = _compile_error(error, text)
+            return _statement_result(live, filename, started, errors=(finding,))
         try:
             exec(code, live.__dict__)
         except BaseException as error:  # the user's statement raised: report, don't crash
@@ -135,15 +143,17 @@ def build_plan(
     *,
     delete_removed: bool = True,
 ) -> Plan:
+    """Every decision about this patch, and no mutation: the plan to commit."""
     filename = code_filename(module)
     plan = Plan(module, filename, new_source)
     old = baseline_outline(module.__name__, filename)
+    planner: Planner
+    selected: Outline | None = None
     if old is None:
         new = _parse(plan, new_source)
         if new is None:
             return plan
-        plan.outline = new
-        LivePlanner(plan, new, only).run()
+        planner = LivePlanner(plan, new, only)
     else:
         new = reoutline(old, new_source, filename) or _parse(plan, new_source)
         if new is None:
@@ -152,13 +162,22 @@ def build_plan(
             spliced = _splice_selected(plan, old, new, only)
             if spliced is None:
                 return plan
-            new = reoutline(old, spliced, filename) or _parse(plan, spliced)
+            selected, new = new, reoutline(old, spliced, filename) or _parse(plan, spliced)
             if new is None:
                 return plan
             plan.source = spliced
             delete_removed = False
-        plan.outline = new
-        BaselinePlanner(plan, old, new, delete_removed).run()
+        planner = BaselinePlanner(plan, old, new, delete_removed)
+    plan.outline = new
+    try:
+        planner.run()
+    except SyntaxError as error:
+        # Parsed, but the compiler refuses it (``break`` outside a loop, ``await``
+        # outside ``async def``): the module could not be imported either.
+        plan.steps.clear()
+        plan.errors.append(_compile_error(error, plan.source))
+    if selected is not None:
+        _locate_in_selection(plan, new, selected, only or ())
     plan.steps.sort(key=lambda step: step.line)
     return plan
 
@@ -181,6 +200,68 @@ def _parse(plan: Plan, source: str) -> Outline | None:
         plan.errors.append(Finding("syntax-error", f"invalid source: {error}"))
         return None
     return outline_tree(source, tree)
+
+
+def _without_byte_order_mark(source: str) -> str:
+    # Python reads a leading BOM as a mark of the encoding, not as text
+    # (importlib.util.decode_source drops it), so the module runs without it.
+    return source[1:] if source.startswith("\ufeff") else source
+
+
+def _compile_error(error: SyntaxError, source: str) -> Finding:
+    """A compile-stage ``SyntaxError`` as a finding, its column in characters.
+
+    The compiler counts the column in UTF-8 bytes (the parser, in characters).
+    """
+    column = error.offset
+    lines = source_lines(source)
+    if column is not None and error.lineno is not None and 0 < error.lineno <= len(lines):
+        line = lines[error.lineno - 1]
+        if not line.isascii():
+            column = len(line.encode()[: column - 1].decode("utf-8", "replace")) + 1
+    return Finding(
+        "syntax-error",
+        f"invalid syntax: {error.msg}; nothing was changed",
+        line=error.lineno,
+        column=column,
+        end_line=getattr(error, "end_lineno", None),
+    )
+
+
+def _locate_in_selection(
+    plan: Plan, spliced: Outline, selected: Outline, only: Sequence[str]
+) -> None:
+    """Findings inside a spliced definition, moved to where it is in the user's text.
+
+    ``only=`` plans the baseline with the selected definitions spliced in;
+    the user looks at the new text, where they may stand elsewhere.
+    """
+    originals = selected.by_key()
+    moves = []
+    for definition in spliced.ordered:
+        chosen = any(
+            definition.qualname == name or definition.qualname.startswith(name + ".")
+            for name in only
+        )
+        original = originals.get(definition.key)
+        if chosen and original is not None:
+            moves.append((definition, original))
+
+    def moved(finding: Finding) -> Finding:
+        if finding.line is None:
+            return finding
+        for definition, original in moves:
+            if definition.line <= finding.line <= definition.end_line:
+                shift = original.line - definition.line
+                column = finding.column
+                if column is not None:
+                    column = max(1, column + original.column - definition.column)
+                end_line = finding.end_line + shift if finding.end_line is not None else None
+                return replace(finding, line=finding.line + shift, column=column, end_line=end_line)
+        return finding
+
+    plan.errors[:] = [moved(finding) for finding in plan.errors]
+    plan.skipped[:] = [moved(finding) for finding in plan.skipped]
 
 
 def _splice_selected(plan: Plan, old: Outline, new: Outline, only: Sequence[str]) -> str | None:

@@ -11,7 +11,7 @@ from splice.engine.codeobjects import code_kind, shift_lines
 from splice.engine.definitions import Definition, Outline, Statement
 from splice.engine.diff import DefinitionChange, diff_definitions
 from splice.engine.mutations import bind, binder, unbind
-from splice.engine.pieces import compile_definition, run_definition
+from splice.engine.pieces import compile_definition, compile_to_run, run_definition
 from splice.engine.plan import Plan, Undo
 from splice.engine.planner import Planner
 from splice.engine.statements import assigns_name, is_import, literal_targets, literal_value
@@ -250,9 +250,12 @@ class BaselinePlanner(Planner):
 
     def plan_statement(self, statement: Statement) -> None:
         scope = statement.scope
+        node = statement.node
+        # Whether it runs or not, it must compile: a module that does not
+        # (``break`` outside a loop) is refused before anything is applied.
+        code = compile_to_run(node, self.classes_around(scope), self.plan.filename, self.flags)
         if scope is not None and (self.inside_whole(scope) or scope not in self.old_classes):
             return
-        node = statement.node
         where: dict[str, Any] = {
             "line": statement.line,
             "column": statement.column + 1,
@@ -295,10 +298,10 @@ class BaselinePlanner(Planner):
             self.plan.statements_applied.append(statement.line)
             return
         if scope is None and is_import(node):
-            module, filename, flags = self.module, self.plan.filename, self.flags
+            module = self.module
 
             def run_import(undo: Undo) -> None:
-                bindings = run_definition(node, [], [], module, filename, flags)
+                bindings = run_definition(code, [], [], module)
                 for name, value in bindings.items():
                     bind(module, name, value, undo)
 

@@ -87,22 +87,28 @@ def compile_definition(
     return find_code(module_code, path, line)
 
 
+def compile_to_run(
+    node: ast.stmt, enclosing: Sequence[ast.ClassDef], filename: str, flags: int
+) -> CodeType:
+    """The code ``run_definition`` runs for a statement; raises ``SyntaxError`` as
+    the compiler would for the module (``break`` outside a loop, ...)."""
+    code: CodeType = compile(
+        wrap_in_classes(node, enclosing, capture=True), filename, "exec", flags, dont_inherit=True
+    )
+    return code
+
+
 def run_definition(
-    node: ast.stmt,
+    code: CodeType,
     enclosing: Sequence[ast.ClassDef],
     live_classes: Sequence[type],
     module: ModuleType,
-    filename: str,
-    flags: int,
 ) -> dict[str, Any]:
-    """Run a definition (or import) as the module would; return what it binds.
+    """Run a definition (or import) compiled by ``compile_to_run``; return what it binds.
 
     Nothing of the module or its classes is modified: module-level statements
     bind into a fresh locals dict, class members into copied namespaces.
     """
-    code = compile(
-        wrap_in_classes(node, enclosing, capture=True), filename, "exec", flags, dont_inherit=True
-    )
     captures: list[_CaptureNamespace] = []
     for depth in range(len(live_classes) - 1, -1, -1):
         extra = {_capture_name(depth + 1): captures[0]} if captures else {}

@@ -27,6 +27,7 @@ from splice.engine.mutations import bind, replace_code, set_attribute, update_cl
 from splice.engine.pieces import (
     bind_class_placeholder,
     compile_definition,
+    compile_to_run,
     run_definition,
     with_class_cell_added,
     with_explicit_super,
@@ -64,8 +65,12 @@ class Planner:
 
     def enclosing(self, definition: Definition) -> list[ast.ClassDef]:
         """The class statements around ``definition`` in the new text, outermost first."""
+        return self.classes_around(definition.parent)
+
+    def classes_around(self, scope: str | None) -> list[ast.ClassDef]:
+        """The class statements of ``scope`` and its enclosing classes, outermost first."""
         chain: list[ast.ClassDef] = []
-        parent = definition.parent
+        parent = scope
         while parent:
             node = self.new_classes[parent].node
             assert isinstance(node, ast.ClassDef)
@@ -177,14 +182,14 @@ class Planner:
                 definition,
             )
             return
-        (self.plan.added if report == "added" else self.plan.rebound).append(definition.qualname)
         enclosing = self.enclosing(definition)
-        module, filename, flags = self.module, self.plan.filename, self.flags
+        # Compiled now, so a compile-stage syntax error refuses the patch before any step runs.
+        code = compile_to_run(definition.node, enclosing, self.plan.filename, self.flags)
+        (self.plan.added if report == "added" else self.plan.rebound).append(definition.qualname)
+        module = self.module
 
         def run(undo: Undo) -> None:
-            bindings = run_definition(
-                definition.node, enclosing, live_classes, module, filename, flags
-            )
+            bindings = run_definition(code, enclosing, live_classes, module)
             bind(namespace, definition.member, bindings[definition.member], undo)
 
         verb = "defining" if report == "added" else "re-creating"
