@@ -162,3 +162,23 @@ def test_runtime_dir_refuses_a_shared_directory_without_changing_its_mode(monkey
     with pytest.raises(connection.UnsafeRuntimeDirectoryError, match="writable by other users"):
         connection.runtime_dir()
     assert stat.S_IMODE(os.stat(shared).st_mode) == 0o1777
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0,
+    reason="needs root to give the fallback directory to another user (chown)",
+)
+def test_runtime_dir_logs_why_it_left_a_taken_fallback(monkeypatch, tmp_path, caplog):
+    monkeypatch.delenv("SPLICE_RUNTIME_DIR", raising=False)
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    taken = tmp_path / f"splice-{os.getuid()}"
+    taken.mkdir()
+    os.chown(taken, 65534, 65534)
+    with caplog.at_level("WARNING", logger="splice.agent.connection"):
+        path = connection.runtime_dir()
+    assert path == str(tmp_path / "home" / ".cache" / "splice" / "runtime")
+    assert f"splice runtime directory {taken} belongs to" in caplog.text
+    assert f"using {path} instead" in caplog.text
