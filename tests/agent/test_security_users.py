@@ -1,0 +1,299 @@
+"""Attacks from a second local user: a throwaway account made with ``useradd`` for this module.
+
+Runs as root (as CI does); elsewhere it is skipped with the reason, except
+under CI or ``SPLICE_E2E=required``, where a skip would hide a gap, so it fails.
+The attacker's code runs in the system Python as that user, with the
+standard library only, as a real other user would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from kernel_support import kernel_env, running_kernel, stop_process
+
+ATTACKER_PYTHON = "/usr/bin/python3"
+
+APP = textwrap.dedent(
+    """
+    import time
+
+    SECRET_MARKER = "only for the kernel's own user"
+
+
+    def price(amount):
+        return amount * 2
+
+
+    print("ready", flush=True)
+    while True:
+        time.sleep(0.05)
+    """
+)
+
+# A kernel impostor: publishes a connection file of its own, answers like an agent, and
+# records every byte a client sends it.
+IMPOSTOR = textwrap.dedent(
+    """
+    import json, os, socket, sys, threading
+
+    directory, target = sys.argv[1], sys.argv[2]
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    record = open(os.path.join(directory, "received"), "ab", buffering=0)
+    info = {
+        "pid": os.getpid(), "transport": "tcp",
+        "address": "127.0.0.1:%d" % listener.getsockname()[1], "token": "planted",
+        "protocolVersion": 1, "python": "3.11.7", "executable": sys.executable, "cwd": "/",
+        "argv": ["app.py"], "program": "app.py", "startedAt": 0.0,
+    }
+    path = os.path.join(directory, "kernel-%d.json" % os.getpid())
+    descriptor = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(descriptor, json.dumps(info).encode())
+    os.close(descriptor)
+    os.rename(path + ".tmp", path)
+
+    def answer(message):
+        method = message.get("method")
+        if method == "initialize":
+            return {"protocolVersion": 1, "pid": os.getpid(), "program": "app.py",
+                    "capabilities": {"methods": ["initialize", "modules", "patch"]}}
+        if method == "modules":
+            return {"modules": [{"name": "__main__", "file": target, "hasBaseline": True}]}
+        return {}
+
+    def serve(sock):
+        buffer = b""
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                return
+            record.write(data)
+            buffer += data
+            while b"\\r\\n\\r\\n" in buffer:
+                head, _, rest = buffer.partition(b"\\r\\n\\r\\n")
+                length = int(head.split(b":")[1])
+                if len(rest) < length:
+                    break
+                body, buffer = rest[:length], rest[length:]
+                message = json.loads(body)
+                reply = json.dumps({"jsonrpc": "2.0", "id": message.get("id"),
+                                    "result": answer(message)}).encode()
+                sock.sendall(b"Content-Length: %d\\r\\n\\r\\n" % len(reply) + reply)
+
+    print("listening", flush=True)
+    while True:
+        connection, _ = listener.accept()
+        threading.Thread(target=serve, args=(connection,), daemon=True).start()
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def other_user():
+    """A throwaway local account (name, uid, gid), deleted afterwards."""
+    required = bool(os.environ.get("CI")) or os.environ.get("SPLICE_E2E") == "required"
+    problem = None
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        problem = "needs root to create a second local user with useradd"
+    elif shutil.which("useradd") is None or not os.path.exists(ATTACKER_PYTHON):
+        problem = f"needs useradd and {ATTACKER_PYTHON}"
+    if problem:
+        if required:
+            pytest.fail(f"{problem} (required under CI)")
+        pytest.skip(problem)
+    import pwd
+
+    name = f"splice-attack-{secrets.token_hex(3)}"
+    subprocess.run(
+        ["useradd", "--no-create-home", "--user-group", "--shell", "/usr/sbin/nologin", name],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        record = pwd.getpwnam(name)
+        yield name, record.pw_uid, record.pw_gid
+    finally:
+        subprocess.run(["userdel", name], capture_output=True)
+
+
+def as_user(user, args, **options):
+    """Popen keyword arguments that run ``args`` in the attacker's Python as ``user``."""
+    _, uid, gid = user
+    return dict(
+        args=[ATTACKER_PYTHON, "-I", *args],
+        user=uid,
+        group=gid,
+        extra_groups=[],
+        cwd="/",
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+        **options,
+    )
+
+
+def attack(user, code: str) -> str:
+    """Run ``code`` as ``user``; what it printed."""
+    completed = subprocess.run(
+        **as_user(user, ["-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=30)
+    )
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout.strip()
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "app.py").write_text(APP)
+    return tmp_path
+
+
+@pytest.fixture
+def traversable_runtime_dir():
+    """A runtime directory others may enter but not list or write (0711): the files' and
+    socket's own modes are then all that keeps them out."""
+    path = tempfile.mkdtemp(prefix="splice-rt-")
+    os.chmod(path, 0o711)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_another_user_cannot_connect_to_the_unix_socket(
+    other_user, project, traversable_runtime_dir
+):
+    with running_kernel(
+        project, run_options=["--unix-socket"], runtime_dir=traversable_runtime_dir
+    ) as kernel:
+        kernel.wait_for_output("ready")
+        assert stat.S_IMODE(os.stat(kernel.info.address).st_mode) == 0o600
+        outcome = attack(
+            other_user,
+            f"""
+            import errno, socket
+            sock = socket.socket(socket.AF_UNIX)
+            try:
+                sock.connect({kernel.info.address!r})
+                print("connected")
+            except OSError as error:
+                print(errno.errorcode[error.errno])
+            """,
+        )
+        assert outcome == "EACCES"
+        assert kernel.evaluate("price(2)") == "4"
+
+
+def test_another_user_cannot_read_the_connection_file(other_user, project, traversable_runtime_dir):
+    with running_kernel(project, runtime_dir=traversable_runtime_dir) as kernel:
+        kernel.wait_for_output("ready")
+        outcome = attack(
+            other_user,
+            f"""
+            try:
+                print(open({kernel.info.path!r}).read())
+            except PermissionError:
+                print("refused")
+            """,
+        )
+        assert outcome == "refused"
+
+
+def test_another_user_cannot_authenticate_over_tcp(other_user, project):
+    with running_kernel(project) as kernel:
+        kernel.wait_for_output("ready")
+        host, port = kernel.info.address.rsplit(":", 1)
+        reply = attack(
+            other_user,
+            f"""
+            import json, socket
+            sock = socket.create_connection(({host!r}, {port}), timeout=10)
+            body = json.dumps({{"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                               "params": {{"token": "guess"}}}}).encode()
+            sock.sendall(b"Content-Length: %d\\r\\n\\r\\n" % len(body) + body)
+            print(sock.recv(65536).split(b"\\r\\n\\r\\n", 1)[1].decode())
+            """,
+        )
+        assert json.loads(reply)["error"]["message"] == "wrong token"
+        assert kernel.stderr() == ""
+
+
+@pytest.fixture
+def impostor(other_user, project):
+    """The other user's fake kernel, its connection file made in a directory of its own."""
+    directory = Path(tempfile.mkdtemp(prefix="splice-impostor-"))
+    _, uid, gid = other_user
+    os.chown(directory, uid, gid)
+    process = subprocess.Popen(
+        **as_user(
+            other_user,
+            ["-c", IMPOSTOR, str(directory), os.path.realpath(project / "app.py")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+    )
+    try:
+        assert process.stdout is not None and process.stdout.readline() == b"listening\n"
+        planted = directory / f"kernel-{process.pid}.json"
+        assert planted.stat().st_uid == uid
+        yield process, planted, directory / "received"
+    finally:
+        stop_process(process)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_a_planted_connection_file_is_ignored_and_never_sent_the_source(
+    other_user, project, impostor
+):
+    process, planted, received = impostor
+    with running_kernel(project) as kernel:
+        kernel.wait_for_output("ready")
+        # As if the other user could write there (a shared or once-shared directory).
+        moved = Path(kernel.runtime_dir) / planted.name
+        os.rename(planted, moved)
+        env = kernel_env(kernel.runtime_dir)
+
+        listed = subprocess.run(
+            [sys.executable, "-m", "splice", "kernels"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert listed.returncode == 0, listed.stderr
+        assert str(kernel.info.pid) in listed.stdout
+        assert str(process.pid) not in listed.stdout
+        assert listed.stderr == (
+            f"splice kernels: ignored {moved}: it belongs to user {other_user[0]}"
+            f" (uid {other_user[1]}), not to you\n"
+        )
+
+        app = project / "app.py"
+        app.write_text(APP.replace("amount * 2", "amount * 3"))
+        patched = subprocess.run(
+            [sys.executable, "-m", "splice", "patch", "app.py"],
+            env=env,
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert patched.returncode == 0, patched.stderr
+        assert f"pid {kernel.info.pid}" in patched.stdout
+        assert str(process.pid) not in patched.stdout
+        assert kernel.evaluate("price(2)") == "6"
+        time.sleep(0.2)  # anything sent to the impostor has reached its record by now
+        assert not received.exists() or received.read_bytes() == b""
+        assert moved.exists()  # another user's file: reported, not deleted
