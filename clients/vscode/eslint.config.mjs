@@ -1,5 +1,7 @@
 // ESLint (flat config): typescript-eslint's type-checked rules for the extension
 // and its tests, the recommended JavaScript rules for the e2e driver.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import eslint from "@eslint/js";
 import { defineConfig } from "eslint/config";
 import globals from "globals";
@@ -12,7 +14,7 @@ export default defineConfig(
     files: ["**/*.ts"],
     extends: [tseslint.configs.recommendedTypeChecked, tseslint.configs.stylisticTypeChecked],
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: { projectService: true, tsconfigRootDir: path.dirname(fileURLToPath(import.meta.url)) },
     },
     rules: {
       // Unused arguments named _x document a callback's shape.

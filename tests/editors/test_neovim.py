@@ -226,14 +226,65 @@ def test_neovim_setup_replaces_bad_options_with_defaults(nvim: RunNvim, tmp_path
     run = nvim("offline.lua", cwd=tmp_path, env={"SPLICE_TEST_CASE": "bad_options"})
 
     assert_succeeded(run)
-    options = run.result["settings"]
-    assert options["patchOnSave"] is False
-    assert options["logLevel"] == "info"
     assert run.result["notify"] is True
+    assert run.result["root_markers"] == [
+        "pyproject.toml",
+        "setup.py",
+        "setup.cfg",
+        "requirements.txt",
+        ".git",
+    ]
     assert run.result["cmd"] == [sys.executable, "-m", "splice", "lsp"]
     [warning] = run.result["notifications"]
-    for problem in ("notify", "colour", "settings.logLevel"):
-        assert problem in warning["message"]
+    assert "notify: expected boolean, got string" in warning["message"]
+    assert "root_markers: expected a list of strings" in warning["message"]
+    assert "unknown option colour" in warning["message"]
+
+
+def test_neovim_setup_sends_settings_untouched(nvim: RunNvim, tmp_path: Path) -> None:
+    run = nvim("offline.lua", cwd=tmp_path, env={"SPLICE_TEST_CASE": "bad_options"})
+
+    assert_succeeded(run)
+    # The server's to judge: the plugin neither fills in defaults nor checks values.
+    assert run.result["settings"] == {"patchOnSave": False, "logLevel": "loud"}
+    [warning] = run.result["notifications"]
+    assert "logLevel" not in warning["message"]
+
+
+def test_neovim_server_names_bad_setting(nvim: RunNvim, project: Path) -> None:
+    settings = {"logLevel": "loud", "patchOnSave": False}
+    run = nvim(
+        "server_settings.lua",
+        cwd=project,
+        env={
+            "SPLICE_TEST_SETTINGS": json.dumps(settings),
+            "SPLICE_TEST_FILE": str(project / "app.py"),
+        },
+    )
+
+    assert_succeeded(run)
+    assert run.result["sent"] == settings
+    about_settings = [
+        n["message"] for n in run.result["notifications"] if "logLevel" in n["message"]
+    ]
+    # Neovim sends the settings twice (initializationOptions, then
+    # didChangeConfiguration); today the server words its message for each.
+    assert len(set(about_settings)) == 1, run.result["notifications"]
+    assert "loud" in about_settings[0]
+    assert "patchOnSave" not in about_settings[0]
+
+
+def test_neovim_default_settings_reach_server_as_an_object(nvim: RunNvim, project: Path) -> None:
+    # Lua's {} would be a JSON array, which the server would reject as settings.
+    run = nvim(
+        "server_settings.lua",
+        cwd=project,
+        env={"SPLICE_TEST_SETTINGS": "null", "SPLICE_TEST_FILE": str(project / "app.py")},
+    )
+
+    assert_succeeded(run)
+    assert run.result["sent"] == {}
+    assert [n for n in run.result["notifications"] if "settings" in n["message"]] == []
 
 
 def test_neovim_status_is_empty_without_client(nvim: RunNvim, tmp_path: Path) -> None:

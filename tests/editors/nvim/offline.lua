@@ -25,15 +25,18 @@ function cases.bad_options()
   require('splice').setup({
     python = H.env('SPLICE_TEST_PYTHON'),
     notify = 'yes',
+    root_markers = { 'pyproject.toml', 42 },
     colour = 'blue',
     settings = { patchOnSave = false, logLevel = 'loud' },
   })
   local resolved = vim.lsp.config.splice
+  local options = require('splice.config').options
   return {
     notifications = H.notifications,
     cmd = resolved.cmd,
     settings = resolved.settings.splice,
-    notify = require('splice.config').options.notify,
+    notify = options.notify,
+    root_markers = options.root_markers,
   }
 end
 

@@ -4,11 +4,15 @@ local config = require('splice.config')
 
 local M = {}
 
+---@param message string
+---@param level integer|nil
 local function notify(message, level)
   vim.notify(message, level or vim.log.levels.INFO, { title = 'splice' })
 end
 
 --- "1234" -> 1234 (the server takes pids as numbers); anything else is a connection file.
+---@param text string
+---@return integer|string
 local function kernel_argument(text)
   local pid = tonumber(text)
   if pid then
@@ -17,6 +21,8 @@ local function kernel_argument(text)
   return vim.fn.fnamemodify(text, ':p')
 end
 
+---@param kernel splice.KernelStatus
+---@return string
 local function describe_kernel(kernel)
   local program = kernel.program
   if type(program) ~= 'string' or program == '' then
@@ -32,6 +38,10 @@ local function describe_kernel(kernel)
   return text
 end
 
+--- What the server said, for people: its `summary` or `message`, never parsed.
+---@param result any
+---@param fallback string
+---@return string
 local function report(result, fallback)
   if type(result) == 'table' and type(result.summary) == 'string' then
     return result.summary
@@ -46,6 +56,7 @@ local function report(result, fallback)
 end
 
 --- :SpliceAttach [pid|connection-file]: without an argument, pick from the live kernels.
+---@param args string|nil
 function M.attach(args)
   if args and args ~= '' then
     splice.execute('splice.attach', { kernel_argument(args) })
@@ -75,6 +86,7 @@ function M.attach(args)
 end
 
 --- :SpliceDetach [pid]: without an argument, detach from every kernel.
+---@param args string|nil
 function M.detach(args)
   local arguments = {}
   if args and args ~= '' then
@@ -89,6 +101,8 @@ function M.detach(args)
 end
 
 --- The splice client serving `bufnr` itself: the reload commands send the text it has synced.
+---@param bufnr integer
+---@return vim.lsp.Client|nil
 local function buffer_client(bufnr)
   local client = vim.lsp.get_clients({ name = 'splice', bufnr = bufnr })[1]
   if not client then
@@ -150,6 +164,7 @@ function M.show_status()
 end
 
 --- :SpliceKernel [args]: a terminal split running `splice kernel`.
+---@param args string|nil
 function M.open_kernel(args)
   local cmd = config.kernel_cmd()
   if args and args ~= '' then

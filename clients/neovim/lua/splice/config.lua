@@ -2,139 +2,119 @@
 ---
 --- Bad options are reported once (vim.notify and :checkhealth splice) and
 --- replaced by their defaults, so a typo never leaves the user without a client.
+--- `settings` belongs to the language server: it is sent as given, and the
+--- server validates it, applies its own defaults and names any bad value.
 local M = {}
 
---- Settings sent to the language server (initializationOptions and the
---- "splice" section of workspace/configuration).
-local server_settings = {
-  patchOnSave = true,
-  autoAttach = 'workspace',
-  kernels = {},
-  deleteRemoved = true,
-  liveMarkers = true,
-  logLevel = 'info',
-}
+---@class (exact) splice.Options
+---@field cmd string[]? Command that starts the language server; nil: derived from `python`
+---@field python string? Interpreter that has splice installed (for cmd, :SpliceKernel, health)
+---@field filetypes string[] Filetypes the client attaches to
+---@field root_markers string[] Files that mark a project root
+---@field settings table<string, any> Server settings (docs/settings.md), sent untouched
+---@field notify boolean Show changes in the attached kernels with vim.notify
+---@field kernel_cmd string[]? Command :SpliceKernel runs; nil: derived like cmd
 
+---@class (exact) splice.SetupOptions
+---@field cmd? string[]
+---@field python? string
+---@field filetypes? string[]
+---@field root_markers? string[]
+---@field settings? table<string, any>
+---@field notify? boolean
+---@field kernel_cmd? string[]
+
+---@type splice.Options
 M.defaults = {
-  -- Command that starts the language server. nil: { python, '-m', 'splice', 'lsp' }
-  -- when `python` is set, else { 'splice', 'lsp' }.
+  -- nil: { python, '-m', 'splice', 'lsp' } when `python` is set, else { 'splice', 'lsp' }.
   cmd = nil,
-  -- Interpreter that has splice installed (used for cmd, :SpliceKernel and health).
   python = nil,
   filetypes = { 'python' },
-  -- Files that mark a project root; without one, the file's own directory is the root.
+  -- Without one, the file's own directory is the root.
   root_markers = { 'pyproject.toml', 'setup.py', 'setup.cfg', 'requirements.txt', '.git' },
-  settings = server_settings,
-  -- Show the server's splice/status messages with vim.notify.
+  -- Empty: the server's defaults.
+  settings = {},
   notify = true,
-  -- Command :SpliceKernel runs in a terminal. nil: derived like cmd, with 'kernel'.
   kernel_cmd = nil,
 }
 
-local enums = {
-  autoAttach = { 'workspace', 'file', 'off' },
-  logLevel = { 'error', 'warning', 'info', 'debug' },
+---@param value any
+---@return boolean
+local function is_string_list(value)
+  return vim.islist(value)
+    and vim.iter(value):all(function(item)
+      return type(item) == 'string'
+    end)
+end
+
+---@param value any
+---@return boolean
+local function is_command(value)
+  return is_string_list(value) and #value > 0
+end
+
+--- Each option's validator and, for function validators, what it expects.
+---@type table<string, { [1]: vim.validate.Validator, [2]: boolean, [3]: string? }>
+local option_specs = {
+  cmd = { is_command, true, 'a non-empty list of strings' },
+  python = { 'string', true },
+  filetypes = { is_string_list, false, 'a list of strings' },
+  root_markers = { is_string_list, false, 'a list of strings' },
+  settings = { 'table', false },
+  notify = { 'boolean', false },
+  kernel_cmd = { is_command, true, 'a non-empty list of strings' },
 }
 
-local function is_list_of(value, types)
-  if type(value) ~= 'table' then
-    return false
+local has_011 = vim.fn.has('nvim-0.11') == 1
+
+--- vim.validate, returning its complaint instead of raising it.
+---@param name string
+---@param value any
+---@param validator vim.validate.Validator
+---@param optional boolean
+---@param expected string?
+---@return string? problem
+local function check(name, value, validator, optional, expected)
+  if optional and value == nil then
+    return nil
   end
-  for index, item in pairs(value) do
-    if type(index) ~= 'number' or not vim.tbl_contains(types, type(item)) then
-      return false
-    end
+  local ok, problem
+  if has_011 then
+    ok, problem = pcall(vim.validate, name, value, validator, expected)
+  else
+    -- Neovim 0.10 has only the table form (deprecated from 0.11).
+    ok, problem = pcall(vim.validate, { [name] = { value, validator, expected } })
   end
-  return true
-end
-
-local function one_of(choices)
-  return function(value)
-    return vim.tbl_contains(choices, value), 'one of ' .. table.concat(choices, ', ')
+  if ok then
+    return nil
   end
-end
-
-local function of_type(name)
-  return function(value)
-    return type(value) == name, 'a ' .. name
-  end
-end
-
-local function optional(check)
-  return function(value)
-    if value == nil then
-      return true
-    end
-    local ok, expected = check(value)
-    return ok, expected .. ' or nil'
-  end
-end
-
-local function list_of(...)
-  local types = { ... }
-  return function(value)
-    return is_list_of(value, types), 'a list of ' .. table.concat(types, ' or ')
-  end
-end
-
-local function non_empty_list(value)
-  return is_list_of(value, { 'string' }) and #value > 0, 'a non-empty list of strings'
-end
-
-local option_checks = {
-  cmd = optional(non_empty_list),
-  python = optional(of_type('string')),
-  filetypes = list_of('string'),
-  root_markers = list_of('string'),
-  settings = of_type('table'),
-  notify = of_type('boolean'),
-  kernel_cmd = optional(non_empty_list),
-}
-
-local setting_checks = {
-  patchOnSave = of_type('boolean'),
-  autoAttach = one_of(enums.autoAttach),
-  kernels = list_of('number', 'string'),
-  deleteRemoved = of_type('boolean'),
-  liveMarkers = of_type('boolean'),
-  logLevel = one_of(enums.logLevel),
-}
-
---- Check `values` against `checks`; bad or unknown keys fall back to `defaults`.
-local function validate(values, checks, defaults, prefix, problems)
-  local result = vim.deepcopy(defaults)
-  for key, value in pairs(values) do
-    local check = checks[key]
-    if not check then
-      table.insert(problems, ('unknown option %s%s (ignored)'):format(prefix, key))
-    else
-      local ok, expected = check(value)
-      if ok then
-        result[key] = vim.deepcopy(value)
-      else
-        table.insert(
-          problems,
-          ('%s%s must be %s, got %s (using the default)'):format(prefix, key, expected, vim.inspect(value))
-        )
-      end
-    end
-  end
-  return result
+  return (tostring(problem):gsub('^[^\n]-:%d+: ', ''))
 end
 
 --- Merge `opts` over the defaults. Returns the options and a list of problems found.
----@param opts table|nil
----@return table options, string[] problems
+---@param opts splice.SetupOptions|nil
+---@return splice.Options options
+---@return string[] problems
 function M.merge(opts)
   local problems = {}
-  if opts ~= nil and type(opts) ~= 'table' then
-    table.insert(problems, 'setup() takes a table of options, got ' .. type(opts))
-    opts = {}
+  local problem = check('setup() options', opts, 'table', true)
+  if problem then
+    table.insert(problems, problem)
+    opts = nil
   end
-  opts = opts or {}
-  local options = validate(opts, option_checks, M.defaults, '', problems)
-  if type(opts.settings) == 'table' then
-    options.settings = validate(opts.settings, setting_checks, server_settings, 'settings.', problems)
+  local options = vim.deepcopy(M.defaults)
+  for key, value in pairs(opts or {}) do
+    local spec = option_specs[key]
+    if not spec then
+      table.insert(problems, ('unknown option %s (ignored)'):format(tostring(key)))
+    else
+      problem = check(key, value, spec[1], spec[2], spec[3])
+      if problem then
+        table.insert(problems, problem .. ' (using the default)')
+      else
+        options[key] = vim.deepcopy(value)
+      end
+    end
   end
   return options, problems
 end
@@ -142,16 +122,17 @@ end
 --- The options in effect (defaults until setup() runs).
 M.options = vim.deepcopy(M.defaults)
 --- Problems found in the options given to setup(), for :checkhealth splice.
+---@type string[]
 M.problems = {}
 
----@param opts table|nil
+---@param opts splice.SetupOptions|nil
 ---@return string[] problems
 function M.set(opts)
   M.options, M.problems = M.merge(opts)
   return M.problems
 end
 
----@param options table|nil
+---@param options splice.Options|nil
 ---@return string[]
 function M.server_cmd(options)
   options = options or M.options
@@ -164,7 +145,7 @@ function M.server_cmd(options)
   return { 'splice', 'lsp' }
 end
 
----@param options table|nil
+---@param options splice.Options|nil
 ---@return string[]
 function M.kernel_cmd(options)
   options = options or M.options
@@ -195,9 +176,20 @@ function M.root_dir(bufnr, markers)
   return vim.fs.dirname(vim.fs.normalize(vim.fn.fnamemodify(name, ':p')))
 end
 
+--- The server's settings as the user gave them; an empty table goes out as a
+--- JSON object, not the empty array vim.json would make of it.
+---@param settings table<string, any>
+---@return table<string, any>
+local function server_settings(settings)
+  if next(settings) == nil then
+    return vim.empty_dict()
+  end
+  return vim.deepcopy(settings)
+end
+
 --- The client configuration for vim.lsp.config / vim.lsp.start.
----@param options table|nil
----@return table
+---@param options splice.Options|nil
+---@return vim.lsp.Config
 function M.lsp_config(options)
   options = options or M.options
   return {
@@ -214,7 +206,7 @@ function M.lsp_config(options)
     end,
     -- One source of truth: Neovim sends `settings` in workspace/didChangeConfiguration
     -- right after initializing, which would override different initializationOptions.
-    settings = { splice = vim.deepcopy(options.settings) },
+    settings = { splice = server_settings(options.settings) },
     before_init = function(params, client_config)
       params.initializationOptions = vim.tbl_get(client_config, 'settings', 'splice')
     end,

@@ -6,6 +6,9 @@ local M = {}
 local health = vim.health
 
 --- Run `cmd`; returns (ok, trimmed output).
+---@param cmd string[]
+---@return boolean ok
+---@return string output
 local function run(cmd)
   local ok, process = pcall(vim.system, cmd, { text = true })
   if not ok then
@@ -32,6 +35,8 @@ local function check_neovim()
 end
 
 --- The interpreter behind the server command: `python -m splice`, or the splice script's shebang.
+---@param cmd string[]
+---@return string|nil
 local function server_python(cmd)
   if config.options.python then
     return config.options.python
@@ -100,6 +105,7 @@ local function check_server()
 end
 
 --- Same order as splice.agent.connection.runtime_dir().
+---@return string
 local function runtime_dir()
   local explicit = vim.env.SPLICE_RUNTIME_DIR
   if explicit and explicit ~= '' then
@@ -116,6 +122,8 @@ local function runtime_dir()
   return vim.fs.joinpath(tmp, 'splice-' .. vim.uv.getuid())
 end
 
+---@param pid integer
+---@return boolean
 local function pid_alive(pid)
   local ok, result = pcall(vim.uv.kill, pid, 0)
   return ok and result == 0

@@ -7,7 +7,37 @@ local config = require('splice.config')
 
 local M = {}
 
+--- The server's splice/status params (docs/lsp.md). The plugin reads the
+--- structured fields; `summary` and `message` are for people, shown as sent.
+---@class splice.Status
+---@field ready boolean
+---@field kernels splice.KernelStatus[]
+---@field lastPatch splice.PatchStatus|vim.NIL|nil
+---@field message string
+
+---@class splice.KernelStatus
+---@field pid integer
+---@field program string|vim.NIL
+---@field cwd string
+---@field attached boolean
+
+---@class splice.PatchStatus
+---@field uri string
+---@field ok boolean
+---@field summary string
+---@field durationMs number
+---@field patched integer
+---@field changed string[]
+---@field added string[]
+---@field deleted string[]
+---@field rebound string[]
+---@field statementsSkipped integer[]
+---@field warnings integer
+---@field errors integer
+---@field kernels { pid: integer, program: string, ok: boolean, summary: string, error: string|vim.NIL }[]
+
 --- Latest splice/status params per client id.
+---@type table<integer, splice.Status>
 local statuses = {}
 
 --- Buffers showing live markers, per client id.
@@ -16,7 +46,7 @@ local marker_buffers = {}
 local has_011 = vim.fn.has('nvim-0.11') == 1
 
 --- Configure splice and start it for Python buffers.
----@param opts table|nil see :help splice-options
+---@param opts splice.SetupOptions|nil see :help splice-options
 function M.setup(opts)
   local problems = config.set(opts)
   if #problems > 0 then
@@ -32,6 +62,7 @@ function M.setup(opts)
 end
 
 --- Neovim 0.10 has no vim.lsp.enable: start the client from a FileType autocmd.
+---@param lsp_config vim.lsp.ClientConfig
 function M._start_on_filetype(lsp_config)
   local function start(bufnr)
     if vim.bo[bufnr].buftype ~= '' then
@@ -73,6 +104,11 @@ function M.client(bufnr)
 end
 
 --- Send a request; the colon form exists from 0.11 and the dot form is deprecated there.
+---@param client vim.lsp.Client
+---@param method string
+---@param params table
+---@param handler lsp.Handler|nil
+---@param bufnr integer|nil
 function M._request(client, method, params, handler, bufnr)
   if has_011 then
     return client:request(method, params, handler, bufnr)
@@ -112,6 +148,8 @@ function M.execute(command, arguments, callback, bufnr)
   end, bufnr)
 end
 
+---@param state splice.Status|nil
+---@return integer[]
 local function attached_pids(state)
   local pids = {}
   for _, kernel in ipairs(type(state) == 'table' and state.kernels or {}) do
@@ -128,6 +166,8 @@ end
 --- The server already shows patch results with window/showMessage, and sends a
 --- status after every save (even of files no kernel runs), so only changes in
 --- the attached kernels are worth a notification here.
+---@param params splice.Status
+---@param ctx lsp.HandlerContext
 function M.on_status(_, params, ctx)
   if type(params) ~= 'table' then
     return
@@ -157,8 +197,11 @@ end
 --- typing pauses.
 local MARKER_DEBOUNCE_MS = 300
 
+--- The server answers with no lenses when the user turned liveMarkers off.
+---@param client vim.lsp.Client
+---@param bufnr integer
 function M.show_live_markers(client, bufnr)
-  if not config.options.settings.liveMarkers or not client.server_capabilities.codeLensProvider then
+  if not client.server_capabilities.codeLensProvider then
     return
   end
   local function refresh()
@@ -195,6 +238,7 @@ function M.show_live_markers(client, bufnr)
   })
 end
 
+---@param client_id integer
 function M._refresh_live_markers(client_id)
   for bufnr in pairs(marker_buffers[client_id] or {}) do
     if vim.api.nvim_buf_is_valid(bufnr) then
@@ -207,7 +251,7 @@ end
 
 --- The latest splice/status of the client serving `bufnr`, or nil.
 ---@param bufnr integer|nil
----@return table|nil
+---@return splice.Status|nil
 function M.state(bufnr)
   local client = M.client(bufnr)
   if not client then
