@@ -1,7 +1,11 @@
 """Real kernels for tests: ``python -m splice run`` subprocesses (importable as ``kernel_support``).
 
-    with running_kernel(tmp_path, "app.py") as kernel:
+    with running_kernel(tmp_path, "app.py", ready="ready") as kernel:
         assert kernel.evaluate("total(2)") == "4"
+
+The connection file appears before the program's top-level code has run
+(``splice run`` listens first), so a test that needs the program's names
+passes ``ready``: a line the program prints once they exist.
 
 Each kernel gets its own runtime directory (``SPLICE_RUNTIME_DIR``), so tests
 never see each other's kernels, and its stdout/stderr go to files that a test
@@ -128,6 +132,7 @@ def _started(
     project_dir: str | os.PathLike[str],
     env: dict[str, str] | None,
     runtime_dir: str | None = None,
+    ready: str | None = None,
 ) -> Iterator[RunningKernel]:
     own_runtime_dir = runtime_dir is None
     runtime_dir = runtime_dir or tempfile.mkdtemp(prefix="splice-rt-")
@@ -147,6 +152,8 @@ def _started(
     try:
         info = wait_for_connection_file(process, runtime_dir, stderr_path=stderr_path)
         kernel = RunningKernel(info, process, runtime_dir, output_dir)
+        if ready is not None:
+            kernel.wait_for_output(ready, timeout=START_TIMEOUT)
         yield kernel
     finally:
         if kernel is not None:
@@ -164,9 +171,14 @@ def running_program(
     script: str,
     args: Sequence[str] = (),
     env: dict[str, str] | None = None,
+    *,
+    ready: str | None = None,
 ) -> Iterator[RunningKernel]:
-    """Run ``python SCRIPT`` (a program that calls ``splice.listen()`` itself)."""
-    with _started([sys.executable, script, *args], project_dir, env) as kernel:
+    """Run ``python SCRIPT`` (a program that calls ``splice.listen()`` itself).
+
+    With ``ready``, wait until the program has printed that text.
+    """
+    with _started([sys.executable, script, *args], project_dir, env, ready=ready) as kernel:
         yield kernel
 
 
@@ -180,14 +192,16 @@ def running_kernel(
     module: str | None = None,
     run_options: Sequence[str] = (),
     runtime_dir: str | None = None,
+    ready: str | None = None,
 ) -> Iterator[RunningKernel]:
     """Run ``python -m splice run SCRIPT ARGS`` (or ``-m MODULE``) in ``project_dir``.
 
-    ``runtime_dir`` shares a runtime directory between kernels (default: a new one).
+    ``runtime_dir`` shares a runtime directory between kernels (default: a new one);
+    with ``ready``, wait until the program has printed that text.
     """
     target = ["-m", module] if module else [script]
     command = [sys.executable, "-m", "splice", "run", *run_options, *target, *args]
-    with _started(command, project_dir, env, runtime_dir) as kernel:
+    with _started(command, project_dir, env, runtime_dir, ready) as kernel:
         yield kernel
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import splice
 
@@ -69,3 +71,71 @@ def test_cli_run_reports_a_missing_script() -> None:
     completed = run_cli("run", "--no-listen", "does-not-exist.py")
     assert completed.returncode == 2
     assert "no such file: does-not-exist.py" in completed.stderr
+
+
+SOURCE = Path(splice.__file__).parent
+#: What runs inside the user's program: the engine, the agent and what they share.
+IN_PROCESS = ("engine", "agent", "report.py", "errors.py", "__init__.py", "__main__.py", "cli.py")
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(SOURCE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _in_process_files() -> list[Path]:
+    files: list[Path] = []
+    for entry in IN_PROCESS:
+        path = SOURCE / entry
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return files
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, at the top, inside functions or under TYPE_CHECKING."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1]
+            if not node.level:
+                base = []
+            names.add(".".join([*base, node.module] if node.module else base))
+    return names
+
+
+def _in_process(name: str) -> bool:
+    if name in ("splice", "splice.report", "splice.errors", "splice.cli", "splice.__main__"):
+        return True
+    return name.startswith(("splice.engine.", "splice.agent.")) or name in (
+        "splice.engine",
+        "splice.agent",
+    )
+
+
+def _offenders(files: list[Path]) -> set[str]:
+    return {
+        f"{_module_name(path)} imports {name}"
+        for path in files
+        for name in _imports(path)
+        if name.split(".")[0] not in sys.stdlib_module_names and not _in_process(name)
+    }
+
+
+def test_in_process_modules_import_only_the_standard_library_and_each_other() -> None:
+    files = _in_process_files()
+    assert len(files) > 20 and SOURCE / "agent" / "dispatch.py" in files
+    assert _offenders(files) == set()
+
+
+def test_the_import_graph_check_sees_lazy_and_editor_side_imports() -> None:
+    # The check must catch what it guards against: splice.__init__'s lazy imports
+    # are seen, and editor-side modules are reported.
+    assert "splice.agent.process" in _imports(SOURCE / "__init__.py")
+    assert "splice.lsp.server imports lsprotocol" in _offenders([SOURCE / "lsp" / "server.py"])
+    assert _offenders([SOURCE / "client" / "commands.py"]) == {
+        "splice.client.commands imports splice.client.client"
+    }

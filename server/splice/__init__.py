@@ -71,7 +71,7 @@ def __dir__() -> list[str]:
 
 def listen(**options: Any) -> Any:
     """Start the kernel agent in this process (idempotent); return its connection info."""
-    from splice.agent.agent import listen as start
+    from splice.agent.process import listen as start
 
     return start(**options)
 

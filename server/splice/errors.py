@@ -4,7 +4,8 @@
      ├── UnknownModuleError       the module is not loaded, or has no source
      ├── ProtocolError            a malformed message on the wire
      ├── AuthenticationError      a missing or wrong token
-     ├── KernelUnavailableError   no kernel found, or the kernel died
+     ├── KernelUnavailableError   no kernel found, or the kernel died or did not answer
+     │    └── KernelBusyError     the kernel refused a connection: too many clients
      └── RemoteError              the kernel answered with a JSON-RPC error
 
 The engine raises only on misuse (an unknown module, a wrong argument type);
@@ -45,6 +46,12 @@ class KernelUnavailableError(SpliceError):
     rpc_code = -32003
 
 
+class KernelBusyError(KernelUnavailableError):
+    """The kernel is alive but refused the connection: too many clients, or authenticating."""
+
+    rpc_code = -32004
+
+
 class RemoteError(SpliceError):
     """The kernel answered a request with a JSON-RPC error."""
 
@@ -65,4 +72,5 @@ RPC_CODES = {
     "unauthorized": AuthenticationError.rpc_code,
     "unknown_module": UnknownModuleError.rpc_code,
     "kernel_unavailable": KernelUnavailableError.rpc_code,
+    "busy": KernelBusyError.rpc_code,
 }

@@ -159,3 +159,12 @@ def _names(names: tuple[str, ...]) -> str:
 
 def _lines(lines: Sequence[int]) -> str:
     return f"line{'s' if len(lines) > 1 else ''} {', '.join(str(line) for line in lines)}"
+
+
+def describe_details(result: PatchResult, file: str | None = None) -> list[str]:
+    """The lines under a result's summary: each error and warning, as ``describe_finding`` words it.
+
+    Skipped statements are left out: the summary names them with their lines.
+    """
+    name = file if file is not None else result.file
+    return [describe_finding(finding, name) for finding in (*result.errors, *result.warnings)]

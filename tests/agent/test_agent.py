@@ -12,6 +12,7 @@ import pytest
 
 from kernel_support import RawConnection
 from splice.agent.agent import Agent
+from splice.agent.options import AgentOptions
 from splice.client.blocking import BlockingKernelClient
 from splice.errors import RPC_CODES
 
@@ -21,7 +22,7 @@ def make_agent(tmp_path):
     agents = []
 
     def make(**options):
-        agent = Agent(runtime_dir=str(tmp_path), **options)
+        agent = Agent(AgentOptions(runtime_dir=str(tmp_path), **options))
         agent.start()
         agents.append(agent)
         return agent
@@ -34,7 +35,7 @@ def make_agent(tmp_path):
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "::"])
 def test_agent_refuses_a_non_loopback_host(host):
     with pytest.raises(ValueError, match="loopback only"):
-        Agent(host=host)
+        AgentOptions(host=host)
 
 
 def test_connection_file_is_private_and_complete(make_agent):
@@ -73,16 +74,16 @@ def test_stop_removes_the_file_and_closes_clients(make_agent):
     raw.close()
 
 
-def test_clients_over_the_limit_are_refused(make_agent):
+def test_clients_over_the_limit_are_refused_as_busy(make_agent):
     agent = make_agent(max_connections=2)
     first, second = RawConnection(agent.info), RawConnection(agent.info)
     try:
         first.authenticate(agent.info.token)
         second.authenticate(agent.info.token)
         with RawConnection(agent.info) as third:
-            reply = third.read()
-            assert reply["error"]["code"] == RPC_CODES["server_error"]
-            assert "too many clients" in reply["error"]["message"]
+            reply = third.request(0, "initialize", {"token": agent.info.token})
+            assert reply["error"]["code"] == RPC_CODES["busy"]
+            assert "too many clients (limit 2)" in reply["error"]["message"]
     finally:
         first.close()
         second.close()

@@ -22,6 +22,7 @@ APP = textwrap.dedent(
         return sum(items)
 
 
+    print("ready", flush=True)
     while True:
         time.sleep(0.05)
     """
@@ -36,7 +37,7 @@ def project(tmp_path):
 
 
 async def test_connect_returns_the_kernel_identity(project):
-    with running_kernel(project) as kernel:
+    with running_kernel(project, ready="ready") as kernel:
         client = await KernelClient.connect(kernel.info)
         try:
             assert client.kernel["pid"] == kernel.process.pid
@@ -48,7 +49,7 @@ async def test_connect_returns_the_kernel_identity(project):
 
 
 async def test_modules_lists_main_with_its_real_path(project):
-    with running_kernel(project) as kernel:
+    with running_kernel(project, ready="ready") as kernel:
         client = await KernelClient.connect(kernel.info)
         try:
             modules = {entry["name"]: entry for entry in await client.modules()}
@@ -62,7 +63,7 @@ async def test_modules_lists_main_with_its_real_path(project):
 
 
 async def test_baseline_is_the_text_that_runs(project):
-    with running_kernel(project) as kernel:
+    with running_kernel(project, ready="ready") as kernel:
         (project / "app.py").write_text(
             APP.replace("sum(items)", "0")
         )  # the disk changes, the baseline not
@@ -74,7 +75,7 @@ async def test_baseline_is_the_text_that_runs(project):
 
 
 async def test_patch_returns_a_patch_result_and_changes_behaviour(project):
-    with running_kernel(project) as kernel:
+    with running_kernel(project, ready="ready") as kernel:
         client = await KernelClient.connect(kernel.info)
         try:
             assert await client.evaluate("total([1, 2])") == "3"
@@ -87,7 +88,7 @@ async def test_patch_returns_a_patch_result_and_changes_behaviour(project):
 
 
 async def test_dry_run_changes_nothing(project):
-    with running_kernel(project) as kernel:
+    with running_kernel(project, ready="ready") as kernel:
         client = await KernelClient.connect(kernel.info)
         try:
             result = await client.patch("__main__", APP.replace("sum(items)", "0"), dry_run=True)
@@ -98,7 +99,7 @@ async def test_dry_run_changes_nothing(project):
 
 
 async def test_patch_keeps_removed_definitions_when_asked(project):
-    with running_kernel(project) as kernel:
+    with running_kernel(project, ready="ready") as kernel:
         client = await KernelClient.connect(kernel.info)
         try:
             without_total = APP.replace("def total(items):\n    return sum(items)\n", "")
@@ -113,7 +114,7 @@ async def test_patch_keeps_removed_definitions_when_asked(project):
 
 async def test_run_statement_runs_a_skipped_statement(project):
     source = APP.replace("import time\n", "import time\nCOUNT = len('abc')\n")
-    with running_kernel(project) as kernel:
+    with running_kernel(project, ready="ready") as kernel:
         client = await KernelClient.connect(kernel.info)
         try:
             result = await client.run_statement("__main__", 3, source)
@@ -124,7 +125,7 @@ async def test_run_statement_runs_a_skipped_statement(project):
 
 
 async def test_one_connection_serves_many_patches(project):
-    with running_kernel(project) as kernel:
+    with running_kernel(project, ready="ready") as kernel:
         client = await KernelClient.connect(kernel.info)
         try:
             for factor in range(2, 7):
@@ -139,7 +140,7 @@ async def test_one_connection_serves_many_patches(project):
 
 async def test_module_imported_notification_arrives(project):
     received: asyncio.Queue[tuple[str, object]] = asyncio.Queue()
-    with running_kernel(project) as kernel:
+    with running_kernel(project, ready="ready") as kernel:
         client = await KernelClient.connect(
             kernel.info, on_notification=lambda m, p: received.put_nowait((m, p))
         )
@@ -153,14 +154,14 @@ async def test_module_imported_notification_arrives(project):
 
 
 async def test_wrong_token_raises_authentication_error(project):
-    with running_kernel(project) as kernel:
+    with running_kernel(project, ready="ready") as kernel:
         forged = dataclasses.replace(kernel.info, token="not-the-token")
         with pytest.raises(AuthenticationError, match="wrong token"):
             await KernelClient.connect(forged)
 
 
 async def test_unknown_module_raises_remote_error_with_its_code(project):
-    with running_kernel(project) as kernel:
+    with running_kernel(project, ready="ready") as kernel:
         client = await KernelClient.connect(kernel.info)
         try:
             with pytest.raises(RemoteError) as caught:
@@ -171,14 +172,14 @@ async def test_unknown_module_raises_remote_error_with_its_code(project):
 
 
 async def test_connecting_to_a_dead_kernel_raises_kernel_unavailable(project):
-    with running_kernel(project) as kernel:
+    with running_kernel(project, ready="ready") as kernel:
         info = kernel.info
     with pytest.raises(KernelUnavailableError, match=f"pid {info.pid}"):
         await KernelClient.connect(info)
 
 
 async def test_kernel_exit_closes_the_client_and_fails_requests(project):
-    with running_kernel(project) as kernel:
+    with running_kernel(project, ready="ready") as kernel:
         client = await KernelClient.connect(kernel.info)
         kernel.process.kill()
         await asyncio.wait_for(client.wait_closed(), 5)
@@ -189,7 +190,7 @@ async def test_kernel_exit_closes_the_client_and_fails_requests(project):
 
 
 async def test_a_request_in_flight_fails_when_the_kernel_dies(project):
-    with running_kernel(project) as kernel:
+    with running_kernel(project, ready="ready") as kernel:
         client = await KernelClient.connect(kernel.info)
         try:
             pending = asyncio.ensure_future(client.evaluate("__import__('time').sleep(30)"))

@@ -25,6 +25,7 @@ def label():
     return "old"
 
 
+print("ready", flush=True)
 while True:
     time.sleep(0.05)
 """
@@ -49,7 +50,7 @@ def project(tmp_path):
 
 @pytest.fixture
 def kernel(project):
-    with running_kernel(project) as running:
+    with running_kernel(project, ready="ready") as running:
         yield running
 
 
@@ -63,7 +64,7 @@ def test_patch_prints_one_line_and_exits_0_when_fully_applied(project, kernel):
     done = splice_command(kernel.runtime_dir, "patch", str(project / "app.py"))
     assert done.returncode == 0, done.stderr
     assert re.fullmatch(
-        rf"pid {kernel.info.pid}: patched 1 definition in \d+\.\d ms\n", done.stdout
+        rf"pid {kernel.info.pid}: patched app.py: price changed in \d+(\.\d)? ms\n", done.stdout
     )
     assert kernel.evaluate("price(10)") == "30"
 
@@ -72,15 +73,16 @@ def test_patch_exits_1_and_names_the_line_of_a_skipped_statement(project, kernel
     edit(project, "import time\n", "import time\nprint('side effect')\n")
     done = splice_command(kernel.runtime_dir, "patch", str(project / "app.py"))
     assert done.returncode == 1
-    assert "skipped 1 statement (line 2)" in done.stdout
-    assert kernel.stdout() == ""
+    assert "1 statement skipped (line 2)" in done.stdout
+    assert kernel.stdout() == "ready\n"
 
 
 def test_patch_exits_1_and_reports_an_error_when_nothing_was_applied(project, kernel):
     edit(project, "return amount * 2", "return amount *")
     done = splice_command(kernel.runtime_dir, "patch", str(project / "app.py"))
     assert done.returncode == 1
-    assert f"pid {kernel.info.pid}: not patched:" in done.stdout
+    assert f"pid {kernel.info.pid}: not patched app.py:" in done.stdout
+    assert f"  {project / 'app.py'}:5: error: [syntax-error]" in done.stdout
     assert kernel.evaluate("price(10)") == "20"
 
 
@@ -88,7 +90,7 @@ def test_patch_dry_run_changes_nothing(project, kernel):
     edit(project, "amount * 2", "amount * 3")
     done = splice_command(kernel.runtime_dir, "patch", "--dry-run", str(project / "app.py"))
     assert done.returncode == 0
-    assert "would patch 1 definition" in done.stdout
+    assert "would patch app.py: price changed" in done.stdout
     assert kernel.evaluate("price(10)") == "20"
 
 
@@ -112,8 +114,8 @@ def test_patch_json_output_holds_the_patch_result(project, kernel):
 
 def test_patch_reaches_every_kernel_running_the_file(project):
     with (
-        running_kernel(project) as first,
-        running_kernel(project, runtime_dir=first.runtime_dir) as second,
+        running_kernel(project, ready="ready") as first,
+        running_kernel(project, runtime_dir=first.runtime_dir, ready="ready") as second,
     ):
         edit(project, "amount * 2", "amount * 5")
         done = splice_command(first.runtime_dir, "patch", str(project / "app.py"))

@@ -20,12 +20,15 @@ from kernel_support import (
 )
 from splice.agent import connection
 
-SLEEPER = "import time\n\ndef answer():\n    return 41\n\nwhile True:\n    time.sleep(0.05)\n"
+SLEEPER = (
+    "import time\n\ndef answer():\n    return 41\n\n"
+    "print('ready', flush=True)\nwhile True:\n    time.sleep(0.05)\n"
+)
 
 
 def test_run_script_makes_its_file_patchable(tmp_path):
     (tmp_path / "app.py").write_text(SLEEPER)
-    with running_kernel(tmp_path) as kernel:
+    with running_kernel(tmp_path, ready="ready") as kernel:
         result = kernel.patch("__main__", SLEEPER.replace("41", "42"))
         assert result.ok and result.changed == ("answer",)
         assert kernel.evaluate("answer()") == "42"
@@ -33,7 +36,7 @@ def test_run_script_makes_its_file_patchable(tmp_path):
 
 def test_run_script_sees_argv_file_and_path_like_python(tmp_path):
     (tmp_path / "app.py").write_text(SLEEPER)
-    with running_kernel(tmp_path, "app.py", args=["--flag", "x"]) as kernel:
+    with running_kernel(tmp_path, "app.py", args=["--flag", "x"], ready="ready") as kernel:
         assert kernel.evaluate("__import__('sys').argv") == "['app.py', '--flag', 'x']"
         assert kernel.evaluate("__file__") == repr(str(tmp_path / "app.py"))
         assert kernel.evaluate("__import__('sys').path[0]") == repr(str(tmp_path))
@@ -45,7 +48,7 @@ def test_run_module_runs_it_as_main_with_its_baseline(tmp_path):
     package.mkdir()
     (package / "__init__.py").write_text("")
     (package / "__main__.py").write_text(SLEEPER)
-    with running_kernel(tmp_path, module="pkg", args=["a"]) as kernel:
+    with running_kernel(tmp_path, module="pkg", args=["a"], ready="ready") as kernel:
         assert kernel.evaluate("__spec__.name") == "'pkg.__main__'"
         assert kernel.evaluate("__import__('sys').argv[1:]") == "['a']"
         assert kernel.info.program == "-m pkg"
@@ -84,7 +87,7 @@ def test_run_removes_its_connection_file_at_exit(tmp_path):
 
 def test_run_removes_its_connection_file_on_sigterm(tmp_path):
     (tmp_path / "app.py").write_text(SLEEPER)
-    with running_kernel(tmp_path) as kernel:
+    with running_kernel(tmp_path, ready="ready") as kernel:
         kernel.process.send_signal(signal.SIGTERM)
         assert kernel.process.wait(10) == -signal.SIGTERM
         assert not os.path.exists(kernel.info.path)
@@ -105,7 +108,7 @@ def test_run_reports_a_missing_script(tmp_path):
 
 def test_run_over_a_unix_socket(tmp_path):
     (tmp_path / "app.py").write_text(SLEEPER)
-    with running_kernel(tmp_path, run_options=["--unix-socket"]) as kernel:
+    with running_kernel(tmp_path, run_options=["--unix-socket"], ready="ready") as kernel:
         assert kernel.info.transport == "unix"
         assert os.stat(kernel.info.address).st_mode & 0o077 == 0
         assert kernel.evaluate("answer()") == "41"
@@ -115,9 +118,9 @@ def test_listen_in_a_program_is_idempotent(tmp_path):
     (tmp_path / "prog.py").write_text(
         "import time, splice\nfirst = splice.listen()\nsecond = splice.listen()\n"
         "import threading\nagents = [t.name for t in threading.enumerate() if t.name == 'splice-agent']\n"
-        "while True:\n    time.sleep(0.05)\n"
+        "print('ready', flush=True)\nwhile True:\n    time.sleep(0.05)\n"
     )
-    with running_program(tmp_path, "prog.py") as kernel:
+    with running_program(tmp_path, "prog.py", ready="ready") as kernel:
         assert kernel.evaluate("first is second") == "True"
         assert kernel.evaluate("agents") == "['splice-agent']"
         assert kernel.evaluate("__import__('threading').current_thread().daemon") == "True"
@@ -249,15 +252,20 @@ def test_ipykernel_patches_a_running_cell_from_the_agent_thread(ipykernel_sessio
     from splice.client.blocking import BlockingKernelClient
 
     client, info = ipykernel_session
+    started = os.path.join(info.cwd, "cell-started")
     cell = (
-        "seen = []\n"
+        "seen = [mod.f()]\n"
+        "open('cell-started', 'w').close()\n"
         "deadline = time.monotonic() + 20\n"
         "while time.monotonic() < deadline and 'after' not in seen:\n"
         "    seen.append(mod.f())\n"
         "    time.sleep(0.01)\n"
     )
     message_id = client.execute(cell)
-    time.sleep(0.5)  # the cell is now running and holds the kernel's loop
+    deadline = time.monotonic() + 30
+    while not os.path.exists(started):  # then the cell runs and holds the kernel's loop
+        assert time.monotonic() < deadline, "the cell did not start"
+        time.sleep(0.01)
     with BlockingKernelClient(info) as splice_client:
         started = time.monotonic()
         assert splice_client.patch("mod", "def f():\n    return 'after'\n").ok
@@ -341,17 +349,14 @@ def test_fork_then_exec_leaves_no_connection_file(tmp_path):
                 subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], preexec_fn=lambda: None)
                 for _ in range(3)
             ]
+            print("ready", flush=True)
             while True:
                 time.sleep(0.05)
             """
         )
     )
-    with running_program(tmp_path, "prog.py") as parent:
-        deadline = time.monotonic() + 10
-        while parent.evaluate("'children' in globals()") != "True":
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-        time.sleep(0.5)  # well past the child's publishing delay
+    with running_program(tmp_path, "prog.py", ready="ready") as parent:
+        time.sleep(0.5)  # well past the child's publishing delay: a file would be there by now
         try:
             assert [info.pid for info in connection.discover(parent.runtime_dir)] == [
                 parent.info.pid

@@ -37,6 +37,7 @@ def check():
 
 
 threading.Thread(target=check, name="checker", daemon=True).start()
+print("ready", flush=True)
 while True:
     time.sleep(0.05)
 """
@@ -45,7 +46,7 @@ while True:
 def test_busy_thread_never_sees_a_half_applied_patch(tmp_path):
     (tmp_path / "funcs.py").write_text(numbered_module(0))
     (tmp_path / "app.py").write_text(CHECKER)
-    with running_kernel(tmp_path) as kernel, kernel.client(timeout=60) as client:
+    with running_kernel(tmp_path, ready="ready") as kernel, kernel.client(timeout=60) as client:
         for version in range(1, 31):
             assert client.patch("funcs", numbered_module(version)).ok
         assert int(client.evaluate("checks")) > 0
@@ -82,10 +83,16 @@ def test_loop_runner_runs_on_the_loop_thread_when_it_is_idle():
 
 def test_loop_runner_falls_back_to_its_own_thread_when_the_loop_is_busy():
     scheduled: list = []
+    runs: list[str] = []
+
+    def work():
+        runs.append(threading.current_thread().name)
+        return runs[-1]
+
     runner = LoopRunner(scheduled.append, grace=0.05)
-    assert runner.run(lambda: threading.current_thread().name) == threading.current_thread().name
+    assert runner.run(work) == threading.current_thread().name
     scheduled[0]()  # the loop gets to it late: the job must not run twice
-    assert runner.last_thread == threading.current_thread().name
+    assert runs == [threading.current_thread().name]
 
 
 def test_loop_runner_reraises_the_work_exception():

@@ -1,53 +1,64 @@
-"""The kernel agent: a daemon thread in the user's process serving JSON-RPC.
+"""The agent's socket server: a daemon thread in the user's process serving JSON-RPC.
 
-``listen()`` binds 127.0.0.1 (a random port) or a Unix socket, writes the
+``Agent.start()`` binds 127.0.0.1 (a random port) or a Unix socket, writes the
 connection file, and serves each client on a thread of its own. A client must
 present the token first; until then, and whenever a frame stalls, timeouts
-close the connection. The agent writes nothing to stdout or stderr: problems
-go to ``logging.getLogger(__name__)`` and to the client as JSON-RPC errors.
+close the connection. What a message means is ``splice.agent.dispatch``'s
+business; the process-wide agent (``listen()``, exit, fork) is
+``splice.agent.process``'s. The agent writes nothing to stdout or stderr:
+problems go to ``logging.getLogger(__name__)`` at DEBUG and to the client as
+JSON-RPC errors.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import hmac
 import itertools
 import logging
 import os
 import secrets
-import signal
 import socket
 import sys
 import threading
 import time
 from typing import Any
 
-from splice.agent import connection, methods, threads, wire
+from splice.agent import connection, dispatch, methods, threads, wire
 from splice.agent.connection import ConnectionInfo
 from splice.agent.imports import ImportWatcher
-from splice.engine.apply import reset_after_fork
+from splice.agent.options import (
+    FRAME_TIMEOUT,
+    HANDSHAKE_TIMEOUT,
+    LOOPBACK_HOSTS,
+    MAX_CONNECTIONS,
+    MAX_PENDING,
+    SEND_TIMEOUT,
+    AgentOptions,
+)
 from splice.errors import ProtocolError
+
+__all__ = [
+    "FRAME_TIMEOUT",
+    "HANDSHAKE_TIMEOUT",
+    "LOOPBACK_HOSTS",
+    "MAX_CONNECTIONS",
+    "MAX_PENDING",
+    "SEND_TIMEOUT",
+    "Agent",
+    "AgentOptions",
+]
 
 logger = logging.getLogger(__name__)
 
-#: Seconds a new client has to authenticate.
-HANDSHAKE_TIMEOUT = 10.0
-#: Seconds a started frame may take to arrive completely.
-FRAME_TIMEOUT = 30.0
-MAX_CONNECTIONS = 64
-LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 #: How long, and how much, to read from a refused client before closing, so
 #: our error reaches it instead of being lost to a TCP reset.
 _LINGER_SECONDS = 0.5
 _LINGER_BYTES = 1 << 20
-#: Seconds a client may leave one of our messages unread before it is dropped.
-SEND_TIMEOUT = 10.0
+#: The same, for a client refused on arrival: short, because the accepting
+#: thread does it and must get back to accepting.
+_ARRIVAL_LINGER_SECONDS = 0.05
 #: With no idle timeout, an idle client's read still wakes this often (and waits on).
 _IDLE_WAKE = 3600.0
-#: A forked child publishes its connection file only if it still runs Python
-#: this much later (``fork`` + ``exec``, as in a subprocess, must leave none).
-_CHILD_PUBLISH_DELAY = 0.1
 
 
 class _Connection:
@@ -60,29 +71,25 @@ class _Connection:
     blocking for the other.
     """
 
-    def __init__(
-        self,
-        sock: socket.socket,
-        number: int,
-        max_size: int,
-        frame_timeout: float,
-        idle_timeout: float | None,
-        send_timeout: float,
-    ) -> None:
+    def __init__(self, sock: socket.socket, number: int, options: AgentOptions) -> None:
         self.sock = sock
         self.number = number
         self.reader = wire.FrameReader(
-            sock, max_size, frame_timeout=frame_timeout, idle_timeout=idle_timeout or _IDLE_WAKE
+            sock,
+            options.max_message_size,
+            frame_timeout=options.frame_timeout,
+            idle_timeout=options.idle_timeout or _IDLE_WAKE,
         )
         self._out = sock.dup()
-        self._out.settimeout(send_timeout)
+        self._out.settimeout(options.send_timeout)
         self.authenticated = False
-        self.client: dict[str, Any] = {}
         self._send_lock = threading.Lock()
         self.closed = False
 
     def send(self, message: dict[str, Any]) -> bool:
-        frame = wire.encode_frame(message)
+        return self.send_frame(dispatch.encode_reply(message))
+
+    def send_frame(self, frame: bytes) -> bool:
         with self._send_lock:
             if self.closed:
                 return False
@@ -96,15 +103,13 @@ class _Connection:
                     self.sock.shutdown(socket.SHUT_RDWR)
                 return False
 
-    def refuse(self, request_id: Any, code: str, message: str) -> None:
+    def refuse(self, reply: dict[str, Any], linger: float = _LINGER_SECONDS) -> None:
         """Send one error, then close gracefully so the client can read it."""
-        self.send(
-            wire.error_response(request_id if wire.valid_id(request_id) else None, code, message)
-        )
+        self.send(reply)
         with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_WR)
-            self.sock.settimeout(_LINGER_SECONDS)
-            deadline = time.monotonic() + _LINGER_SECONDS
+            self.sock.settimeout(linger)
+            deadline = time.monotonic() + linger
             drained = 0
             while drained < _LINGER_BYTES and time.monotonic() < deadline:
                 chunk = self.sock.recv(65536)
@@ -125,45 +130,21 @@ class _Connection:
 
 
 class Agent:
-    """One listening socket, its connection file and its client threads."""
+    """One listening socket, its connection file and its client threads.
 
-    def __init__(
-        self,
-        *,
-        transport: str = "tcp",
-        host: str = "127.0.0.1",
-        runtime_dir: str | None = None,
-        max_message_size: int = wire.DEFAULT_MAX_MESSAGE_SIZE,
-        handshake_timeout: float = HANDSHAKE_TIMEOUT,
-        frame_timeout: float = FRAME_TIMEOUT,
-        idle_timeout: float | None = None,
-        send_timeout: float = SEND_TIMEOUT,
-        max_connections: int = MAX_CONNECTIONS,
-        program: str | None = None,
-        argv: list[str] | tuple[str, ...] | None = None,
-        runner: Any = None,
-        host_kind: str = "listen",
-    ) -> None:
-        if transport not in ("tcp", "unix"):
-            raise ValueError(f"transport must be 'tcp' or 'unix', not {transport!r}")
-        if transport == "tcp" and host not in LOOPBACK_HOSTS:
-            raise ValueError(f"splice listens on loopback only (127.0.0.1 or ::1), not {host!r}")
-        if transport == "unix" and not hasattr(socket, "AF_UNIX"):
-            raise ValueError("Unix sockets are not available on this platform")
+    Clients that have not authenticated yet have a budget of their own
+    (``max_pending``) and a deadline (``handshake_timeout``), so connections
+    that never present the token cannot keep the others out.
+    """
+
+    def __init__(self, options: AgentOptions | None = None) -> None:
+        self.options = options or AgentOptions()
         self.pid = os.getpid()
-        self.transport = transport
-        self.host = "127.0.0.1" if host == "localhost" else host
-        self.runtime_dir = runtime_dir
-        self.max_message_size = max_message_size
-        self.handshake_timeout = handshake_timeout
-        self.frame_timeout = frame_timeout
-        self.idle_timeout = idle_timeout
-        self.send_timeout = send_timeout
-        self.max_connections = max_connections
-        self.program = program or _default_program()
-        self.argv = tuple(sys.argv if argv is None else argv)
-        self.runner = runner or threads.AgentThreadRunner()
-        self.host_kind = host_kind
+        self.program = self.options.program or _default_program()
+        self.argv = tuple(sys.argv if self.options.argv is None else self.options.argv)
+        #: Where requests run; ``%load_ext splice`` replaces it with the kernel's loop.
+        self.runner: Any = self.options.runner or threads.AgentThreadRunner()
+        self.host_kind = self.options.host_kind
         self.token = secrets.token_urlsafe(32)
         self.info: ConnectionInfo | None = None
         self._listener: socket.socket | None = None
@@ -187,13 +168,14 @@ class Agent:
         many seconds instead: a forked child that calls ``exec`` at once (a
         subprocess) is gone by then and leaves no file behind.
         """
-        directory = connection.runtime_dir() if self.runtime_dir is None else self.runtime_dir
+        runtime_dir = self.options.runtime_dir
+        directory = connection.runtime_dir() if runtime_dir is None else runtime_dir
         os.makedirs(directory, mode=0o700, exist_ok=True)
         listener, address = self._bind(directory)
         self._listener = listener
         info = ConnectionInfo(
             pid=self.pid,
-            transport=self.transport,
+            transport=self.options.transport,
             address=address,
             token=self.token,
             protocol_version=wire.PROTOCOL_VERSION,
@@ -220,7 +202,7 @@ class Agent:
         return info
 
     def _bind(self, directory: str) -> tuple[socket.socket, str]:
-        if self.transport == "unix":
+        if self.options.transport == "unix":
             path = os.path.join(directory, f"kernel-{self.pid}.sock")
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
@@ -233,17 +215,18 @@ class Agent:
                 listener.close()
                 raise
             return listener, path
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        host = self.options.host
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
         listener = socket.socket(family, socket.SOCK_STREAM)
         try:
-            listener.bind((self.host, 0))
+            listener.bind((host, 0))
             listener.listen(16)
         except BaseException:
             listener.close()
             raise
         port = listener.getsockname()[1]
-        host = f"[{self.host}]" if family == socket.AF_INET6 else self.host
-        return listener, f"{host}:{port}"
+        shown = f"[{host}]" if family == socket.AF_INET6 else host
+        return listener, f"{shown}:{port}"
 
     def stop(self) -> None:
         """Stop serving, close every client, remove the connection file (and socket)."""
@@ -256,7 +239,7 @@ class Agent:
             client.close()
         if self.info is not None:
             connection.remove(self.info)
-            if self.transport == "unix":
+            if self.options.transport == "unix":
                 with contextlib.suppress(OSError):
                     os.unlink(self.info.address)
 
@@ -302,26 +285,25 @@ class Agent:
             try:
                 self._admit(sock)
             except Exception:
-                logger.exception("could not serve a new client")
+                logger.debug("could not serve a new client", exc_info=True)
                 with contextlib.suppress(OSError):
                     sock.close()
 
     def _admit(self, sock: socket.socket) -> None:
-        client = _Connection(
-            sock,
-            next(self._numbers),
-            self.max_message_size,
-            self.frame_timeout,
-            self.idle_timeout,
-            self.send_timeout,
-        )
+        client = _Connection(sock, next(self._numbers), self.options)
+        limit = self.options.max_pending
         with self._lock:
-            full = len(self._connections) >= self.max_connections
-            if not full:
+            pending = sum(1 for other in self._connections if not other.authenticated)
+            busy = pending >= limit
+            if not busy:
                 self._connections.add(client)
-        if full:
-            sock.settimeout(_LINGER_SECONDS)
-            client.refuse(None, "server_error", f"too many clients (limit {self.max_connections})")
+        if busy:
+            logger.debug("refused a client: %d connections are authenticating", pending)
+            message = (
+                f"busy: {pending} connections are waiting to authenticate (limit {limit}); "
+                "try again in a few seconds"
+            )
+            client.refuse(wire.error_response(None, "busy", message), _ARRIVAL_LINGER_SECONDS)
             client.close()
             return
         thread = threading.Thread(
@@ -335,8 +317,8 @@ class Agent:
     def _serve(self, client: _Connection) -> None:
         try:
             self._serve_frames(client)
-        except Exception:
-            logger.exception("client %s failed", client.number)
+        except BaseException:  # the user's process must never see our failures
+            logger.debug("client %s failed", client.number, exc_info=True)
         finally:
             client.close()
             with self._lock:
@@ -345,7 +327,8 @@ class Agent:
 
     def _serve_frames(self, client: _Connection) -> None:
         # An absolute deadline: a client trickling bytes cannot hold a slot unauthenticated.
-        handshake_deadline = time.monotonic() + self.handshake_timeout
+        handshake_timeout = self.options.handshake_timeout
+        handshake_deadline = time.monotonic() + handshake_timeout
         while not self._stopping:
             try:
                 if client.authenticated:
@@ -356,22 +339,23 @@ class Agent:
                     )
             except TimeoutError:
                 if not client.authenticated:
-                    message = f"no initialize request within {self.handshake_timeout:g} s"
-                    client.refuse(None, "unauthorized", message)
+                    message = f"no initialize request within {handshake_timeout:g} s"
+                    client.refuse(wire.error_response(None, "unauthorized", message))
                 elif client.reader.mid_frame:
-                    message = f"incomplete message after {self.frame_timeout:g} s"
-                    client.refuse(None, "invalid_request", message)
-                elif self.idle_timeout is None:
+                    message = f"incomplete message after {self.options.frame_timeout:g} s"
+                    client.refuse(wire.error_response(None, "invalid_request", message))
+                elif self.options.idle_timeout is None:
                     continue  # idle clients are welcome: editors keep one connection open
                 return
             except wire.FrameTooLargeError as error:
-                client.refuse(None, "invalid_request", str(error))
+                client.refuse(wire.error_response(None, "invalid_request", str(error)))
                 return
             except wire.ConnectionClosedError:
                 return
             except ProtocolError as error:
                 # Framing is lost: there is no way to find the next message.
-                client.refuse(None, "parse_error", f"malformed frame: {error}")
+                message = f"malformed frame: {error}"
+                client.refuse(wire.error_response(None, "parse_error", message))
                 return
             except OSError:
                 return
@@ -380,7 +364,7 @@ class Agent:
             except ProtocolError as error:
                 if not client.authenticated:
                     first = "the first message must be an initialize request"
-                    client.refuse(None, "unauthorized", first)
+                    client.refuse(wire.error_response(None, "unauthorized", first))
                     return
                 client.send(wire.error_response(None, "parse_error", str(error)))
                 continue
@@ -388,109 +372,32 @@ class Agent:
                 if not self._handshake(client, message):
                     return
                 continue
-            self._handle(client, message)
+            reply = dispatch.dispatch(message, self.runner.run)
+            if reply is not None:
+                client.send(reply)
 
     def _handshake(self, client: _Connection, message: Any) -> bool:
-        request_id = message.get("id") if isinstance(message, dict) else None
-        params = message.get("params") if isinstance(message, dict) else None
-        if (
-            not isinstance(message, dict)
-            or message.get("method") != "initialize"
-            or not wire.valid_id(request_id)
-            or not isinstance(params, dict)
-            or not isinstance(params.get("token"), str)
-        ):
-            client.refuse(
-                request_id,
-                "unauthorized",
-                "the first request must be 'initialize' with the token from the connection file",
-            )
+        answer = dispatch.handshake(message, self.token, self.identity)
+        if not answer.accepted:
+            logger.debug("refused client %s: %s", client.number, answer.reply["error"]["message"])
+            client.refuse(answer.reply)
             return False
-        if not hmac.compare_digest(params["token"].encode("utf-8"), self.token.encode("utf-8")):
-            client.refuse(request_id, "unauthorized", "wrong token")
-            logger.info("refused a client with a wrong token")
-            return False
-        client.authenticated = True
-        info = params.get("client")
-        client.client = info if isinstance(info, dict) else {}
-        client.send(wire.response(request_id, self.identity()))
+        limit = self.options.max_connections
         with self._lock:
-            self._update_watcher()
+            full = sum(1 for other in self._connections if other.authenticated) >= limit
+            if not full:
+                client.authenticated = True
+                self._update_watcher()
+        if full:
+            message = f"too many clients (limit {limit})"
+            client.refuse(wire.error_response(answer.reply["id"], "busy", message))
+            return False
+        client.send(answer.reply)
         return True
 
     def _update_watcher(self) -> None:
         # Under self._lock, so a client leaving cannot switch off a newcomer's events.
         self.watcher.set_active(any(client.authenticated for client in self._connections))
-
-    def _handle(self, client: _Connection, message: Any) -> None:
-        if isinstance(message, list):
-            client.send(
-                wire.error_response(None, "invalid_request", "batch requests are not supported")
-            )
-            return
-        if not isinstance(message, dict):
-            client.send(
-                wire.error_response(None, "invalid_request", "a message must be a JSON object")
-            )
-            return
-        if "method" not in message and "id" in message:
-            return  # a response: the agent sends no requests, so there is nothing to match
-        request_id = message.get("id")
-        is_notification = "id" not in message
-        method = message.get("method")
-        if (
-            message.get("jsonrpc") != "2.0"
-            or not isinstance(method, str)
-            or not (is_notification or wire.valid_id(request_id))
-        ):
-            reply_id = request_id if wire.valid_id(request_id) else None
-            client.send(
-                wire.error_response(reply_id, "invalid_request", "not a JSON-RPC 2.0 request")
-            )
-            return
-        params = message.get("params", {})
-        if params is None:
-            params = {}
-        if not isinstance(params, dict):
-            if not is_notification:
-                client.send(
-                    wire.error_response(request_id, "invalid_params", "params must be an object")
-                )
-            return
-        if method == "initialize":
-            if not is_notification:
-                client.send(
-                    wire.error_response(request_id, "invalid_request", "already initialized")
-                )
-            return
-        handler = methods.HANDLERS.get(method)
-        if handler is None:
-            if not is_notification:
-                client.send(
-                    wire.error_response(
-                        request_id, "method_not_found", f"unknown method {method!r}"
-                    )
-                )
-            return
-        try:
-            result = handler(params, self.runner.run)
-        except methods.MethodError as error:
-            if not is_notification:
-                client.send(wire.error_response(request_id, error.code, str(error), error.data))
-            return
-        except Exception as error:
-            logger.exception("method %s failed", method)
-            if not is_notification:
-                client.send(
-                    wire.error_response(
-                        request_id,
-                        "internal_error",
-                        f"internal error in the splice agent: {error.__class__.__name__}: {error}",
-                    )
-                )
-            return
-        if not is_notification:
-            client.send(wire.response(request_id, result))
 
     # Identity and notifications ------------------------------------------------------
 
@@ -507,7 +414,7 @@ class Agent:
             "capabilities": {
                 "methods": ["initialize", *methods.HANDLERS],
                 "notifications": ["moduleImported"],
-                "maxMessageSize": self.max_message_size,
+                "maxMessageSize": self.options.max_message_size,
                 "host": self.host_kind,
                 "applyThread": getattr(self.runner, "apply_thread", "agent"),
             },
@@ -533,114 +440,3 @@ def _default_program() -> str:
     if sys.argv and sys.argv[0]:
         return os.path.basename(sys.argv[0])
     return "python"
-
-
-# The process-wide agent --------------------------------------------------------------
-
-_state_lock = threading.Lock()
-_agent: Agent | None = None
-_options: dict[str, Any] = {}
-_hooks_installed = False
-
-
-def listen(**options: Any) -> ConnectionInfo:
-    """Start the agent in this process, or return the running one's connection info.
-
-    Options (all optional): transport ("tcp" | "unix"), host, runtime_dir,
-    max_message_size, handshake_timeout, frame_timeout, idle_timeout,
-    send_timeout, max_connections, program, argv, runner, host_kind.
-    """
-    return _listen(options)
-
-
-def _listen(options: dict[str, Any], publish_delay: float = 0.0) -> ConnectionInfo:
-    global _agent, _options, _hooks_installed
-    with _state_lock:
-        if _agent is not None and _agent.pid == os.getpid() and _agent.running and _agent.info:
-            return _agent.info
-        _watch_imports()
-        agent = Agent(**options)
-        # Published before it writes its file, so a SIGTERM or exit from now on removes it.
-        _agent, _options = agent, dict(options)
-        try:
-            info = agent.start(publish_delay)
-        except BaseException:
-            _agent = None
-            raise
-        if not _hooks_installed:
-            atexit.register(_stop_at_exit)
-            if hasattr(os, "register_at_fork"):
-                os.register_at_fork(after_in_child=_restart_in_child)
-            _hooks_installed = True
-        logger.info("splice agent listening on %s (connection file %s)", info.address, info.path)
-        return info
-
-
-def current() -> Agent | None:
-    """The agent running in this process, if any."""
-    agent = _agent
-    return agent if agent is not None and agent.pid == os.getpid() and agent.running else None
-
-
-def stop() -> None:
-    """Stop this process's agent (a later ``listen()`` starts a new one)."""
-    global _agent
-    with _state_lock:
-        agent, _agent = _agent, None
-    if agent is not None and agent.pid == os.getpid():
-        agent.stop()
-
-
-def remove_file_on_sigterm() -> None:
-    """For hosts that own the process (``splice run``, ``splice kernel``): clean up on SIGTERM too.
-
-    Only when SIGTERM still has its default action; the process then dies of
-    the same signal as before, so its exit status does not change.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        return
-    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
-        return
-
-    def on_sigterm(number: int, frame: Any) -> None:
-        _stop_at_exit()
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)
-
-    signal.signal(signal.SIGTERM, on_sigterm)
-
-
-def _watch_imports() -> None:
-    from splice.engine.baseline import watch_imports
-
-    watch_imports()
-
-
-def _stop_at_exit() -> None:
-    agent = _agent
-    # A forked child inherits this handler; it must not remove its parent's file.
-    if agent is not None and agent.pid == os.getpid():
-        with contextlib.suppress(Exception):
-            agent.stop()
-
-
-def _restart_in_child() -> None:
-    """After fork: the child gets an agent and connection file of its own."""
-    global _agent, _state_lock
-    # Another thread may have held these at the moment of the fork.
-    _state_lock = threading.Lock()
-    reset_after_fork()
-    parent = _agent
-    if parent is None:
-        return
-    parent.abandon()
-    _agent = None
-    options = dict(_options)
-    # The parent's event-loop runner belongs to a loop that does not run here.
-    options.pop("runner", None)
-    try:
-        _listen(options, publish_delay=_CHILD_PUBLISH_DELAY)
-    except Exception:
-        logger.debug(
-            "could not start the splice agent in forked child %s", os.getpid(), exc_info=True
-        )

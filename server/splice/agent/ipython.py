@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from splice.agent import agent
+from splice.agent import process
 from splice.agent.threads import AgentThreadRunner, LoopRunner
 
 logger = logging.getLogger(__name__)
@@ -31,17 +31,17 @@ def _runner_for(ipython: Any) -> tuple[Any, str]:
 
 def load_ipython_extension(ipython: Any) -> None:
     runner, host_kind = _runner_for(ipython)
-    running = agent.current()
+    running = process.current()
     if running is not None:
         # splice.listen() ran before the extension: keep its socket, use the loop.
         running.runner = runner
         running.host_kind = host_kind
         info = running.info
     else:
-        info = agent.listen(runner=runner, host_kind=host_kind, program=host_kind)
+        info = process.listen(runner=runner, host_kind=host_kind, program=host_kind)
     if info is not None:
         print(f"splice listening (pid {info.pid}); edits to imported modules are patched live.")
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    agent.stop()
+    process.stop()

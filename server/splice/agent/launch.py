@@ -35,7 +35,7 @@ def kernel_main(argv: list[str]) -> int:
     main.__dict__["__builtins__"] = builtins
     sys.modules["__main__"] = main
     sys.argv = [""]
-    from splice.agent.agent import remove_file_on_sigterm
+    from splice.agent.process import remove_file_on_sigterm
 
     remove_file_on_sigterm()
     info = splice.listen(

@@ -1,7 +1,10 @@
 """The agent's JSON-RPC methods, after the handshake: validate params, call the engine.
 
 Each handler takes the request's params (a dict) and returns a JSON value, or
-raises ``MethodError`` with a code from ``splice.errors.RPC_CODES``.
+raises ``MethodError`` with a code from ``splice.errors.RPC_CODES``. User code
+that a request runs (a new decorator, a statement, an expression) may raise
+anything, ``SystemExit`` and ``KeyboardInterrupt`` included: that is the
+user's result to report, never a reason to end the connection or the process.
 """
 
 from __future__ import annotations
@@ -9,9 +12,12 @@ from __future__ import annotations
 import sys
 import types
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from splice.errors import UnknownModuleError
+
+if TYPE_CHECKING:
+    from splice.engine.result import PatchResult
 
 Runner = Callable[[Callable[[], Any]], Any]
 
@@ -84,15 +90,51 @@ def _only(params: dict[str, Any]) -> tuple[str, ...] | None:
     return tuple(only)
 
 
-def _engine_call(run: Runner, work: Callable[[], Any]) -> dict[str, Any]:
+def _engine_call(
+    run: Runner, work: Callable[[], Any], name: str, code: str, line: int | None = None
+) -> dict[str, Any]:
     try:
         result = run(work)
     except UnknownModuleError as error:
         raise MethodError("unknown_module", str(error)) from None
     except (TypeError, ValueError) as error:
         raise MethodError("invalid_params", str(error)) from None
+    except Exception:
+        raise  # a bug in splice: an internal error
+    except BaseException as error:
+        # The engine undid what it had done, then let these through on purpose.
+        result = escaped_result(name, error, code, line)
     data: dict[str, Any] = result.to_dict()
     return data
+
+
+def escaped_result(
+    name: str, error: BaseException, code: str, line: int | None = None
+) -> PatchResult:
+    """A failed result for user code that raised past the engine (``SystemExit``, ...)."""
+    from splice.engine.baseline import source_path
+    from splice.engine.result import Finding, PatchResult
+
+    module = sys.modules.get(name)
+    file = source_path(module) if isinstance(module, types.ModuleType) else None
+    detail = f": {error}" if str(error) else ""
+    finding = Finding(
+        code,
+        f"the user's code raised {error.__class__.__name__}{detail}; nothing was changed",
+        line=_raising_line(error, file) or line,
+    )
+    return PatchResult(ok=False, module=name, file=file, errors=(finding,))
+
+
+def _raising_line(error: BaseException, file: str | None) -> int | None:
+    """The last line of ``file`` that the exception's traceback went through."""
+    line = None
+    traceback = error.__traceback__
+    while traceback is not None:
+        if file is not None and traceback.tb_frame.f_code.co_filename == file:
+            line = traceback.tb_lineno
+        traceback = traceback.tb_next
+    return line
 
 
 def patch(params: dict[str, Any], run: Runner) -> dict[str, Any]:
@@ -109,6 +151,8 @@ def patch(params: dict[str, Any], run: Runner) -> dict[str, Any]:
         lambda: splice.patch_module(
             name, source, only, dry_run=dry_run, delete_removed=delete_removed
         ),
+        name,
+        "apply-failed",
     )
 
 
@@ -128,7 +172,9 @@ def run_statement(params: dict[str, Any], run: Runner) -> dict[str, Any]:
         raise MethodError("invalid_params", "'line' must be a positive integer (1-based)")
     source = _optional_string(params, "source")
     _module(name)
-    return _engine_call(run, lambda: splice.run_statement(name, line, source))
+    return _engine_call(
+        run, lambda: splice.run_statement(name, line, source), name, "statement-failed", line
+    )
 
 
 def evaluate(params: dict[str, Any], run: Runner) -> dict[str, Any]:
@@ -145,7 +191,7 @@ def evaluate(params: dict[str, Any], run: Runner) -> dict[str, Any]:
 
     try:
         return {"value": run(work)}
-    except Exception as error:
+    except BaseException as error:  # SystemExit and KeyboardInterrupt are results too
         raise MethodError(
             "server_error",
             f"evaluation raised {error.__class__.__name__}: {error}",

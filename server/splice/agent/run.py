@@ -147,7 +147,7 @@ def main(argv: list[str]) -> int:
     watch_imports()
     if not options.no_listen:
         import splice
-        from splice.agent.agent import remove_file_on_sigterm
+        from splice.agent.process import remove_file_on_sigterm
 
         # Before listening: a SIGTERM right after the file appears must remove it too.
         remove_file_on_sigterm()

@@ -38,7 +38,6 @@ class _Job:
         self.done = threading.Event()
         self.result: Any = None
         self.error: BaseException | None = None
-        self.thread: str = ""
         self._claimed = False
         self._lock = threading.Lock()
 
@@ -50,7 +49,6 @@ class _Job:
             return True
 
     def execute(self) -> None:
-        self.thread = threading.current_thread().name
         try:
             self.result = self.work()
         except BaseException as error:  # handed back to the agent thread
@@ -67,8 +65,6 @@ class LoopRunner:
     def __init__(self, schedule: Callable[[Callable[[], None]], Any], grace: float = 1.0) -> None:
         self._schedule = schedule
         self.grace = grace
-        #: Name of the thread that ran the last job ("MainThread" or the agent's).
-        self.last_thread = ""
 
     def run(self, work: Callable[[], T]) -> T:
         job = _Job(work)
@@ -85,7 +81,6 @@ class LoopRunner:
         if not (scheduled and job.done.wait(self.grace)) and job.claim():
             job.execute()
         job.done.wait()
-        self.last_thread = job.thread
         if job.error is not None:
             raise job.error
         result: T = job.result

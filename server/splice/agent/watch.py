@@ -17,10 +17,12 @@ import threading
 from collections.abc import Callable
 from typing import TextIO
 
+from splice.agent.methods import escaped_result
 from splice.engine.apply import patch_module
 from splice.engine.baseline import add_import_listener, baseline_source, source_path
 from splice.engine.result import PatchResult
 from splice.errors import UnknownModuleError
+from splice.report import describe_details, describe_result, file_label
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +98,10 @@ class Watcher:
                     result = patch_module(module, text)
                 except UnknownModuleError:
                     continue
+                except Exception:
+                    raise  # a bug in splice: logged by the poll loop
+                except BaseException as error:  # SystemExit from a new decorator, say
+                    result = escaped_result(name, error, "apply-failed")
                 results.append(result)
                 self.report(result)
         return results
@@ -105,7 +111,7 @@ class Watcher:
             try:
                 self.poll()
             except Exception:  # the watcher must outlive any one bad save
-                logger.exception("splice watch: a poll failed")
+                logger.debug("splice watch: a poll failed", exc_info=True)
 
     def _on_import(self, name: str, path: str) -> None:
         self._track(name, path)
@@ -143,13 +149,8 @@ class Watcher:
 def print_result(result: PatchResult, stream: TextIO | None = None) -> None:
     """One line per patch; then one ``file:line: message`` line per problem."""
     out = stream or sys.stderr
-    lines = [result.summary()]
-    name = os.path.basename(result.file) if result.file else result.module
-    for finding in (*result.errors, *result.skipped):
-        if finding.code == "statement-not-run":
-            continue  # already counted, with its line, in the summary
-        place = f"{name}:{finding.line}" if finding.line else name
-        lines.append(f"  {place}: {finding.severity}: {finding.message} [{finding.code}]")
+    name = file_label(result)
+    lines = [describe_result(result), *(f"  {line}" for line in describe_details(result, name))]
     print("\n".join(lines), file=out, flush=True)
 
 

@@ -1,7 +1,8 @@
 """A small synchronous client, for scripts, tests and code already inside an event loop.
 
-Same protocol and errors as ``splice.client.client.KernelClient``, one request
-at a time; notifications that arrive meanwhile are kept in ``notifications``.
+Same protocol, methods and errors as ``splice.client.client.KernelClient``,
+one request at a time, each with the ``timeout`` deadline; notifications that
+arrive meanwhile are kept in ``notifications``.
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ class BlockingKernelClient:
                 if "method" in message and "id" not in message:
                     self.notifications.append((message["method"], message.get("params")))
                     continue
+                if message.get("id") is None and "error" in message:
+                    raise remote_error(message["error"])  # refused as a whole (busy)
                 if message.get("id") != request_id:
                     continue
                 if "error" in message:
@@ -87,20 +90,44 @@ class BlockingKernelClient:
                 return message.get("result")
         except TimeoutError:
             raise KernelUnavailableError(
-                f"kernel pid {self.info.pid} did not answer {method!r} in time"
+                f"kernel pid {self.info.pid} did not answer {method!r} within "
+                f"{self._sock.gettimeout():g} s (is it stopped, or stuck in a long call?)"
             ) from None
         except (ConnectionError, OSError) as error:
             raise KernelUnavailableError(
                 f"kernel pid {self.info.pid}: connection lost ({error})"
             ) from None
 
-    def evaluate(self, expression: str, module: str = "__main__") -> str:
-        return str(self.request("evaluate", {"module": module, "expression": expression})["value"])
+    def modules(self) -> list[dict[str, Any]]:
+        return list(self.request("modules")["modules"])
+
+    def baseline(self, module: str) -> str | None:
+        source = self.request("baseline", {"module": module}).get("source")
+        return source if isinstance(source, str) else None
 
     def patch(
-        self, module: str, source: str, only: list[str] | None = None, dry_run: bool = False
+        self,
+        module: str,
+        source: str,
+        only: list[str] | tuple[str, ...] | None = None,
+        dry_run: bool = False,
+        delete_removed: bool = True,
     ) -> PatchResult:
-        params: dict[str, Any] = {"module": module, "source": source, "dryRun": dry_run}
+        params: dict[str, Any] = {
+            "module": module,
+            "source": source,
+            "dryRun": dry_run,
+            "deleteRemoved": delete_removed,
+        }
         if only is not None:
             params["only"] = list(only)
         return PatchResult.from_dict(self.request("patch", params))
+
+    def run_statement(self, module: str, line: int, source: str | None = None) -> PatchResult:
+        params: dict[str, Any] = {"module": module, "line": line}
+        if source is not None:
+            params["source"] = source
+        return PatchResult.from_dict(self.request("runStatement", params))
+
+    def evaluate(self, expression: str, module: str = "__main__") -> str:
+        return str(self.request("evaluate", {"module": module, "expression": expression})["value"])

@@ -4,9 +4,12 @@
     result = await client.patch("app", new_source)   # a PatchResult
     await client.close()
 
-One connection carries any number of requests (the handshake happens once).
-Errors: KernelUnavailableError (refused, died, closed), AuthenticationError
-(wrong token), RemoteError (any other JSON-RPC error, with its ``code``).
+One connection carries any number of requests (the handshake happens once),
+each with a deadline (``request_timeout``, or ``timeout=`` per request): a
+stopped or deadlocked kernel ends in an error, never a hang. Errors:
+KernelUnavailableError (refused, died, closed, no answer in time),
+KernelBusyError (its subclass: too many clients), AuthenticationError (wrong
+token), RemoteError (any other JSON-RPC error, with its ``code``).
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import asyncio
 import contextlib
 import inspect
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,6 +26,7 @@ from splice.agent.connection import ConnectionInfo
 from splice.engine.result import PatchResult
 from splice.errors import (
     AuthenticationError,
+    KernelBusyError,
     KernelUnavailableError,
     ProtocolError,
     RemoteError,
@@ -35,6 +38,9 @@ NotificationHandler = Callable[[str, Any], "Awaitable[None] | None"]
 
 #: Seconds to reach a kernel and finish the handshake.
 CONNECT_TIMEOUT = 10.0
+#: Seconds a request may take by default: a patch takes milliseconds, so a
+#: kernel silent for this long is stopped, deadlocked or stuck in user code.
+REQUEST_TIMEOUT = 60.0
 
 
 def _version() -> str:
@@ -53,6 +59,8 @@ def remote_error(error: Any) -> Exception:
     message = str(error.get("message", "unknown error"))
     if code == AuthenticationError.rpc_code:
         return AuthenticationError(message)
+    if code == KernelBusyError.rpc_code:
+        return KernelBusyError(message)
     return RemoteError(code if isinstance(code, int) else -32603, message, error.get("data"))
 
 
@@ -80,8 +88,11 @@ class KernelClient:
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         on_notification: NotificationHandler | None = None,
+        request_timeout: float | None = REQUEST_TIMEOUT,
     ) -> None:
         self.info = info
+        #: The deadline of a request that gives none (None: wait as long as it takes).
+        self.request_timeout = request_timeout
         #: The kernel's answer to ``initialize`` (pid, python, program, capabilities...).
         self.kernel: dict[str, Any] = {}
         self._reader = reader
@@ -101,6 +112,7 @@ class KernelClient:
         *,
         timeout: float = CONNECT_TIMEOUT,
         client_name: str = "splice",
+        request_timeout: float | None = REQUEST_TIMEOUT,
     ) -> KernelClient:
         """Connect to ``info``'s kernel and present its token."""
         try:
@@ -109,7 +121,7 @@ class KernelClient:
             raise KernelUnavailableError(
                 f"kernel pid {info.pid} did not accept a connection in {timeout:g} s"
             ) from None
-        client = cls(info, reader, writer, on_notification)
+        client = cls(info, reader, writer, on_notification, request_timeout)
         try:
             client.kernel = await client.request(
                 "initialize",
@@ -140,24 +152,27 @@ class KernelClient:
     async def request(
         self, method: str, params: dict[str, Any] | None = None, *, timeout: float | None = None
     ) -> Any:
-        """Send a request and return its result; raise its error."""
+        """Send a request and return its result; raise its error.
+
+        ``timeout`` defaults to ``request_timeout``.
+        """
+        if timeout is None:
+            timeout = self.request_timeout
         if self.closed:
             raise KernelUnavailableError(f"kernel pid {self.info.pid}: {self._close_reason}")
         request_id = self._next_id
         self._next_id += 1
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future
+        frame = wire.encode_frame(wire.request(request_id, method, params or {}))
         try:
-            self._writer.write(wire.encode_frame(wire.request(request_id, method, params or {})))
-            await self._writer.drain()
-            if timeout is None:
-                return await future
-            try:
-                return await asyncio.wait_for(asyncio.shield(future), timeout)
-            except asyncio.TimeoutError:
-                raise KernelUnavailableError(
-                    f"kernel pid {self.info.pid} did not answer {method!r} within {timeout:g} s"
-                ) from None
+            # The deadline covers sending too: a stopped kernel stops reading.
+            return await asyncio.wait_for(self._exchange(frame, future), timeout)
+        except asyncio.TimeoutError:
+            raise KernelUnavailableError(
+                f"kernel pid {self.info.pid} did not answer {method!r} within {timeout:g} s"
+                " (is it stopped, or stuck in a long call?)"
+            ) from None
         except (ConnectionError, OSError) as error:
             self._shut(f"connection lost ({error})")
             raise KernelUnavailableError(
@@ -165,6 +180,11 @@ class KernelClient:
             ) from None
         finally:
             self._pending.pop(request_id, None)
+
+    async def _exchange(self, frame: bytes, future: asyncio.Future[Any]) -> Any:
+        self._writer.write(frame)
+        await self._writer.drain()
+        return await asyncio.shield(future)
 
     # Helpers for each method ---------------------------------------------------------
 
@@ -207,16 +227,17 @@ class KernelClient:
 
     # Internals -----------------------------------------------------------------------
 
+    def _fail_pending(self, error: Exception) -> None:
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(error)
+
     def _shut(self, reason: str) -> None:
         if self._closed.is_set():
             return
         self._close_reason = reason
         self._closed.set()
-        for future in self._pending.values():
-            if not future.done():
-                future.set_exception(
-                    KernelUnavailableError(f"kernel pid {self.info.pid}: {reason}")
-                )
+        self._fail_pending(KernelUnavailableError(f"kernel pid {self.info.pid}: {reason}"))
         with contextlib.suppress(Exception):
             self._writer.close()
 
@@ -241,6 +262,10 @@ class KernelClient:
             logger.warning("kernel pid %s sent a non-object message", self.info.pid)
             return
         if "id" in message and "method" not in message:
+            if message["id"] is None and "error" in message:
+                # Refused before any request could be read (busy): it answers them all.
+                self._fail_pending(remote_error(message["error"]))
+                return
             future = self._pending.get(message["id"])
             if future is None or future.done():
                 return
@@ -257,10 +282,3 @@ class KernelClient:
                     await outcome
             except Exception:
                 logger.exception("notification handler failed for %s", method)
-
-
-def describe(info: ConnectionInfo) -> str:
-    """``pid 4242 (app.py in ~/project)``: how a person recognises a kernel."""
-    home = os.path.expanduser("~")
-    cwd = info.cwd.replace(home, "~", 1) if info.cwd.startswith(home) else info.cwd
-    return f"pid {info.pid} ({info.program or 'python'} in {cwd})"

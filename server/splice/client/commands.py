@@ -19,9 +19,16 @@ from typing import Any
 
 from splice.agent import connection
 from splice.agent.connection import ConnectionInfo
-from splice.client.client import KernelClient
-from splice.engine.result import STATEMENT_SKIP_CODES, PatchResult
-from splice.errors import AuthenticationError, KernelUnavailableError, RemoteError, SpliceError
+from splice.client.client import CONNECT_TIMEOUT, REQUEST_TIMEOUT, KernelClient
+from splice.engine.result import PatchResult
+from splice.errors import (
+    AuthenticationError,
+    KernelBusyError,
+    KernelUnavailableError,
+    RemoteError,
+    SpliceError,
+)
+from splice.report import describe_details, describe_result
 
 # splice kernels -------------------------------------------------------------------------
 
@@ -96,7 +103,7 @@ class KernelOutcome:
         return (
             self.error is None
             and bool(self.results)
-            and all(fully_applied(result) for result in self.results)
+            and all(result.fully_applied for result in self.results)
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -109,42 +116,11 @@ class KernelOutcome:
         }
 
 
-def fully_applied(result: PatchResult) -> bool:
-    return result.ok and not any(finding.code in STATEMENT_SKIP_CODES for finding in result.skipped)
-
-
-def describe_result(result: PatchResult) -> str:
-    """``patched 3 definitions, skipped 1 statement (line 40) in 2.1 ms``."""
-    timing = f"in {result.duration_ms:.1f} ms"
-    if not result.ok:
-        first = result.errors[0] if result.errors else None
-        reason = f"{first.message} ({first.where()})" if first else "unknown error"
-        more = f" (+{len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
-        return f"not patched: {reason}{more}; nothing was changed"
-    count = result.patched_count
-    verb = "would patch" if result.dry_run else "patched"
-    parts = [
-        f"{verb} {count} definition{'s' if count != 1 else ''}"
-        if count
-        else "no definitions changed"
-    ]
-    statements = [finding for finding in result.skipped if finding.code in STATEMENT_SKIP_CODES]
-    if statements:
-        lines = ", ".join(str(finding.line) for finding in statements if finding.line is not None)
-        noun = "statement" if len(statements) == 1 else "statements"
-        where = f" (line{'s' if len(statements) > 1 else ''} {lines})" if lines else ""
-        parts.append(f"skipped {len(statements)} {noun}{where}")
-    warnings = [
-        f for f in result.skipped if f.code not in STATEMENT_SKIP_CODES and f.severity != "info"
-    ]
-    if warnings:
-        parts.append(f"{len(warnings)} warning{'s' if len(warnings) > 1 else ''}")
-    return f"{', '.join(parts)} {timing}"
-
-
 def _error_text(error: BaseException, info: ConnectionInfo) -> str:
     if isinstance(error, AuthenticationError):
         return f"wrong token: the kernel refused {info.path} ({error})"
+    if isinstance(error, KernelBusyError):
+        return f"kernel busy: {error}"
     if isinstance(error, KernelUnavailableError):
         return f"kernel died or is unreachable: {error}"
     if isinstance(error, RemoteError):
@@ -152,12 +128,27 @@ def _error_text(error: BaseException, info: ConnectionInfo) -> str:
     return f"{error.__class__.__name__}: {error}"
 
 
-async def _patch_one(
-    info: ConnectionInfo, path: str, source: str, only: list[str] | None, dry_run: bool
-) -> KernelOutcome:
+@dataclass(frozen=True)
+class PatchRequest:
+    """What ``splice patch`` was asked to do, the same for every kernel."""
+
+    path: str
+    source: str
+    only: list[str] | None
+    dry_run: bool
+    timeout: float
+
+
+async def _patch_one(info: ConnectionInfo, request: PatchRequest) -> KernelOutcome:
     outcome = KernelOutcome(info)
+    path, source, only, dry_run = request.path, request.source, request.only, request.dry_run
     try:
-        client = await KernelClient.connect(info, client_name="splice patch")
+        client = await KernelClient.connect(
+            info,
+            client_name="splice patch",
+            timeout=min(CONNECT_TIMEOUT, request.timeout),
+            request_timeout=request.timeout,
+        )
     except (SpliceError, OSError) as error:
         outcome.error = _error_text(error, info)
         return outcome
@@ -177,12 +168,8 @@ async def _patch_one(
     return outcome
 
 
-async def _patch_all(
-    kernels: list[ConnectionInfo], path: str, source: str, only: list[str] | None, dry_run: bool
-) -> list[KernelOutcome]:
-    return list(
-        await asyncio.gather(*(_patch_one(info, path, source, only, dry_run) for info in kernels))
-    )
+async def _patch_all(kernels: list[ConnectionInfo], request: PatchRequest) -> list[KernelOutcome]:
+    return list(await asyncio.gather(*(_patch_one(info, request) for info in kernels)))
 
 
 def _patch_parser() -> argparse.ArgumentParser:
@@ -207,7 +194,24 @@ def _patch_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--dry-run", action="store_true", help="report what would happen, change nothing"
     )
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=REQUEST_TIMEOUT,
+        metavar="SECONDS",
+        help=f"give up on a kernel that has not answered a request by then (default {REQUEST_TIMEOUT:g})",
+    )
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text!r}")
+    return value
 
 
 def patch_main(argv: list[str]) -> int:
@@ -232,7 +236,8 @@ def patch_main(argv: list[str]) -> int:
     if not kernels:
         print("splice patch: no kernel found (start one with: splice run app.py)", file=sys.stderr)
         return 2
-    outcomes = asyncio.run(_patch_all(kernels, path, source, options.only, options.dry_run))
+    request = PatchRequest(path, source, options.only, options.dry_run, options.timeout)
+    outcomes = asyncio.run(_patch_all(kernels, request))
     if not explicit:
         # Kernels that do not run this file are simply not concerned by it.
         concerned = [outcome for outcome in outcomes if outcome.loaded]
@@ -252,11 +257,11 @@ def patch_main(argv: list[str]) -> int:
         )
     else:
         for outcome in outcomes:
-            _print_outcome(outcome)
+            _print_outcome(outcome, options.file)
     return 0 if all(outcome.complete for outcome in outcomes) else 1
 
 
-def _print_outcome(outcome: KernelOutcome) -> None:
+def _print_outcome(outcome: KernelOutcome, file: str) -> None:
     prefix = f"pid {outcome.info.pid}"
     if outcome.error is not None:
         print(f"{prefix}: {outcome.error}", file=sys.stderr)
@@ -265,5 +270,5 @@ def _print_outcome(outcome: KernelOutcome) -> None:
     for result in outcome.results:
         label = f"{prefix} ({result.module})" if several else prefix
         print(f"{label}: {describe_result(result)}")
-        for finding in result.errors:
-            print(f"  error: {finding.where()}: {finding.message}")
+        for line in describe_details(result, file):
+            print(f"  {line}")

@@ -1,0 +1,68 @@
+"""How an agent listens and serves: one frozen value, checked once, passed everywhere."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field
+from typing import Any
+
+from splice.agent.wire import DEFAULT_MAX_MESSAGE_SIZE
+
+#: Seconds a new client has to authenticate: a client sends ``initialize`` at once.
+HANDSHAKE_TIMEOUT = 3.0
+#: Seconds a started frame may take to arrive completely.
+FRAME_TIMEOUT = 30.0
+#: Seconds a client may leave one of our messages unread before it is dropped.
+SEND_TIMEOUT = 10.0
+#: Authenticated clients served at once.
+MAX_CONNECTIONS = 64
+#: Clients not yet authenticated held at once: a budget of their own, so that
+#: connections that never present a token cannot take the slots of those that do.
+MAX_PENDING = 8
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+TRANSPORTS = ("tcp", "unix")
+
+
+@dataclass(frozen=True)
+class AgentOptions:
+    """Every ``splice.listen()`` option, with its default (docs/protocol.md, "Limits")."""
+
+    transport: str = "tcp"
+    host: str = "127.0.0.1"
+    runtime_dir: str | None = None
+    max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
+    handshake_timeout: float = HANDSHAKE_TIMEOUT
+    frame_timeout: float = FRAME_TIMEOUT
+    idle_timeout: float | None = None
+    send_timeout: float = SEND_TIMEOUT
+    max_connections: int = MAX_CONNECTIONS
+    max_pending: int = MAX_PENDING
+    program: str | None = None
+    argv: tuple[str, ...] | None = None
+    #: Where requests run (``splice.agent.threads``); None: on the agent's thread.
+    runner: Any = field(default=None, compare=False)
+    host_kind: str = "listen"
+
+    def __post_init__(self) -> None:
+        if self.transport not in TRANSPORTS:
+            raise ValueError(f"transport must be 'tcp' or 'unix', not {self.transport!r}")
+        if self.transport == "tcp" and self.host not in LOOPBACK_HOSTS:
+            raise ValueError(
+                f"splice listens on loopback only (127.0.0.1 or ::1), not {self.host!r}"
+            )
+        if self.transport == "unix" and not hasattr(socket, "AF_UNIX"):
+            raise ValueError("Unix sockets are not available on this platform")
+        for name in ("max_message_size", "max_connections", "max_pending"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, not {value!r}")
+        for name in ("handshake_timeout", "frame_timeout", "send_timeout", "idle_timeout"):
+            value = getattr(self, name)
+            if value is None and name == "idle_timeout":
+                continue
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"{name} must be a positive number of seconds, not {value!r}")
+        if self.host == "localhost":
+            object.__setattr__(self, "host", "127.0.0.1")
+        if self.argv is not None:
+            object.__setattr__(self, "argv", tuple(self.argv))

@@ -1,0 +1,133 @@
+"""The one agent of this process: started by ``listen()``, stopped at exit, renewed after fork.
+
+A forked child inherits the parent's agent object but none of its threads:
+it lets go of the parent's sockets and starts an agent (and connection file)
+of its own. ``atexit`` and, for hosts that own the process, SIGTERM remove the
+connection file.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import dataclasses
+import logging
+import os
+import signal
+import threading
+from typing import Any
+
+from splice.agent.agent import Agent
+from splice.agent.connection import ConnectionInfo
+from splice.agent.options import AgentOptions
+from splice.engine.apply import reset_after_fork
+
+logger = logging.getLogger(__name__)
+
+#: A forked child publishes its connection file only if it still runs Python
+#: this much later (``fork`` + ``exec``, as in a subprocess, must leave none).
+CHILD_PUBLISH_DELAY = 0.1
+
+_state_lock = threading.Lock()
+_agent: Agent | None = None
+_hooks_installed = False
+
+
+def listen(**options: Any) -> ConnectionInfo:
+    """Start the agent in this process, or return the running one's connection info.
+
+    The options are the fields of ``AgentOptions``; a misspelt one is a TypeError.
+    """
+    return _listen(AgentOptions(**options))
+
+
+def _listen(options: AgentOptions, publish_delay: float = 0.0) -> ConnectionInfo:
+    global _agent, _hooks_installed
+    with _state_lock:
+        if _agent is not None and _agent.pid == os.getpid() and _agent.running and _agent.info:
+            return _agent.info
+        _watch_imports()
+        agent = Agent(options)
+        # Published before it writes its file, so a SIGTERM or exit from now on removes it.
+        _agent = agent
+        try:
+            info = agent.start(publish_delay)
+        except BaseException:
+            _agent = None
+            raise
+        if not _hooks_installed:
+            atexit.register(_stop_at_exit)
+            if hasattr(os, "register_at_fork"):
+                os.register_at_fork(after_in_child=_restart_in_child)
+            _hooks_installed = True
+        logger.debug("splice agent listening on %s (connection file %s)", info.address, info.path)
+        return info
+
+
+def current() -> Agent | None:
+    """The agent running in this process, if any."""
+    agent = _agent
+    return agent if agent is not None and agent.pid == os.getpid() and agent.running else None
+
+
+def stop() -> None:
+    """Stop this process's agent (a later ``listen()`` starts a new one)."""
+    global _agent
+    with _state_lock:
+        agent, _agent = _agent, None
+    if agent is not None and agent.pid == os.getpid():
+        agent.stop()
+
+
+def remove_file_on_sigterm() -> None:
+    """For hosts that own the process (``splice run``, ``splice kernel``): clean up on SIGTERM too.
+
+    Only when SIGTERM still has its default action; the process then dies of
+    the same signal as before, so its exit status does not change.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return
+
+    def on_sigterm(number: int, frame: Any) -> None:
+        _stop_at_exit()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+
+
+def _watch_imports() -> None:
+    from splice.engine.baseline import watch_imports
+
+    watch_imports()
+
+
+def _stop_at_exit() -> None:
+    agent = _agent
+    # A forked child inherits this handler; it must not remove its parent's file.
+    if agent is not None and agent.pid == os.getpid():
+        with contextlib.suppress(Exception):
+            agent.stop()
+
+
+def _restart_in_child() -> None:
+    """After fork: the child gets an agent and connection file of its own."""
+    global _agent, _state_lock
+    # Another thread may have held these at the moment of the fork.
+    _state_lock = threading.Lock()
+    reset_after_fork()
+    parent = _agent
+    if parent is None:
+        return
+    parent.abandon()
+    _agent = None
+    # The parent's event-loop runner belongs to a loop that does not run here.
+    options = dataclasses.replace(parent.options, runner=None)
+    try:
+        _listen(options, publish_delay=CHILD_PUBLISH_DELAY)
+    except Exception:
+        logger.debug(
+            "could not start the splice agent in forked child %s", os.getpid(), exc_info=True
+        )

@@ -1,0 +1,115 @@
+"""``dispatch`` and ``handshake`` called directly: what each message gets back, without sockets."""
+
+from __future__ import annotations
+
+import json
+
+from splice.agent import wire
+from splice.agent.dispatch import dispatch, encode_reply, handshake
+from splice.agent.threads import AgentThreadRunner
+from splice.errors import RPC_CODES
+
+RUN = AgentThreadRunner().run
+TOKEN = "the-token"
+IDENTITY = {"pid": 1, "capabilities": {}}
+
+answer = 41
+
+
+def request(method, params=None, request_id=1):
+    return wire.request(request_id, method, {} if params is None else params)
+
+
+def error_code(reply):
+    return reply["error"]["code"]
+
+
+def test_dispatch_evaluates_in_the_named_module():
+    reply = dispatch(request("evaluate", {"expression": "answer + 1", "module": __name__}), RUN)
+    assert reply == {"jsonrpc": "2.0", "id": 1, "result": {"value": "42"}}
+
+
+def test_dispatch_answers_with_the_request_id():
+    reply = dispatch(request("modules", request_id="abc"), RUN)
+    assert reply["id"] == "abc" and isinstance(reply["result"]["modules"], list)
+
+
+def test_dispatch_refuses_a_batch():
+    reply = dispatch([request("modules")], RUN)
+    assert (reply["id"], error_code(reply)) == (None, RPC_CODES["invalid_request"])
+
+
+def test_dispatch_refuses_a_message_that_is_not_an_object():
+    assert error_code(dispatch("modules", RUN)) == RPC_CODES["invalid_request"]
+
+
+def test_dispatch_refuses_a_request_without_jsonrpc_2():
+    message = {"id": 7, "method": "modules"}
+    reply = dispatch(message, RUN)
+    assert (reply["id"], error_code(reply)) == (7, RPC_CODES["invalid_request"])
+
+
+def test_dispatch_refuses_params_that_are_not_an_object():
+    reply = dispatch({"jsonrpc": "2.0", "id": 2, "method": "modules", "params": [1]}, RUN)
+    assert error_code(reply) == RPC_CODES["invalid_params"]
+
+
+def test_dispatch_names_an_unknown_method():
+    reply = dispatch(request("frobnicate"), RUN)
+    assert error_code(reply) == RPC_CODES["method_not_found"]
+    assert "'frobnicate'" in reply["error"]["message"]
+
+
+def test_dispatch_refuses_a_second_initialize():
+    reply = dispatch(request("initialize", {"token": TOKEN}), RUN)
+    assert reply["error"]["message"] == "already initialized"
+
+
+def test_dispatch_gives_no_reply_to_notifications_and_responses():
+    assert dispatch(wire.notification("frobnicate", {}), RUN) is None
+    assert dispatch({"jsonrpc": "2.0", "id": 3, "result": None}, RUN) is None
+
+
+def test_dispatch_reports_an_expression_raising_system_exit_as_an_error_reply():
+    reply = dispatch(request("evaluate", {"expression": "exit(3)", "module": __name__}), RUN)
+    assert error_code(reply) == RPC_CODES["server_error"]
+    assert reply["error"]["data"] == {"exception": "SystemExit"}
+
+
+def test_dispatch_reports_an_unknown_module():
+    reply = dispatch(request("baseline", {"module": "no.such.module"}), RUN)
+    assert error_code(reply) == RPC_CODES["unknown_module"]
+
+
+def test_handshake_accepts_the_token_and_answers_with_the_identity():
+    answer = handshake(request("initialize", {"token": TOKEN}), TOKEN, lambda: IDENTITY)
+    assert answer.accepted and answer.reply == wire.response(1, IDENTITY)
+
+
+def test_handshake_refuses_a_wrong_token():
+    answer = handshake(request("initialize", {"token": "guess"}), TOKEN, lambda: IDENTITY)
+    assert not answer.accepted
+    assert answer.reply["error"] == {"code": RPC_CODES["unauthorized"], "message": "wrong token"}
+
+
+def test_handshake_refuses_an_initialize_without_jsonrpc_2():
+    message = {"id": 1, "method": "initialize", "params": {"token": TOKEN}}
+    answer = handshake(message, TOKEN, lambda: IDENTITY)
+    assert not answer.accepted and error_code(answer.reply) == RPC_CODES["unauthorized"]
+
+
+def test_handshake_refuses_any_other_first_request():
+    answer = handshake(request("modules", {"token": TOKEN}), TOKEN, lambda: IDENTITY)
+    assert not answer.accepted and answer.reply["id"] == 1
+
+
+def test_encode_reply_replaces_a_reply_larger_than_a_client_reads_with_an_error():
+    frame = encode_reply(wire.response(5, {"value": "x" * 2000}), limit=1000)
+    body = json.loads(frame.split(b"\r\n\r\n", 1)[1])
+    assert body["id"] == 5 and body["error"]["code"] == RPC_CODES["server_error"]
+    assert body["error"]["data"]["limit"] == 1000 and body["error"]["data"]["size"] > 2000
+
+
+def test_encode_reply_sends_a_reply_within_the_limit_as_it_is():
+    reply = wire.response(5, {"value": "x" * 10})
+    assert encode_reply(reply, limit=1000) == wire.encode_frame(reply)
