@@ -28,6 +28,14 @@ test("test_manifest_vscode_types_are_not_newer_than_the_engine", () => {
   assert.ok(compare(types, minimumVersion(manifest.engines.vscode)) <= 0);
 });
 
+test("test_manifest_python_extension_api_fits_the_engine_and_node_20", () => {
+  // Its 1.0.6 needs VS Code 1.93 and Node 22; the extension promises VS Code 1.91 and Node 20.
+  const api = JSON.parse(fs.readFileSync(path.join(EXTENSION_DIR, "node_modules", "@vscode", "python-extension", "package.json"), "utf8"));
+  const engine = minimumVersion(readPackageJson().engines.vscode);
+  assert.ok(compare(minimumVersion(api.engines.vscode), engine) <= 0, `@vscode/python-extension needs VS Code ${api.engines.vscode}`);
+  assert.ok(compare(minimumVersion(api.engines.node), [20, 0, 0]) <= 0, `@vscode/python-extension needs Node ${api.engines.node}`);
+});
+
 test("test_manifest_palette_has_the_documented_commands", () => {
   const titles = readPackageJson().contributes.commands.map(
     (command: { category: string; title: string }) => `${command.category}: ${command.title}`,
