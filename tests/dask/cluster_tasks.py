@@ -48,3 +48,7 @@ def has_baseline(module: str) -> bool:
 def import_module(module: str) -> int:
     importlib.import_module(module)
     return os.getpid()
+
+
+def has_attribute(module: str, name: str) -> bool:
+    return hasattr(importlib.import_module(module), name)

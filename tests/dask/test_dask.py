@@ -270,3 +270,69 @@ def test_patch_cluster_unreachable_scheduler_raises_kernel_unavailable(folder: P
 
     with pytest.raises(KernelUnavailableError, match="cannot reach the Dask scheduler"):
         splice.dask.patch_cluster("tcp://127.0.0.1:9", str(path), "x = 2\n", timeout=1)
+
+
+def test_patch_cluster_dry_run_reports_and_changes_nothing(client: Any, folder: Path) -> None:
+    path = _write(folder, "dry_calc", 'def answer():\n    return "old"\n')
+    assert set(_answers(client, "dry_calc").values()) == {"old"}
+
+    outcomes = _patch(client, path, 'def answer():\n    return "new"\n', dry_run=True)
+
+    assert [(outcome.ok, outcome.result.dry_run) for outcome in outcomes] == [(True, True)] * 2
+    assert describe_outcomes("dry_calc.py", outcomes).startswith("would patch dry_calc.py")
+    assert set(_answers(client, "dry_calc").values()) == {"old"}
+
+
+def test_patch_cluster_applies_on_the_plugin_thread(client: Any, folder: Path) -> None:
+    before = "import threading\n\nTHREADS = []\n"
+    path = _write(folder, "thread_calc", before)
+    _answers_of(client, "thread_calc", "THREADS")
+    # An added definition's decorator runs during the commit, on the patching thread.
+    after = before + textwrap.dedent("""
+        def _record(function):
+            THREADS.append(threading.current_thread().name)
+            return function
+
+        @_record
+        def answer():
+            return THREADS
+    """)
+
+    outcomes = _patch(client, path, after)
+
+    assert [outcome.ok for outcome in outcomes] == [True, True]
+    threads = _answers(client, "thread_calc").values()
+    assert [len(names) for names in threads] == [1, 1]
+    assert all(names[0].startswith("splice-dask") for names in threads)
+
+
+def test_patch_cluster_worker_slower_than_the_timeout_is_reported(
+    client: Any, folder: Path
+) -> None:
+    before = "import time\n"
+    path = _write(folder, "slow_calc", before)
+    _answers_of(client, "slow_calc", "time")
+    after = before + textwrap.dedent("""
+        def _slowly(function):
+            time.sleep(2.5)
+            return function
+
+        @_slowly
+        def answer():
+            return "new"
+    """)
+
+    outcomes = _patch(client, path, after, timeout=0.5)
+
+    assert len(outcomes) == 2
+    assert all("no answer within 0.5 s" in (outcome.error or "") for outcome in outcomes)
+    # It was not lost: it applies once the decorator returns, and says so when asked again.
+    deadline = time.monotonic() + 30
+    while set(client.run(cluster_tasks.has_attribute, "slow_calc", "answer").values()) != {True}:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+
+
+def _answers_of(client: Any, module: str, name: str) -> None:
+    """Import ``module`` on every worker (a task that reads ``name``)."""
+    assert set(client.run(cluster_tasks.has_attribute, module, name).values()) == {True}

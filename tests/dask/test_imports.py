@@ -51,3 +51,22 @@ def test_splice_dask_no_module_outside_it_imports_distributed() -> None:
                 importers.append(str(path.relative_to(PACKAGE)))
 
     assert importers == []
+
+
+def test_splice_dask_without_distributed_says_how_to_install_it() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['distributed'] = None\n"
+        "import splice.dask\n"
+        "try:\n"
+        "    splice.dask.patch_cluster\n"
+        "except ModuleNotFoundError as error:\n"
+        "    print(error)\n"
+    )
+    printed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.strip()
+
+    assert (
+        printed == "splice.dask.patch_cluster needs Dask's distributed: pip install 'splice[dask]'"
+    )

@@ -39,7 +39,7 @@ def __getattr__(name: str) -> Any:
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as error:
-        if error.name not in ("distributed", "dask"):
+        if (error.name or "").split(".")[0] not in ("distributed", "dask"):
             raise
         raise ModuleNotFoundError(
             f"splice.dask.{name} needs Dask's distributed: pip install 'splice[dask]'",
