@@ -190,11 +190,25 @@ CASES = [
         "if True:\n    def f():\n        return 2\nx = 1\n",
     ),
     Case(
-        "new method of a one-line class",
-        "class C: pass\n",
+        "one-line function replaced by a longer one",
+        "def f(): return 1\nx = 1\n",
+        "f",
+        "def f():\n    return 2\n",
+        "def f():\n    return 2\nx = 1\n",
+    ),
+    Case(
+        "existing method from a class indented in the new source",
+        CLASS,
+        "C.m",
+        "        @property\n        def m(self):\n            return '''a\n  b'''\n",
+        "class C:\n    @property\n    def m(self):\n        return '''a\n  b'''\n\nx = 1\n",
+    ),
+    Case(
+        "new method after a decorated first member",
+        "class C:\n  @staticmethod\n  def m():\n    return 1\n",
         "C.n",
         "    def n(self):\n        return 3\n",
-        "class C: pass\n    def n(self):\n        return 3\n",
+        "class C:\n  @staticmethod\n  def m():\n    return 1\n  def n(self):\n      return 3\n",
     ),
 ]
 
@@ -203,13 +217,17 @@ CASES = [
 def test_splice_definition_table(case: Case) -> None:
     spliced = splice_definition(case.baseline, case.qualname, case.text)
     assert spliced == case.expected
-    if case.name != "new method of a one-line class":
-        ast.parse(spliced)
+    ast.parse(spliced)
 
 
 def test_splice_definition_new_method_of_a_missing_class_is_refused() -> None:
     with pytest.raises(LookupError, match="^D is not in the module the kernel runs; reload D"):
         splice_definition(CLASS, "D.n", "    def n(self):\n        return 3\n")
+
+
+def test_splice_definition_new_method_of_a_one_line_class_is_refused() -> None:
+    with pytest.raises(LookupError, match="C has its body on the line of its header"):
+        splice_definition("class C: pass\n", "C.n", "    def n(self):\n        return 3\n")
 
 
 def test_splice_definition_member_of_a_function_is_refused() -> None:

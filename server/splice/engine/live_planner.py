@@ -72,7 +72,7 @@ class LivePlanner(Planner):
                     plan.errors.append(
                         Finding(
                             "unknown-definition",
-                            f"{name}: no such definition in the new source",
+                            f"{name}: no such definition in the new source; nothing was changed",
                             qualname=name,
                         )
                     )

@@ -8,10 +8,17 @@ what the module runs. This is the one implementation of that splice.
 
 from __future__ import annotations
 
+import ast
 import io
 import tokenize
+from typing import TypeGuard
 
-from splice.engine.definitions import Definition, parse_definitions, source_lines_with_ends
+from splice.engine.definitions import (
+    DEFINITION_NODES,
+    DefinitionNode,
+    parse_definitions,
+    source_lines_with_ends,
+)
 
 _WHITESPACE = " \t\f"
 #: Token types that open a string which may span lines (f-strings since 3.12,
@@ -56,7 +63,14 @@ def splice_definition(baseline: str, qualname: str, text: str) -> str:
         raise LookupError(
             f"{parent_name} is not in the module the kernel runs; reload {parent_name} instead"
         )
-    placed = _reindent(new_lines, _body_indentation(parent, lines))
+    first = parent.node.body[0]
+    first_line = first.decorator_list[0].lineno if _decorated(first) else first.lineno
+    if first_line == parent.node.lineno:
+        raise LookupError(
+            f"{parent_name} has its body on the line of its header, so nothing can follow it; "
+            f"reload {parent_name} instead"
+        )
+    placed = _reindent(new_lines, _indentation(lines[first_line - 1]))
     return "".join(lines[: parent.end_line] + placed + lines[parent.end_line :])
 
 
@@ -67,14 +81,8 @@ def _indentation(line: str) -> str:
     return line[: len(line) - len(line.lstrip(" \t"))]
 
 
-def _body_indentation(parent: Definition, lines: list[str]) -> str:
-    """The indentation of a class's body, as its first statement has it."""
-    first = parent.node.body[0]
-    line = getattr(first, "decorator_list", None)
-    number = line[0].lineno if line else first.lineno
-    if number == parent.node.lineno:  # ``class C: pass``: no indented body to follow
-        return _indentation(lines[parent.line - 1]) + "    "
-    return _indentation(lines[number - 1])
+def _decorated(node: ast.stmt) -> TypeGuard[DefinitionNode]:
+    return isinstance(node, DEFINITION_NODES) and bool(node.decorator_list)
 
 
 def _reindent(lines: list[str], indent: str) -> list[str]:
