@@ -8,6 +8,7 @@ standard library only, as a real other user would.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -227,16 +228,13 @@ def test_another_user_cannot_authenticate_over_tcp(other_user, project):
         assert kernel.stderr() == ""
 
 
-@pytest.fixture
-def impostor(other_user, project):
-    """The other user's fake kernel, its connection file made in a directory of its own."""
-    directory = Path(tempfile.mkdtemp(prefix="splice-impostor-"))
-    _, uid, gid = other_user
-    os.chown(directory, uid, gid)
+@contextlib.contextmanager
+def impostor_in(user, directory: Path, target: Path):
+    """The other user's fake kernel, publishing its connection file in ``directory``."""
     process = subprocess.Popen(
         **as_user(
-            other_user,
-            ["-c", IMPOSTOR, str(directory), os.path.realpath(project / "app.py")],
+            user,
+            ["-c", IMPOSTOR, str(directory), os.path.realpath(target)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
@@ -244,14 +242,39 @@ def impostor(other_user, project):
     try:
         assert process.stdout is not None and process.stdout.readline() == b"listening\n"
         planted = directory / f"kernel-{process.pid}.json"
-        assert planted.stat().st_uid == uid
+        assert planted.stat().st_uid == user[1]
         yield process, planted, directory / "received"
     finally:
         stop_process(process)
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
+
+
+@pytest.fixture
+def impostor(other_user, project):
+    """An impostor whose connection file is made in a directory of the other user's."""
+    directory = Path(tempfile.mkdtemp(prefix="splice-impostor-"))
+    os.chown(directory, other_user[1], other_user[2])
+    try:
+        with impostor_in(other_user, directory, project / "app.py") as running:
+            yield running
+    finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def shared_dir():
+    """A directory like /tmp (world-writable, sticky) that the other user can reach."""
+    path = Path(tempfile.mkdtemp(prefix="splice-shared-"))
+    os.chmod(path, 0o1777)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def assert_received_nothing(received: Path) -> None:
+    time.sleep(0.2)  # anything sent to the impostor has reached its record by now
+    assert not received.exists() or received.read_bytes() == b""
 
 
 def test_a_planted_connection_file_is_ignored_and_never_sent_the_source(
@@ -294,6 +317,29 @@ def test_a_planted_connection_file_is_ignored_and_never_sent_the_source(
         assert f"pid {kernel.info.pid}" in patched.stdout
         assert str(process.pid) not in patched.stdout
         assert kernel.evaluate("price(2)") == "6"
-        time.sleep(0.2)  # anything sent to the impostor has reached its record by now
-        assert not received.exists() or received.read_bytes() == b""
+        assert_received_nothing(received)
         assert moved.exists()  # another user's file: reported, not deleted
+
+
+def test_a_shared_runtime_dir_with_a_planted_file_is_refused_before_any_connection(
+    other_user, project, shared_dir
+):
+    # The reported attack: SPLICE_RUNTIME_DIR points at a world-writable directory and
+    # the other user publishes an impostor there, under their own name.
+    shared = shared_dir
+    with impostor_in(other_user, shared, project / "app.py") as (process, planted, received):
+        env = kernel_env(str(shared))
+        for command in (["kernels"], ["patch", "app.py"]):
+            completed = subprocess.run(
+                [sys.executable, "-m", "splice", *command],
+                env=env,
+                cwd=project,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert completed.returncode == 2, completed
+            assert "is writable by other users" in completed.stderr
+            assert str(process.pid) not in completed.stdout
+        assert_received_nothing(received)
+        assert planted.exists()
