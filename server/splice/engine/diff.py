@@ -37,12 +37,6 @@ class DefinitionChange:
     new: Definition | None
     parts: frozenset[Part] = frozenset()
 
-    @property
-    def qualname(self) -> str:
-        definition = self.new or self.old
-        assert definition is not None
-        return definition.qualname
-
 
 @dataclass(frozen=True)
 class Diff:
