@@ -144,6 +144,8 @@ def test_patch_cluster_refused_edit_changes_nothing_on_any_worker(
     assert codes == {"class-bases-changed"}
     assert set(_answers(client, "rude_calc").values()) == {"old"}
     assert "nothing was changed" in describe_outcomes("rude_calc.py", outcomes)
+    # Workers that join later are not handed the refused text.
+    assert client.get_metadata(["splice", "sources", str(path)], None) is None
 
 
 def test_patch_cluster_module_imported_before_the_plugin_gets_body_edits(
@@ -354,3 +356,14 @@ def test_patch_cluster_worker_slower_than_the_timeout_is_reported(
 def _answers_of(client: Any, module: str, name: str) -> None:
     """Import ``module`` on every worker (a task that reads ``name``)."""
     assert set(client.run(cluster_tasks.has_attribute, module, name).values()) == {True}
+
+
+async def test_patch_cluster_async_answers_inside_an_event_loop(client: Any, folder: Path) -> None:
+    path = _write(folder, "async_calc", 'def answer():\n    return "old"\n')
+    assert set(client.run(cluster_tasks.has_attribute, "async_calc", "answer").values()) == {True}
+
+    outcomes = await splice.dask.patch_cluster_async(
+        client.scheduler.address, str(path), 'def answer():\n    return "new"\n'
+    )
+
+    assert [outcome.ok for outcome in outcomes] == [True, True]
