@@ -1,14 +1,9 @@
-"""Finding definitions in buffers that may not parse (parso), and splicing them in."""
+"""Finding definitions in buffers that may not parse (parso); their text feeds the engine's splicer."""
 
 from __future__ import annotations
 
-from splice.lsp.definitions import (
-    compare,
-    definition_at,
-    find_definitions,
-    fingerprint,
-    splice_definition,
-)
+from splice.engine.selection import splice_definition
+from splice.lsp.definitions import compare, definition_at, find_definitions, fingerprint
 
 BASELINE = '''\
 import os
@@ -73,24 +68,25 @@ def test_definitions_inside_a_top_level_if_count() -> None:
     assert [item.qualname for item in find_definitions(source)] == ["f"]
 
 
-def test_splice_definition_replaces_its_lines_in_the_baseline() -> None:
+def test_definition_text_from_a_broken_buffer_splices_into_the_baseline() -> None:
     buffer = BASELINE.replace("return x * 2", "return x * 3").replace("import os", "import (")
     target = definition_at(buffer, 5)
     assert target is not None
 
-    spliced = splice_definition(BASELINE, target)
+    spliced = splice_definition(BASELINE, target.qualname, target.text)
 
     assert spliced == BASELINE.replace("return x * 2", "return x * 3")
 
 
-def test_splice_definition_adds_a_new_method_at_the_end_of_its_class() -> None:
+def test_definition_text_of_a_new_method_splices_at_the_end_of_its_class() -> None:
     buffer = BASELINE + "\n    def extra(self):\n        return 2\n"
     target = definition_at(buffer, len(buffer.splitlines()))
     assert target is not None and target.qualname == "Cart.extra"
 
-    spliced = splice_definition(BASELINE, target)
+    spliced = splice_definition(BASELINE, target.qualname, target.text)
 
-    assert spliced == buffer
+    assert "    def extra(self):\n        return 2\n" in spliced
+    assert [item.qualname for item in find_definitions(spliced)][-1] == "Cart.extra"
 
 
 def test_fingerprint_ignores_comments_and_layout() -> None:

@@ -41,10 +41,8 @@ async def test_save_status_names_the_kernels_results(
     assert last["durationMs"] > 0
 
 
-async def test_save_shows_a_short_message_per_kernel(
-    lsp: Session, start_kernel: KernelFactory
-) -> None:
-    kernel = start_kernel()
+async def test_save_shows_one_short_message(lsp: Session, start_kernel: KernelFactory) -> None:
+    start_kernel()
     await lsp.initialize()
     lsp.open()
     assert lsp.client.messages == []
@@ -52,8 +50,7 @@ async def test_save_shows_a_short_message_per_kernel(
     await lsp.save(APP.replace("x * 2", "x * 3"))
 
     [message] = lsp.client.messages
-    assert f"pid {kernel.info.pid}" in message.message
-    assert "patched 1 definition in " in message.message
+    assert message.message.startswith("splice: patched app.py: total changed in ")
     assert message.type == types.MessageType.Info
 
 
@@ -84,6 +81,58 @@ async def test_save_puts_a_skipped_statement_on_its_line(
     assert diagnostic.severity == types.DiagnosticSeverity.Warning
     assert diagnostic.code_description.href.endswith("edits.md#statement-not-run")
     assert diagnostic.source == "splice"
+
+
+async def test_save_range_below_a_form_feed_line_ends_at_the_lines_end(
+    lsp: Session, start_kernel: KernelFactory
+) -> None:
+    # str.splitlines also breaks at a form feed; the client and the engine do not.
+    with_form_feed = APP.replace("import time\n", "import time\n\x0c\n")
+    (lsp.project / "app.py").write_text(with_form_feed)
+    start_kernel()
+    await lsp.initialize()
+    uri = lsp.open()
+    text = with_form_feed.replace("ready = True", 'greeting = "hi".upper()\nready = True')
+
+    await lsp.save(text)
+
+    [diagnostic] = lsp.client.diagnostics[uri]
+    line = text.split("\n").index('greeting = "hi".upper()')
+    assert (diagnostic.range.start.line, diagnostic.range.start.character) == (line, 0)
+    assert (diagnostic.range.end.line, diagnostic.range.end.character) == (line, 23)
+
+
+async def test_save_status_carries_the_agreed_last_patch_fields(
+    lsp: Session, start_kernel: KernelFactory
+) -> None:
+    kernel = start_kernel()
+    await lsp.initialize()
+    lsp.open()
+
+    status = await lsp.save(SKIPPED_STATEMENT.replace("x * 2", "x * 3"))
+
+    last = status["lastPatch"]
+    assert set(last) == {
+        *("uri", "ok", "summary", "durationMs", "patched", "changed", "added", "deleted"),
+        *("rebound", "statementsSkipped", "warnings", "errors", "kernels"),
+    }
+    assert (last["changed"], last["added"], last["deleted"], last["rebound"]) == (
+        ["total"],
+        [],
+        [],
+        [],
+    )
+    assert last["statementsSkipped"] == [line_of(SKIPPED_STATEMENT, "greeting =") + 1]
+    assert (last["ok"], last["patched"], last["warnings"], last["errors"]) == (True, 1, 0, 0)
+    assert last["summary"] == status["message"]
+    [entry] = last["kernels"]
+    assert (entry["pid"], entry["program"], entry["ok"], entry["error"]) == (
+        kernel.info.pid,
+        "app.py",
+        True,
+        None,
+    )
+    assert entry["summary"].startswith("patched app.py: total changed, 1 statement skipped")
 
 
 async def test_save_counts_columns_in_the_negotiated_encoding(

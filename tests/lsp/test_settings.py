@@ -5,13 +5,18 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import get_args
 
+import pytest
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
-from lsp_support import KernelFactory, Session
-from splice.lsp.settings import Settings, parse_settings, setting_keys
+from lsp_support import APP, KernelFactory, Session
+from splice.lsp.settings import AutoAttach, LogLevel, Settings, parse_settings, setting_keys
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "settings.md"
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs" / "settings.md"
+PACKAGE = ROOT / "clients" / "vscode" / "package.json"
 
 
 def documented_defaults() -> dict[str, object]:
@@ -32,6 +37,53 @@ def test_settings_docs_list_every_setting_with_its_default() -> None:
     }
 
     assert documented_defaults() == defaults
+
+
+def test_settings_vscode_package_holds_the_servers_defaults() -> None:
+    properties = json.loads(PACKAGE.read_text())["contributes"]["configuration"]["properties"]
+    defaults = {
+        key: list(value) if isinstance(value, tuple) else value
+        for key, value in setting_keys().items()
+    }
+
+    declared = {
+        key.removeprefix("splice."): item["default"]
+        for key, item in properties.items()
+        if key.removeprefix("splice.") in defaults
+    }
+
+    assert declared == defaults
+
+
+def test_settings_vscode_package_offers_exactly_the_servers_choices() -> None:
+    properties = json.loads(PACKAGE.read_text())["contributes"]["configuration"]["properties"]
+
+    assert tuple(properties["splice.autoAttach"]["enum"]) == get_args(AutoAttach)
+    assert tuple(properties["splice.logLevel"]["enum"]) == get_args(LogLevel)
+
+
+def test_settings_missing_keys_keep_their_current_values() -> None:
+    current = Settings(patch_on_save=False, auto_attach="off")
+
+    settings, problems = parse_settings({"liveMarkers": False}, current)
+
+    assert problems == []
+    assert settings == Settings(patch_on_save=False, auto_attach="off", live_markers=False)
+
+
+def test_settings_null_means_the_default() -> None:
+    settings, _ = parse_settings({"autoAttach": None}, Settings(auto_attach="off"))
+
+    assert settings.auto_attach == "workspace"
+
+
+def test_settings_text_is_not_a_boolean() -> None:
+    settings, problems = parse_settings({"patchOnSave": "no"})
+
+    assert settings.patch_on_save is True
+    assert [str(problem) for problem in problems] == [
+        "patchOnSave: expected true or false, got 'no'; using the default"
+    ]
 
 
 def test_settings_default_when_none_given() -> None:
@@ -86,6 +138,7 @@ async def test_bad_settings_show_one_message_then_defaults_apply(
     [message] = lsp.client.messages
     assert message.type == types.MessageType.Warning
     assert "autoAttach" in message.message and "logLevel" in message.message
+    assert any(log.message == message.message for log in lsp.client.log_messages)
     assert [item["pid"] for item in status["kernels"] if item["attached"]] == [kernel.info.pid]
 
 
@@ -106,3 +159,34 @@ async def test_changed_configuration_applies_at_once(
 
     assert kernel.evaluate("total(5)") == "10"
     assert lsp.statuses[-1]["lastPatch"] is None
+
+
+async def test_partial_configuration_change_keeps_the_other_settings(
+    lsp: Session, start_kernel: KernelFactory
+) -> None:
+    kernel = start_kernel()
+    await lsp.initialize({"patchOnSave": False})
+    uri = lsp.open()
+
+    lsp.client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"splice": {"liveMarkers": False}})
+    )
+    lsp.client.text_document_did_save(
+        types.DidSaveTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            text=APP.replace("x * 2", "x * 3"),
+        )
+    )
+    await lsp.command("splice.listKernels")
+
+    assert kernel.evaluate("total(5)") == "10"
+    assert lsp.statuses[-1]["lastPatch"] is None
+
+
+async def test_command_with_bad_arguments_gets_invalid_params(lsp: Session) -> None:
+    await lsp.initialize()
+
+    with pytest.raises(JsonRpcException) as raised:
+        await lsp.command("splice.reloadDefinition", None, "three", 0)
+
+    assert raised.value.code == JsonRpcInvalidParams.CODE

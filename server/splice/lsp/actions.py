@@ -6,7 +6,7 @@ happens when the user picks it, on the buffer text of that moment.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from lsprotocol import types
@@ -60,8 +60,7 @@ def code_actions(
                     [diagnostic],
                 )
             )
-    line = selection.start.line + 1
-    target = definitions.definition_at(text, line)
+    target = definitions.definition_at(text, convert.buffer_line(selection.start.line))
     if target is not None:
         found.append(
             convert.command_action(
@@ -82,7 +81,7 @@ def _data(diagnostic: types.Diagnostic, findings: list[dict[str, Any]]) -> dict[
     if isinstance(diagnostic.data, dict):
         return diagnostic.data
     for item in findings:
-        if item.get("line") == diagnostic.range.start.line + 1:
+        if item.get("line") == convert.buffer_line(diagnostic.range.start.line):
             return item
     return {}
 
@@ -119,13 +118,3 @@ def explanation(code: str, qualname: Any, link: str | None) -> str:
         f"everything else now; `{name}` keeps its old code until you {way_out}. "
         f"Details: {link or f'docs/edits.md#{code}'}"
     )
-
-
-def argument(arguments: Sequence[Any], *names: str, index: int = 0) -> Any:
-    """A command argument, given positionally or in one object (clients do both)."""
-    if len(arguments) == 1 and isinstance(arguments[0], dict):
-        for name in names:
-            if name in arguments[0]:
-                return arguments[0][name]
-        return None
-    return arguments[index] if len(arguments) > index else None

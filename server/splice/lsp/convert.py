@@ -1,18 +1,27 @@
-"""splice values -> LSP shapes: diagnostics, messages, code actions, code lenses, status.
+"""splice values -> LSP shapes: positions, diagnostics, messages, status, actions, lenses.
 
-Findings carry 1-based lines and columns; LSP positions are 0-based. Every
-conversion between the two happens here.
+Findings carry 1-based lines and columns counted in characters; LSP positions
+are 0-based and count in the negotiated encoding (UTF-16 unless the client
+chose otherwise). Every conversion between the two happens here, on lines
+split as the engine (and the LSP spec) split them: at ``\\n``, ``\\r\\n`` and
+``\\r`` only, never at the form feeds and other separators ``str.splitlines``
+also breaks at. Every sentence comes from ``splice.report``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.workspace import PositionCodec
 
+from splice.engine.definitions import source_lines_with_ends
 from splice.engine.result import STATEMENT_SKIP_CODES, Finding
+from splice.lsp.markers import MarkerState
 from splice.lsp.patching import KernelOutcome, PatchReport
+from splice.report import describe_finding, describe_outcomes, describe_result, milliseconds
 
 SOURCE = "splice"
 #: docs/edits.md in a checkout (editable installs), then the copy a wheel ships.
@@ -36,23 +45,46 @@ def edits_doc(code: str) -> str | None:
     return None
 
 
+# Positions --------------------------------------------------------------------
+
+
+def buffer_lines(text: str) -> list[str]:
+    """The buffer's lines with their ends, as the engine and the client count them."""
+    return source_lines_with_ends(text) or [""]
+
+
+def buffer_line(lsp_line: int) -> int:
+    """An LSP (0-based) line as the engine's 1-based line."""
+    return lsp_line + 1
+
+
+def lsp_line(line: int) -> int:
+    """An engine (1-based) line as LSP's 0-based line."""
+    return line - 1
+
+
+def to_client_range(codec: PositionCodec, text: str, found: types.Range) -> types.Range:
+    """A range in characters as the client counts (its negotiated position encoding)."""
+    return codec.range_to_client_units(buffer_lines(text), found)
+
+
 # Diagnostics ------------------------------------------------------------------
 
 
-def finding_range(finding: Finding, lines: list[str]) -> types.Range:
-    """The finding's lines, 0-based; the whole line when no column is known."""
+def finding_range(finding: Finding, lines: Sequence[str]) -> types.Range:
+    """The finding's lines, 0-based, in characters; the whole line when no column is known."""
     if finding.line is None or not lines:
         return types.Range(
             start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)
         )
-    line = min(max(finding.line, 1), len(lines)) - 1
-    text = lines[line]
+    line = lsp_line(min(max(finding.line, 1), len(lines)))
+    text = lines[line].rstrip("\r\n")
     indent = len(text) - len(text.lstrip())
     start = finding.column - 1 if finding.column else indent
     start = min(max(start, 0), len(text))
     end_line = line
     if finding.end_line is not None and finding.end_line >= finding.line:
-        end_line = min(finding.end_line, len(lines)) - 1
+        end_line = lsp_line(min(finding.end_line, len(lines)))
     end = len(lines[end_line].rstrip("\r\n"))
     if end_line == line and end <= start:
         end = len(text)
@@ -63,7 +95,7 @@ def finding_range(finding: Finding, lines: list[str]) -> types.Range:
 
 
 def finding_to_diagnostic(
-    finding: Finding, lines: list[str], outcome: KernelOutcome
+    finding: Finding, lines: Sequence[str], outcome: KernelOutcome
 ) -> types.Diagnostic:
     message = finding.message
     if finding.qualname and finding.qualname not in message:
@@ -99,7 +131,7 @@ def is_refused(finding: Finding) -> bool:
 
 def report_diagnostics(report: PatchReport) -> dict[int, list[types.Diagnostic]]:
     """pid -> the diagnostics this report puts in the file."""
-    lines = report.text.splitlines(keepends=True) or [""]
+    lines = buffer_lines(report.text)
     return {
         outcome.pid: [finding_to_diagnostic(item, lines, outcome) for item in outcome.findings()]
         for outcome in report.outcomes
@@ -111,71 +143,53 @@ def report_diagnostics(report: PatchReport) -> dict[int, list[types.Diagnostic]]
 # Messages ---------------------------------------------------------------------
 
 
-def milliseconds(value: float) -> str:
-    return f"{value:.1f} ms" if value < 10 else f"{value:.0f} ms"
-
-
-def outcome_message(outcome: KernelOutcome) -> tuple[types.MessageType, str]:
-    """The short message shown for one kernel, e.g. "patched 3 definitions in 4 ms"."""
-    who = f"{outcome.program or 'kernel'} (pid {outcome.pid})"
-    result = outcome.result
-    if result is None:
-        return types.MessageType.Warning, f"splice: {who}: {outcome.error}"
-    if not result.ok:
-        first = result.errors[0] if result.errors else None
-        reason = f"{first.message} ({first.where()})" if first else "unknown error"
-        more = f" (+{len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
-        return (
-            types.MessageType.Error,
-            f"splice: {who}: not patched: {reason}{more}; nothing was changed",
-        )
-    count = result.patched_count
-    parts = [f"patched {count} definition{'s' if count != 1 else ''}"]
-    if result.statements_applied:
-        number = len(result.statements_applied)
-        parts.append(f"ran {number} statement{'s' if number != 1 else ''}")
-    skipped = [item for item in result.skipped if item.code in STATEMENT_SKIP_CODES]
-    if skipped:
-        lines = ", ".join(str(item.line) for item in skipped if item.line is not None)
-        parts.append(
-            f"{len(skipped)} statement{'s' if len(skipped) != 1 else ''} not run ({lines})"
-        )
-    severity = types.MessageType.Warning if skipped else types.MessageType.Info
-    return severity, f"splice: {who}: {', '.join(parts)} in {milliseconds(result.duration_ms)}"
-
-
-def worth_showing(outcome: KernelOutcome) -> bool:
-    """Not every save deserves a pop-up: one that changed nothing only goes to the log."""
-    result = outcome.result
-    if result is None or not result.ok:
-        return True
-    return bool(result.patched_count or result.skipped or result.statements_applied)
-
-
-def report_log(report: PatchReport) -> str:
-    """The details for ``window/logMessage``."""
-    lines = [f"{report.action} {report.path}: {milliseconds(report.duration_ms)} in the server"]
-    if report.note:
-        lines.append(f"  {report.note}")
-    for outcome in report.outcomes:
-        head = f"  pid {outcome.pid} ({outcome.program}) module {outcome.module}"
-        if outcome.result is None:
-            lines.append(f"{head}: {outcome.error}")
-            continue
-        lines.append(f"{head}: {outcome.result.summary()}")
-        for finding in outcome.findings():
-            where = f"line {finding.line}" if finding.line else (finding.qualname or "module")
-            lines.append(f"    [{finding.severity}] {finding.code} at {where}: {finding.message}")
-    return "\n".join(lines)
+def file_name(report: PatchReport) -> str:
+    return Path(report.path).name
 
 
 def report_summary(report: PatchReport) -> str:
+    """The one line about a patch action, worded by ``splice.report``."""
+    if not report.outcomes and report.note:
+        return report.note
+    return describe_outcomes(file_name(report), report.outcomes)
+
+
+def report_message(report: PatchReport) -> tuple[types.MessageType, str] | None:
+    """The pop-up for a patch action, if it deserves one (a no-op save only goes to the log)."""
     if not report.outcomes:
-        return report.note or "nothing to patch"
-    if len(report.outcomes) == 1:
-        return outcome_message(report.outcomes[0])[1].removeprefix("splice: ")
-    good = sum(outcome.ok for outcome in report.outcomes)
-    return f"patched {good} of {len(report.outcomes)} kernels"
+        return None
+    results = [outcome.result for outcome in report.outcomes]
+    if all(
+        result is not None
+        and result.ok
+        and not (result.patched_count or result.skipped or result.statements_applied)
+        for result in results
+    ):
+        return None
+    if not report.ok:
+        kind = types.MessageType.Error
+    elif any(result is not None and not result.fully_applied for result in results):
+        kind = types.MessageType.Warning
+    else:
+        kind = types.MessageType.Info
+    return kind, f"{SOURCE}: {report_summary(report)}"
+
+
+def report_log(report: PatchReport) -> str:
+    """The details for ``window/logMessage``: the summary, each process, each finding."""
+    lines = [
+        f"{report.action}: {report_summary(report)} "
+        f"({milliseconds(report.duration_ms)} in the server)"
+    ]
+    for outcome in report.outcomes:
+        if outcome.result is None:
+            lines.append(f"  {outcome.who}: {outcome.error}")
+            continue
+        lines.append(f"  {outcome.who}: {describe_result(outcome.result)}")
+        lines.extend(
+            f"    {describe_finding(finding, file_name(report))}" for finding in outcome.findings()
+        )
+    return "\n".join(lines)
 
 
 # Status -----------------------------------------------------------------------
@@ -187,28 +201,72 @@ def status(
     last: PatchReport | None,
     message: str,
 ) -> dict[str, Any]:
-    """The ``splice/status`` notification's params (documented in docs/lsp.md)."""
-    last_patch = None
-    if last is not None:
-        last_patch = {
-            "uri": last.uri,
-            "ok": last.ok,
-            "summary": report_summary(last),
-            "durationMs": round(last.duration_ms, 3),
-            # The same file patched in several kernels: count its definitions once.
-            "patched": max(
-                (o.result.patched_count for o in last.outcomes if o.ok and o.result), default=0
-            ),
-            "kernels": [
-                {
-                    "pid": outcome.pid,
-                    "ok": outcome.ok,
-                    "summary": outcome.result.summary() if outcome.result else outcome.error,
-                }
-                for outcome in last.outcomes
-            ],
-        }
-    return {"ready": ready, "kernels": kernels, "lastPatch": last_patch, "message": message}
+    """The ``splice/status`` notification's params (docs/lsp.md, /work/notes/STATUS_SCHEMA)."""
+    return {
+        "ready": ready,
+        "kernels": kernels,
+        "lastPatch": None if last is None else last_patch(last),
+        "message": message,
+    }
+
+
+def last_patch(report: PatchReport) -> dict[str, Any]:
+    """What one patch action did, as data: the same file in several kernels counts once."""
+    results = [outcome.result for outcome in report.outcomes if outcome.result is not None]
+    names = {
+        kind: _union(getattr(result, kind) for result in results)
+        for kind in ("changed", "added", "deleted", "rebound")
+    }
+    findings = [outcome.findings() for outcome in report.outcomes]
+    skipped = {
+        finding.line
+        for found in findings
+        for finding in found
+        if finding.code in STATEMENT_SKIP_CODES and finding.line is not None
+    }
+    warnings = _distinct(
+        finding
+        for found in findings
+        for finding in found
+        if finding.severity == "warning" and finding.code not in STATEMENT_SKIP_CODES
+    )
+    errors = _distinct(
+        finding for found in findings for finding in found if finding.severity == "error"
+    )
+    return {
+        "uri": report.uri,
+        "ok": report.ok,
+        "summary": report_summary(report),
+        "durationMs": round(report.duration_ms, 3),
+        "patched": sum(len(items) for items in names.values()),
+        **names,
+        "statementsSkipped": sorted(skipped),
+        "warnings": len(warnings),
+        "errors": len(errors),
+        "kernels": [_kernel_patch(report, outcome) for outcome in report.outcomes],
+    }
+
+
+def _kernel_patch(report: PatchReport, outcome: KernelOutcome) -> dict[str, Any]:
+    error = outcome.error
+    if error is None and outcome.result is not None and not outcome.result.ok:
+        first = outcome.result.first_error
+        error = first.message if first is not None else None
+    return {
+        "pid": outcome.pid,
+        "program": outcome.program,
+        "ok": outcome.ok,
+        "summary": describe_outcomes(file_name(report), [outcome]),
+        "error": error,
+    }
+
+
+def _union(groups: Iterable[Sequence[str]]) -> list[str]:
+    return list(dict.fromkeys(name for group in groups for name in group))
+
+
+def _distinct(findings: Iterable[Finding]) -> set[tuple[Any, ...]]:
+    return {(f.code, f.qualname, f.line, f.message) for f in findings}
 
 
 # Code actions and lenses ------------------------------------------------------
@@ -229,9 +287,11 @@ def command_action(
     )
 
 
-def marker_lens(line: int, qualname: str, state: str, uri: str, reload_line: int) -> types.CodeLens:
-    """A code lens above a definition: "live", or "differs from kernel: reload"."""
-    at = types.Position(line=line, character=0)
+def marker_lens(
+    first_line: int, qualname: str, state: MarkerState, uri: str, header_line: int
+) -> types.CodeLens:
+    """A code lens above a definition (its 1-based lines): "live", or "differs: reload"."""
+    at = types.Position(line=lsp_line(first_line), character=0)
     position = types.Range(start=at, end=at)
     if state == "live":
         command = types.Command(title="live", command="")
@@ -241,7 +301,7 @@ def marker_lens(line: int, qualname: str, state: str, uri: str, reload_line: int
             "new": "not in kernel: reload",
             "broken": "differs from kernel (does not parse)",
         }[state]
-        arguments = [uri, reload_line, 0] if state != "broken" else None
+        arguments = [uri, lsp_line(header_line), 0] if state != "broken" else None
         name = "splice.reloadDefinition" if state != "broken" else ""
         command = types.Command(title=title, command=name, arguments=arguments)
     return types.CodeLens(range=position, command=command, data={"qualname": qualname})

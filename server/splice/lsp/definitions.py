@@ -3,7 +3,8 @@
 The engine needs a whole module that compiles; an editor buffer often has a
 half-typed line somewhere. parso (jedi's parser) recovers from errors and keeps
 the intact definitions as nodes, so we can still take one definition's exact
-text, splice it into the kernel's baseline, and send a module that parses.
+text; the engine's ``splice_definition`` puts it into the kernel's baseline,
+and the kernel gets a module that parses.
 
 Only the definitions the engine patches by qualname are listed: module-level
 functions and classes, and (recursively) the functions and classes in a class
@@ -13,10 +14,9 @@ body. A function nested in a function belongs to its outer function.
 from __future__ import annotations
 
 import ast
-import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import parso
 from parso.utils import split_lines
@@ -28,12 +28,15 @@ from splice.engine.definitions import parse_definitions
 _HOST = "__splice_host__"
 
 
+DefinitionKind = Literal["function", "class"]
+
+
 @dataclass(frozen=True)
 class SourceDefinition:
     """One definition's place and exact text in a source (lines 1-based, inclusive)."""
 
     qualname: str
-    kind: str  # "function" | "class"
+    kind: DefinitionKind
     name: str
     line: int  # the first decorator's line, or the def/class line
     end_line: int
@@ -74,7 +77,7 @@ def _walk(nodes: list[Any], prefix: str, lines: list[str]) -> Iterator[SourceDef
             continue
         name = target.name.value
         qualname = prefix + name
-        kind = "class" if target.type == "classdef" else "function"
+        kind: DefinitionKind = "class" if target.type == "classdef" else "function"
         yield _make(node, qualname, kind, name, lines)
         if kind == "class":
             body = target.children[-1]
@@ -98,7 +101,9 @@ def _definition_node(node: Any) -> Any | None:
     return None
 
 
-def _make(node: Any, qualname: str, kind: str, name: str, lines: list[str]) -> SourceDefinition:
+def _make(
+    node: Any, qualname: str, kind: DefinitionKind, name: str, lines: list[str]
+) -> SourceDefinition:
     start_line, indent = node.start_pos
     last = node.get_last_leaf()
     # A body's final newline belongs to the node; the definition ends on the
@@ -161,7 +166,6 @@ class Changes:
     changed: tuple[str, ...]
     added: tuple[str, ...]
     deleted: tuple[str, ...]
-    broken: tuple[str, ...]  # in the buffer, but their own text does not parse
 
     @property
     def patchable(self) -> tuple[str, ...]:
@@ -171,7 +175,6 @@ class Changes:
 def compare(buffer: str, baseline: str) -> Changes:
     """Which definitions the buffer changes, adds or deletes relative to the baseline."""
     new, old = fingerprints(buffer), fingerprints(baseline)
-    broken = tuple(name for name, value in new.items() if value is None)
     changed = tuple(
         name
         for name, value in new.items()
@@ -179,33 +182,7 @@ def compare(buffer: str, baseline: str) -> Changes:
     )
     added = tuple(name for name, value in new.items() if value is not None and name not in old)
     deleted = tuple(name for name in old if name not in new)
-    return Changes(changed, added, deleted, broken)
-
-
-def splice_definition(baseline: str, definition: SourceDefinition) -> str:
-    """The baseline with ``definition``'s lines replaced by its text from the buffer.
-
-    A definition the baseline lacks is added at the end of its class (or of the
-    module), so the result is the baseline plus this one change: a module that
-    parses whenever the baseline does and the definition's own text does.
-    """
-    lines = _lines(baseline)
-    if lines and not lines[-1].endswith(("\n", "\r")):
-        lines[-1] += "\n"
-    existing = {item.qualname: item for item in find_definitions(baseline)}
-    old = existing.get(definition.qualname)
-    new_lines = _lines(definition.text)
-    if old is not None:
-        return "".join(lines[: old.line - 1] + new_lines + lines[old.end_line :])
-    parent_name = definition.qualname.rpartition(".")[0]
-    parent = existing.get(parent_name) if parent_name else None
-    if parent_name and parent is None:
-        raise LookupError(f"{parent_name} is not in the module the kernel runs")
-    insert_at = parent.end_line if parent is not None else len(lines)
-    if parent is None and definition.indent:
-        # A new definition inside a top-level block: it goes at module level.
-        new_lines = _lines(textwrap.dedent(definition.text))
-    return "".join(lines[:insert_at] + ["\n"] + new_lines + lines[insert_at:])
+    return Changes(changed, added, deleted)
 
 
 def _lines(source: str) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from splice.lsp.convert import report_diagnostics
+from splice.lsp.convert import buffer_line, report_diagnostics
 from splice.lsp.patching import PatchReport
 
 
@@ -32,7 +32,7 @@ class DiagnosticStore:
             kept = [
                 item
                 for item in per_kernel.get(pid, [])
-                if not first - 1 <= item.range.start.line <= last - 1
+                if not first <= buffer_line(item.range.start.line) <= last
             ]
             per_kernel[pid] = kept + diagnostics
         return True

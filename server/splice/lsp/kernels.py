@@ -13,7 +13,7 @@ import logging
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from splice.agent import connection
 from splice.agent.connection import ConnectionInfo
@@ -29,6 +29,9 @@ POLL_INTERVAL = 0.5
 
 def real_path(path: str) -> str:
     return os.path.normcase(os.path.realpath(path))
+
+
+EventKind = Literal["attached", "detached", "died"]
 
 
 @dataclass
@@ -71,7 +74,7 @@ class Kernel:
 class KernelEvent:
     """Something happened to a kernel: ``attached``, ``detached`` or ``died``."""
 
-    kind: str
+    kind: EventKind
     pid: int
     program: str
     reason: str = ""
@@ -192,7 +195,7 @@ class KernelRegistry:
         if watcher is not None and watcher is not asyncio.current_task():
             watcher.cancel()
         await kernel.client.close()
-        kind = "detached" if reason == "detached" else "died"
+        kind: EventKind = "detached" if reason == "detached" else "died"
         logger.info("kernel %s %s", kernel.describe(), reason)
         await self._on_event(KernelEvent(kind, pid, kernel.program, reason))
         return True

@@ -14,6 +14,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from splice.errors import SpliceError
 from splice.lsp import definitions
@@ -25,6 +26,9 @@ logger = logging.getLogger(__name__)
 DEBOUNCE = 0.3
 
 
+MarkerState = Literal["live", "differs", "new", "broken"]
+
+
 @dataclass(frozen=True)
 class Marker:
     """``state`` is ``live``, ``differs``, ``new`` (not in the kernel) or ``broken``."""
@@ -32,7 +36,7 @@ class Marker:
     qualname: str
     line: int  # 1-based: the def/class line (after decorators)
     first_line: int  # 1-based: where the definition (its decorators) starts
-    state: str
+    state: MarkerState
 
 
 class LiveMarkers:
@@ -80,6 +84,7 @@ class LiveMarkers:
         if not running:
             return []
         found = []
+        state: MarkerState
         for item in definitions.find_definitions(text):
             mine = definitions.fingerprint(item)
             if mine is None:

@@ -16,11 +16,14 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from splice.engine.result import Finding, PatchResult
+from splice.engine.selection import splice_definition
 from splice.errors import KernelUnavailableError, RemoteError, SpliceError
 from splice.lsp import definitions
 from splice.lsp.kernels import Kernel, KernelRegistry
+from splice.report import ProcessOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -40,27 +43,27 @@ class LineMap:
     end: int
     shift: int  # add to a line in start..end to get the buffer's line
     fallback: int  # the buffer line for findings outside start..end
+    #: add to a column in start..end: the engine re-indents the definition it splices
+    column_shift: int = 0
 
     def to_buffer(self, line: int | None) -> int | None:
         if line is None:
             return None
         return line + self.shift if self.start <= line <= self.end else self.fallback
 
+    def column_to_buffer(self, line: int | None, column: int | None) -> int | None:
+        """A finding's column in the buffer; None (the whole line) outside the definition."""
+        if line is None or column is None or not self.start <= line <= self.end:
+            return None
+        return max(column + self.column_shift, 1)
+
 
 @dataclass(frozen=True)
-class KernelOutcome:
-    """One kernel's answer to one patch (``result``), or why there is none (``error``)."""
+class KernelOutcome(ProcessOutcome):
+    """A process's outcome, plus which module got the text and where its lines sit."""
 
-    pid: int
-    program: str
     module: str | None = None
-    result: PatchResult | None = None
-    error: str | None = None
     line_map: LineMap | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.result is not None and self.result.ok
 
     def findings(self) -> list[Finding]:
         """The result's errors and skips, with lines moved to the buffer's."""
@@ -79,12 +82,15 @@ class KernelOutcome:
                     finding.message,
                     finding.qualname,
                     line,
-                    finding.column if line == (finding.line or 0) + self.line_map.shift else None,
+                    self.line_map.column_to_buffer(finding.line, finding.column),
                     end_line,
                     finding.severity,
                 )
             )
         return mapped
+
+
+Action = Literal["save", "reloadFile", "reloadDefinition", "runStatement", "applyOthers"]
 
 
 @dataclass(frozen=True)
@@ -96,14 +102,15 @@ class PatchReport:
     earlier actions inside the scope are replaced, the others kept.
     """
 
-    action: str  # "save", "reloadFile", "reloadDefinition", "runStatement", "applyOthers"
+    action: Action
     uri: str
     path: str
     text: str  # the buffer text the findings' lines refer to
     outcomes: tuple[KernelOutcome, ...] = ()
     duration_ms: float = 0.0
     scope: tuple[int, int] | None = None
-    note: str = ""  # said to the user when no kernel was patched at all
+    #: said to the user when no kernel was asked (empty: ``describe_outcomes`` words it)
+    note: str = ""
 
     @property
     def ok(self) -> bool:
@@ -164,7 +171,7 @@ class Patcher:
     # Actions ----------------------------------------------------------------------
 
     async def patch_file(
-        self, action: str, uri: str, path: str, text: str, delete_removed: bool | None = None
+        self, action: Action, uri: str, path: str, text: str, delete_removed: bool | None = None
     ) -> PatchReport:
         """Send the whole text to every kernel running ``path``."""
         if delete_removed is None:
@@ -174,7 +181,7 @@ class Patcher:
             result = await self._request(
                 kernel, kernel.client.patch(module, text, delete_removed=delete_removed)
             )
-            return KernelOutcome(kernel.pid, kernel.program, module, result)
+            return _outcome(kernel, module, result)
 
         return await self._each_kernel(action, uri, path, text, one)
 
@@ -193,18 +200,22 @@ class Patcher:
                 source, line_map = text, None
             else:
                 try:
-                    source = definitions.splice_definition(baseline, target)
-                except LookupError as error:
-                    return KernelOutcome(kernel.pid, kernel.program, module, error=str(error))
+                    source = splice_definition(baseline, target.qualname, target.text)
+                except (LookupError, SyntaxError) as error:
+                    return _outcome(kernel, module, error=str(error))
                 sent = {d.qualname: d for d in definitions.find_definitions(source)}
                 placed = sent[target.qualname]
                 line_map = LineMap(
-                    placed.line, placed.end_line, target.line - placed.line, target.line
+                    placed.line,
+                    placed.end_line,
+                    target.line - placed.line,
+                    target.line,
+                    target.indent - placed.indent,
                 )
             result = await self._request(
                 kernel, kernel.client.patch(module, source, only=[target.qualname])
             )
-            return KernelOutcome(kernel.pid, kernel.program, module, result, line_map=line_map)
+            return _outcome(kernel, module, result, line_map=line_map)
 
         report = await self._each_kernel("reloadDefinition", uri, path, text, one)
         return _scoped(report, (target.line, target.end_line))
@@ -214,7 +225,7 @@ class Patcher:
 
         async def one(kernel: Kernel, module: str) -> KernelOutcome:
             result = await self._request(kernel, kernel.client.run_statement(module, line, text))
-            return KernelOutcome(kernel.pid, kernel.program, module, result)
+            return _outcome(kernel, module, result)
 
         report = await self._each_kernel("runStatement", uri, path, text, one)
         return _scoped(report, (line, line))
@@ -230,9 +241,8 @@ class Patcher:
         async def one(kernel: Kernel, module: str) -> KernelOutcome:
             baseline = await kernel.client.baseline(module)
             if baseline is None:
-                return KernelOutcome(
-                    kernel.pid,
-                    kernel.program,
+                return _outcome(
+                    kernel,
                     module,
                     error="the kernel has no record of this module's source to compare with",
                 )
@@ -241,11 +251,9 @@ class Patcher:
             if self.registry.settings.delete_removed:
                 others += [name for name in changes.deleted if keep(name)]
             if not others:
-                return KernelOutcome(
-                    kernel.pid, kernel.program, module, error="no other changed definitions"
-                )
+                return _outcome(kernel, module, error="no other changed definitions")
             result = await self._request(kernel, kernel.client.patch(module, text, only=others))
-            return KernelOutcome(kernel.pid, kernel.program, module, result)
+            return _outcome(kernel, module, result)
 
         return await self._each_kernel("applyOthers", uri, path, text, one)
 
@@ -253,7 +261,7 @@ class Patcher:
 
     async def _each_kernel(
         self,
-        action: str,
+        action: Action,
         uri: str,
         path: str,
         text: str,
@@ -268,21 +276,17 @@ class Patcher:
                     await kernel.refresh_modules()
             targets = self.registry.kernels_running(path)
         if not targets:
-            attached = len(self.registry.attached)
-            note = (
-                "no kernel attached"
-                if not attached
-                else f"none of the {attached} attached kernel(s) runs this file"
-            )
+            # With kernels attached, report.py words it: "no process runs app.py".
+            note = "" if self.registry.attached else "no kernel attached"
             return PatchReport(action, uri, path, text, note=note)
 
         async def guarded(kernel: Kernel, module: str) -> KernelOutcome:
             try:
                 return await patch_one(kernel, module)
             except _Failed as failure:
-                return KernelOutcome(kernel.pid, kernel.program, module, error=str(failure))
+                return _outcome(kernel, module, error=str(failure))
             except SpliceError as error:
-                return KernelOutcome(kernel.pid, kernel.program, module, error=str(error))
+                return _outcome(kernel, module, error=str(error))
 
         jobs = [guarded(kernel, module) for kernel, modules in targets for module in modules]
         outcomes = await asyncio.gather(*jobs)
@@ -311,3 +315,21 @@ class _Failed(Exception):
 
 def _scoped(report: PatchReport, scope: tuple[int, int]) -> PatchReport:
     return dataclasses.replace(report, scope=scope)
+
+
+def _outcome(
+    kernel: Kernel,
+    module: str,
+    result: PatchResult | None = None,
+    *,
+    error: str | None = None,
+    line_map: LineMap | None = None,
+) -> KernelOutcome:
+    return KernelOutcome(
+        pid=kernel.pid,
+        program=kernel.program,
+        result=result,
+        error=error,
+        module=module,
+        line_map=line_map,
+    )

@@ -1,4 +1,4 @@
-"""``splice lsp``: the language server, a pygls 2 server on stdio (or TCP).
+"""``splice lsp``: the language server, a pygls 2 server on stdio.
 
 The handlers here only unpack parameters, call the kernels, patching and
 markers modules, and hand results to convert.py; the behaviour lives there.
@@ -14,12 +14,13 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.capabilities import get_capability
+from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from splice import __version__
 from splice.errors import SpliceError
-from splice.lsp import actions, convert
+from splice.lsp import actions, arguments, convert
 from splice.lsp.diagnostics import DiagnosticStore
 from splice.lsp.kernels import KernelEvent, KernelRegistry, real_path
 from splice.lsp.markers import LiveMarkers
@@ -35,7 +36,7 @@ class SpliceServer(LanguageServer):
     """The server's state: settings, kernels, diagnostics, markers."""
 
     def __init__(self) -> None:
-        super().__init__("splice", __version__)
+        super().__init__("splice", __version__, converter_factory=arguments.make_converter)
         self.settings = Settings()
         self.registry = KernelRegistry(self.on_kernel_event)
         self.patcher = Patcher(self.registry, self.on_report)
@@ -47,7 +48,8 @@ class SpliceServer(LanguageServer):
     # Settings and workspace -------------------------------------------------------
 
     def configure(self, data: Any) -> None:
-        settings, problems = parse_settings(data)
+        """Take in settings; keys the client leaves out keep their values."""
+        settings, problems = parse_settings(data, self.settings)
         self.settings = self.registry.settings = settings
         self.registry.forget_unrelated()
         logging.getLogger("splice").setLevel(settings.log_level.upper())
@@ -85,14 +87,12 @@ class SpliceServer(LanguageServer):
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
     def publish(self, uri: str) -> None:
-        # Findings count characters; the client counts in the negotiated
-        # encoding (UTF-16 unless it asked otherwise).
-        lines = self.workspace.get_text_document(uri).lines
+        text = self.text_of(uri)
         codec = self.workspace.position_codec
         diagnostics = []
         for stored in self.store.diagnostics(uri):
             diagnostic = copy.copy(stored)
-            diagnostic.range = codec.range_to_client_units(lines, stored.range)
+            diagnostic.range = convert.to_client_range(codec, text, stored.range)
             diagnostics.append(diagnostic)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics)
@@ -109,12 +109,13 @@ class SpliceServer(LanguageServer):
         if self.store.apply(report):
             self.publish(report.uri)
         logger.info("%s", convert.report_log(report))
+        message = convert.report_message(report)
+        if message is not None:
+            self.show(*message)
         for outcome in report.outcomes:
-            if convert.worth_showing(outcome):
-                self.show(*convert.outcome_message(outcome))
             self.markers.invalidate(outcome.pid)
         if not report.outcomes and report.action != "save":
-            self.show(types.MessageType.Warning, f"splice: {report.note}")
+            self.show(types.MessageType.Warning, f"splice: {convert.report_summary(report)}")
         if report.outcomes:
             self.last_report = report
             self.refresh_markers()
@@ -139,6 +140,13 @@ class SpliceServer(LanguageServer):
         if self.ready:
             self.refresh_markers()
             self.send_status(message)
+
+    def kernel_argument(self, values: tuple[Any, ...]) -> int | str | None:
+        """The optional pid or connection file of ``splice.attach`` / ``splice.detach``."""
+        try:
+            return arguments.kernel_target(values)
+        except (TypeError, ValueError) as error:
+            raise JsonRpcInvalidParams.of(error) from None
 
     async def run_action(self, report: PatchReport) -> dict[str, Any]:
         await self.on_report(report)
@@ -242,9 +250,7 @@ async def code_lens(ls: SpliceServer, params: types.CodeLensParams) -> list[type
         return []
     uri = params.text_document.uri
     markers = await ls.markers.markers(ls.path_of(uri), ls.text_of(uri))
-    return [
-        convert.marker_lens(m.first_line - 1, m.qualname, m.state, uri, m.line - 1) for m in markers
-    ]
+    return [convert.marker_lens(m.first_line, m.qualname, m.state, uri, m.line) for m in markers]
 
 
 @server.feature(
@@ -271,20 +277,23 @@ def _kind(kind: Any) -> str:
 
 
 # Commands -----------------------------------------------------------------------
+# pygls structures the positional arguments by these annotations (arguments.py)
+# and answers InvalidParams when they do not fit.
 
 
 @server.command("splice.listKernels")
-def list_kernels(ls: SpliceServer, *arguments: Any) -> list[dict[str, Any]]:
+def list_kernels(ls: SpliceServer) -> list[dict[str, Any]]:
     return ls.registry.listing()
 
 
 @server.command("splice.attach")
-async def attach(ls: SpliceServer, *arguments: Any) -> list[dict[str, Any]] | None:
-    target = actions.argument(arguments, "pid", "target", "path")
-    if target is None:
+async def attach(ls: SpliceServer, *target: Any) -> list[dict[str, Any]] | None:
+    """Attach to a pid or connection file; with no argument, the list to choose from."""
+    chosen = ls.kernel_argument(target)
+    if chosen is None:
         return ls.registry.listing()
     try:
-        kernel = await ls.registry.attach(int(target) if str(target).isdigit() else str(target))
+        kernel = await ls.registry.attach(chosen)
     except SpliceError as error:
         ls.show(types.MessageType.Error, f"splice: cannot attach: {error}")
         return None
@@ -293,50 +302,51 @@ async def attach(ls: SpliceServer, *arguments: Any) -> list[dict[str, Any]] | No
 
 
 @server.command("splice.detach")
-async def detach(ls: SpliceServer, *arguments: Any) -> list[dict[str, Any]]:
-    pid = actions.argument(arguments, "pid")
+async def detach(ls: SpliceServer, *target: Any) -> list[dict[str, Any]]:
+    """Detach from one pid; with no argument, from every kernel."""
+    pid = ls.kernel_argument(target)
     if pid is None:
         await ls.registry.detach_all()
-    elif not await ls.registry.detach(int(pid)):
+    elif not isinstance(pid, int) or not await ls.registry.detach(pid):
         ls.show(types.MessageType.Warning, f"splice: not attached to pid {pid}")
     return ls.registry.listing()
 
 
 @server.command("splice.reloadDefinition")
-async def reload_definition(ls: SpliceServer, *arguments: Any) -> dict[str, Any]:
-    uri, line = actions.argument(arguments, "uri"), actions.argument(arguments, "line", index=1)
+async def reload_definition(
+    ls: SpliceServer, uri: arguments.Uri, line: arguments.Offset, character: arguments.Offset
+) -> dict[str, Any]:
+    text = ls.text_of(uri)
     report = await ls.patcher.reload_definition(
-        uri, ls.path_of(uri), ls.text_of(uri), int(line) + 1
+        uri, ls.path_of(uri), text, convert.buffer_line(line)
     )
     return await ls.run_action(report)
 
 
 @server.command("splice.reloadFile")
-async def reload_file(ls: SpliceServer, *arguments: Any) -> dict[str, Any]:
-    uri = actions.argument(arguments, "uri")
+async def reload_file(ls: SpliceServer, uri: arguments.Uri) -> dict[str, Any]:
     report = await ls.patcher.patch_file("reloadFile", uri, ls.path_of(uri), ls.text_of(uri))
     return await ls.run_action(report)
 
 
 @server.command("splice.runStatement")
-async def run_statement(ls: SpliceServer, *arguments: Any) -> dict[str, Any]:
-    uri, line = actions.argument(arguments, "uri"), actions.argument(arguments, "line", index=1)
-    report = await ls.patcher.run_statement(uri, ls.path_of(uri), ls.text_of(uri), int(line) + 1)
+async def run_statement(
+    ls: SpliceServer, uri: arguments.Uri, line: arguments.Offset
+) -> dict[str, Any]:
+    text = ls.text_of(uri)
+    report = await ls.patcher.run_statement(uri, ls.path_of(uri), text, convert.buffer_line(line))
     return await ls.run_action(report)
 
 
 @server.command("splice.applyOthers")
-async def apply_others(ls: SpliceServer, *arguments: Any) -> dict[str, Any]:
-    uri = actions.argument(arguments, "uri")
+async def apply_others(ls: SpliceServer, uri: arguments.Uri) -> dict[str, Any]:
     refused = actions.refused_qualnames(ls.store.findings_data(uri))
     report = await ls.patcher.apply_others(uri, ls.path_of(uri), ls.text_of(uri), refused)
     return await ls.run_action(report)
 
 
 @server.command("splice.explain")
-def explain(ls: SpliceServer, *arguments: Any) -> str:
-    code = str(actions.argument(arguments, "code") or "")
-    qualname = actions.argument(arguments, "qualname", index=1)
+def explain(ls: SpliceServer, code: arguments.Name, qualname: arguments.Name | None) -> str:
     text = actions.explanation(code, qualname, convert.edits_doc(code))
     ls.show(types.MessageType.Info, text)
     return text
@@ -371,13 +381,19 @@ _log_handler = _EditorLogHandler()
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``splice lsp [--tcp] [--host HOST] [--port PORT]``."""
+    """``splice lsp [--log-file PATH]``: serve on stdio."""
     parser = argparse.ArgumentParser(prog="splice lsp", description="The splice language server.")
-    parser.add_argument("--tcp", action="store_true", help="serve on TCP instead of stdio")
-    parser.add_argument("--host", default="127.0.0.1", help="TCP host (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")
     parser.add_argument("--log-file", help="also write the server's log to this file")
+    for option in _REMOVED_OPTIONS:
+        parser.add_argument(option, nargs="?", const=True, help=argparse.SUPPRESS)
     options = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    removed = [option for option in _REMOVED_OPTIONS if getattr(options, option[2:]) is not None]
+    if removed:
+        parser.error(
+            f"{', '.join(removed)}: removed. A TCP server had no authentication, so any local "
+            "user could drive your kernels through it; editors start `splice lsp` on stdio "
+            "(see docs/lsp.md)"
+        )
 
     # stdout carries the protocol: the log goes to stderr and to the editor.
     package_logger = logging.getLogger("splice")
@@ -389,8 +405,9 @@ def main(argv: list[str] | None = None) -> int:
     if options.log_file:
         package_logger.addHandler(logging.FileHandler(options.log_file))
 
-    if options.tcp:
-        server.start_tcp(options.host, options.port)
-    else:
-        server.start_io()
+    server.start_io()
     return 0
+
+
+#: Options of the TCP transport, removed (issue 15): still recognised, to say why.
+_REMOVED_OPTIONS = ("--tcp", "--host", "--port")

@@ -1,23 +1,25 @@
-"""The language server's settings: one tree of defaulted dataclasses.
+"""The language server's settings: one tree of defaulted dataclasses, structured by cattrs.
 
 Settings arrive as ``initializationOptions`` and in the ``splice`` section of
 ``workspace/didChangeConfiguration``, with camelCase keys (``patchOnSave``).
-A bad value never stops the server: each bad field falls back to its default,
-and every problem is gathered into one message for the user.
-docs/settings.md documents each field; a test keeps the two in agreement.
+The defaults here are the one source of truth: docs/settings.md and the VS Code
+extension's package.json list the same (tests compare them); Neovim forwards
+what the user wrote. A bad value never stops the server: that field keeps its
+previous value (its default at start), and every problem goes into one message.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import cattrs
+from cattrs.gen import make_dict_structure_fn, override
+
 AutoAttach = Literal["workspace", "file", "off"]
 LogLevel = Literal["error", "warning", "info", "debug"]
-
-AUTO_ATTACH_CHOICES: tuple[str, ...] = ("workspace", "file", "off")
-LOG_LEVEL_CHOICES: tuple[str, ...] = ("error", "warning", "info", "debug")
 
 
 @dataclass(frozen=True)
@@ -50,96 +52,115 @@ class SettingsProblem:
         return f"{self.key}: {self.reason}"
 
 
+#: Keys of the ``splice`` section that only an editor client reads.
+CLIENT_ONLY_KEYS = frozenset({"python", "trace", "server"})
+
+
 def camel_case(name: str) -> str:
     """``patch_on_save`` -> ``patchOnSave``."""
     first, *rest = name.split("_")
     return first + "".join(part.title() for part in rest)
 
 
+_FIELDS = {camel_case(item.name): item for item in dataclasses.fields(Settings)}
+_TYPES = typing.get_type_hints(Settings)
+
+
 def setting_keys() -> dict[str, Any]:
     """Every setting's wire name and its default, in declaration order."""
     defaults = Settings()
-    return {
-        camel_case(item.name): getattr(defaults, item.name) for item in dataclasses.fields(Settings)
-    }
+    return {key: getattr(defaults, item.name) for key, item in _FIELDS.items()}
 
 
-def _check_bool(value: Any) -> bool:
+def _boolean(value: Any, _: Any) -> bool:
+    # cattrs would take any truthy value: "no" would mean true.
     if not isinstance(value, bool):
-        raise ValueError(f"expected true or false, got {value!r}")
+        raise TypeError(f"expected true or false, got {value!r}")
     return value
 
 
-def _check_choice(choices: tuple[str, ...]) -> Any:
-    def check(value: Any) -> str:
-        if not isinstance(value, str) or value.lower() not in choices:
-            raise ValueError(f"expected one of {', '.join(choices)}; got {value!r}")
-        return value.lower()
-
-    return check
-
-
-def _check_kernels(value: Any) -> tuple[int | str, ...]:
-    if not isinstance(value, list | tuple):
-        raise ValueError(f"expected a list of pids or connection files, got {value!r}")
-    kernels: list[int | str] = []
-    for item in value:
-        # A pid typed into a JSON settings file often arrives as a string.
-        if isinstance(item, str) and item.strip().isdigit():
-            kernels.append(int(item))
-        elif isinstance(item, int) and not isinstance(item, bool) and item > 0:
-            kernels.append(item)
-        elif isinstance(item, str) and item.strip():
-            kernels.append(item.strip())
-        else:
-            raise ValueError(f"expected a pid or a connection file path, got {item!r}")
-    return tuple(kernels)
+def _kernel(value: Any, _: Any) -> int | str:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if isinstance(value, str) and value.strip():
+        # A pid typed into a JSON settings file often arrives as text.
+        return int(value) if value.strip().isdigit() else value.strip()
+    raise TypeError(f"expected a pid or a connection file path, got {value!r}")
 
 
-_CHECKS = {
-    "patch_on_save": _check_bool,
-    "auto_attach": _check_choice(AUTO_ATTACH_CHOICES),
-    "kernels": _check_kernels,
-    "delete_removed": _check_bool,
-    "live_markers": _check_bool,
-    "log_level": _check_choice(LOG_LEVEL_CHOICES),
-}
+def _make_converter() -> cattrs.Converter:
+    converter = cattrs.Converter()
+    converter.register_structure_hook(bool, _boolean)
+    converter.register_structure_hook(int | str, _kernel)
+    renames = {item.name: override(rename=key) for key, item in _FIELDS.items()}
+    converter.register_structure_hook(
+        Settings,
+        make_dict_structure_fn(Settings, converter, **renames),  # type: ignore[arg-type]
+    )
+    return converter
 
 
-def parse_settings(data: Any) -> tuple[Settings, list[SettingsProblem]]:
-    """Settings from the client's JSON; bad or unknown keys are reported, not fatal.
+_converter = _make_converter()
 
-    Accepts the bare object or one wrapped in a ``splice`` key (clients differ
-    in which they send). ``None`` means "all defaults".
+
+def parse_settings(
+    data: Any, current: Settings | None = None
+) -> tuple[Settings, list[SettingsProblem]]:
+    """``current`` updated with the client's JSON; bad or unknown keys are reported, not fatal.
+
+    Keys the client leaves out keep their ``current`` value (a partial
+    ``didChangeConfiguration`` changes only what it names); ``null`` means
+    the default. Accepts the bare object or one wrapped in a ``splice`` key
+    (clients differ in which they send). ``None`` changes nothing.
     """
+    current = current or Settings()
     if data is None:
-        return Settings(), []
+        return current, []
     if isinstance(data, dict) and isinstance(data.get("splice"), dict):
         data = data["splice"]
     if not isinstance(data, dict):
-        return Settings(), [SettingsProblem("splice", f"expected an object, got {data!r}")]
+        return current, [SettingsProblem("splice", f"expected an object, got {data!r}")]
 
-    by_wire_name = {camel_case(item.name): item.name for item in dataclasses.fields(Settings)}
-    values: dict[str, Any] = {}
-    problems: list[SettingsProblem] = []
-    for key, value in data.items():
-        name = by_wire_name.get(key)
-        if name is None:
-            # Client-only settings (VS Code's ``python``) share the section.
-            if key not in CLIENT_ONLY_KEYS:
-                problems.append(SettingsProblem(key, "unknown setting, ignored"))
-            continue
-        if value is None:
-            continue
-        try:
-            values[name] = _CHECKS[name](value)
-        except ValueError as error:
-            problems.append(SettingsProblem(key, f"{error}; using the default"))
-    return Settings(**values), problems
+    problems = [
+        SettingsProblem(str(key), "unknown setting, ignored")
+        for key in data
+        if key not in _FIELDS and key not in CLIENT_ONLY_KEYS
+    ]
+    defaults = Settings()
+    values = {key: getattr(current, item.name) for key, item in _FIELDS.items()}
+    for key, item in _FIELDS.items():
+        if key in data:
+            value = data[key]
+            values[key] = getattr(defaults, item.name) if value is None else value
+    try:
+        return _converter.structure(values, Settings), problems
+    except cattrs.ClassValidationError as error:
+        for failure in error.exceptions:
+            key = _failed_key(failure)
+            problems.append(
+                SettingsProblem(key, f"{_reason(failure, key, values[key])}; using the default")
+            )
+            item = _FIELDS[key]
+            values[key] = getattr(current if key not in data else defaults, item.name)
+    return _converter.structure(values, Settings), problems
 
 
-#: Keys of the ``splice`` section that only an editor client reads.
-CLIENT_ONLY_KEYS = frozenset({"python", "trace", "server"})
+def _failed_key(failure: BaseException) -> str:
+    for note in getattr(failure, "__notes__", ()):
+        name = getattr(note, "name", None)
+        if name is not None:
+            return camel_case(str(name))
+    raise failure
+
+
+def _reason(failure: BaseException, key: str, value: Any) -> str:
+    while isinstance(failure, cattrs.BaseValidationError) and failure.exceptions:
+        failure = failure.exceptions[0]
+    kind = _TYPES[_FIELDS[key].name]
+    if typing.get_origin(kind) is Literal:
+        choices = typing.get_args(kind)
+        return f"expected one of {', '.join(choices)}; got {value!r}"
+    return str(failure)
 
 
 def describe_problems(problems: list[SettingsProblem]) -> str:
