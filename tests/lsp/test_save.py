@@ -102,6 +102,42 @@ async def test_save_range_below_a_form_feed_line_ends_at_the_lines_end(
     assert (diagnostic.range.end.line, diagnostic.range.end.character) == (line, 23)
 
 
+async def test_incremental_edit_below_a_form_feed_line_lands_on_its_line(
+    lsp: Session, start_kernel: KernelFactory
+) -> None:
+    with_form_feed = APP.replace("import time\n", "import time\n\x0c\n")
+    (lsp.project / "app.py").write_text(with_form_feed)
+    kernel = start_kernel()
+    await lsp.initialize()
+    uri = lsp.open()
+    line = with_form_feed.split("\n").index("    return x * 2")
+    column = len("    return x * ")
+
+    lsp.client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(
+                        start=types.Position(line=line, character=column),
+                        end=types.Position(line=line, character=column + 1),
+                    ),
+                    text="3",
+                )
+            ],
+        )
+    )
+    done = lsp.wait_status()
+    # No text with the save: the server patches its own copy of the buffer.
+    lsp.client.text_document_did_save(
+        types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    status = await lsp.within(done)
+
+    assert status["lastPatch"]["changed"] == ["total"]
+    assert kernel.evaluate("total(5)") == "15"
+
+
 async def test_save_status_carries_the_agreed_last_patch_fields(
     lsp: Session, start_kernel: KernelFactory
 ) -> None:

@@ -20,7 +20,7 @@ from pygls.uris import to_fs_path
 
 from splice import __version__
 from splice.errors import SpliceError
-from splice.lsp import actions, arguments, convert
+from splice.lsp import actions, arguments, convert, documents
 from splice.lsp.diagnostics import DiagnosticStore
 from splice.lsp.kernels import KernelEvent, KernelRegistry, real_path
 from splice.lsp.markers import LiveMarkers
@@ -164,6 +164,7 @@ server = SpliceServer()
 
 @server.feature(types.INITIALIZE)
 def initialize(ls: SpliceServer, params: types.InitializeParams) -> None:
+    documents.use_buffer_lines(ls.workspace)
     ls.configure(params.initialization_options)
     ls.update_roots()
 
