@@ -360,7 +360,7 @@ def test_neovim_patch_result_is_notified_once(nvim: RunNvim, kernel: Any, projec
 
     assert_succeeded(run)
     messages = [item["message"] for item in run.result["notifications"]]
-    assert len([m for m in messages if "patched 1 definition" in m]) == 1, messages
+    assert len([m for m in messages if "patched app.py: greet changed" in m]) == 1, messages
     assert len([m for m in messages if "1 kernel attached" in m]) == 1, messages
 
 
