@@ -7,9 +7,7 @@ import re
 from pathlib import Path
 from typing import get_args
 
-import pytest
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
 from lsp_support import APP, KernelFactory, Session
 from splice.lsp.settings import AutoAttach, LogLevel, Settings, parse_settings, setting_keys
@@ -181,12 +179,3 @@ async def test_partial_configuration_change_keeps_the_other_settings(
 
     assert kernel.evaluate("total(5)") == "10"
     assert lsp.statuses[-1]["lastPatch"] is None
-
-
-async def test_command_with_bad_arguments_gets_invalid_params(lsp: Session) -> None:
-    await lsp.initialize()
-
-    with pytest.raises(JsonRpcException) as raised:
-        await lsp.command("splice.reloadDefinition", None, "three", 0)
-
-    assert raised.value.code == JsonRpcInvalidParams.CODE

@@ -1,12 +1,14 @@
-"""``splice lsp``: the language server (the only code importing pygls, lsprotocol, parso).
+"""``splice lsp``: the language server (the only code importing pygls, lsprotocol, parso, cattrs).
 
-server.py       the pygls server: thin handlers, commands, ``main(argv)``
-settings.py     the settings tree, validated (bad values: one message, defaults)
+server.py       the pygls server on stdio: thin handlers, commands, ``main(argv)``
+settings.py     the settings tree, structured by cattrs (bad values: one message, defaults)
+arguments.py    strict types for command arguments (pygls answers InvalidParams)
 kernels.py      discovering, attaching to and following kernels
 patching.py     save -> patch every kernel running the file; reload actions
 definitions.py  definitions in buffers that may not parse (parso)
 markers.py      live markers: does each definition match what the kernel runs?
-actions.py      which code actions to offer, and command arguments
+actions.py      which code actions to offer
 diagnostics.py  the diagnostics per file and kernel, replaced and cleared
-convert.py      splice values -> LSP shapes (diagnostics, messages, status)
+documents.py    pygls documents whose lines split as the client's do
+convert.py      positions, and splice values -> LSP shapes (words from splice.report)
 """

@@ -108,7 +108,7 @@ _WAYS_OUT = {
 }
 
 
-def explanation(code: str, qualname: Any, link: str | None) -> str:
+def explanation(code: str, qualname: str | None, link: str | None) -> str:
     """A short account of a refused edit and the way out."""
     name = qualname or "this definition"
     way_out = _WAYS_OUT.get(code, "restart the program (or re-run the code that creates it)")
