@@ -255,7 +255,18 @@ def pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True  # alive, but another user's
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """A child that has exited but is not reaped yet (``os._exit`` in a fork): it never runs again."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stream:
+            status = stream.read()
+    except OSError:
+        return False  # no /proc (macOS) or gone: os.kill has answered
+    # The state follows the command name, which is in parentheses and may hold any byte.
+    return status[status.rfind(b")") + 2 : status.rfind(b")") + 3] == b"Z"
 
 
 def read(path: str) -> ConnectionInfo:
