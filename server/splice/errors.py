@@ -5,7 +5,8 @@
      ├── ProtocolError            a malformed message on the wire
      ├── AuthenticationError      a missing or wrong token
      ├── KernelUnavailableError   no kernel found, or the kernel died or did not answer
-     │    └── KernelBusyError     the kernel refused a connection: too many clients
+     │    ├── KernelBusyError     the kernel refused a connection: too many clients
+     │    └── KernelTimeoutError  the kernel did not answer in time (stopped, deadlocked)
      └── RemoteError              the kernel answered with a JSON-RPC error
 
 The engine raises only on misuse (an unknown module, a wrong argument type);
@@ -50,6 +51,10 @@ class KernelBusyError(KernelUnavailableError):
     """The kernel is alive but refused the connection: too many clients, or authenticating."""
 
     rpc_code = -32004
+
+
+class KernelTimeoutError(KernelUnavailableError, TimeoutError):
+    """The kernel did not answer within the deadline: stopped, deadlocked or stuck in user code."""
 
 
 class RemoteError(SpliceError):

@@ -54,9 +54,6 @@ logger = logging.getLogger(__name__)
 #: our error reaches it instead of being lost to a TCP reset.
 _LINGER_SECONDS = 0.5
 _LINGER_BYTES = 1 << 20
-#: The same, for a client refused on arrival: short, because the accepting
-#: thread does it and must get back to accepting.
-_ARRIVAL_LINGER_SECONDS = 0.05
 #: With no idle timeout, an idle client's read still wakes this often (and waits on).
 _IDLE_WAKE = 3600.0
 
@@ -133,8 +130,9 @@ class Agent:
     """One listening socket, its connection file and its client threads.
 
     Clients that have not authenticated yet have a budget of their own
-    (``max_pending``) and a deadline (``handshake_timeout``), so connections
-    that never present the token cannot keep the others out.
+    (``max_pending``, the oldest giving way to a newcomer) and a deadline
+    (``handshake_timeout``), so connections that never present the token
+    cannot keep the others out.
     """
 
     def __init__(self, options: AgentOptions | None = None) -> None:
@@ -293,19 +291,25 @@ class Agent:
         client = _Connection(sock, next(self._numbers), self.options)
         limit = self.options.max_pending
         with self._lock:
-            pending = sum(1 for other in self._connections if not other.authenticated)
-            busy = pending >= limit
-            if not busy:
-                self._connections.add(client)
-        if busy:
-            logger.debug("refused a client: %d connections are authenticating", pending)
-            message = (
-                f"busy: {pending} connections are waiting to authenticate (limit {limit}); "
-                "try again in a few seconds"
+            pending = [other for other in self._connections if not other.authenticated]
+            # The oldest gives way: a client that means well authenticates within
+            # a round trip, so only connections that hold on without a token lose.
+            evicted = (
+                min(pending, key=lambda other: other.number) if len(pending) >= limit else None
             )
-            client.refuse(wire.error_response(None, "busy", message), _ARRIVAL_LINGER_SECONDS)
-            client.close()
-            return
+            if evicted is not None:
+                self._connections.discard(evicted)
+            self._connections.add(client)
+        if evicted is not None:
+            logger.debug(
+                "dropped client %s: %d connections were authenticating", evicted.number, limit
+            )
+            message = (
+                f"busy: more than {limit} connections were waiting to authenticate "
+                "and this one was the oldest; try again"
+            )
+            evicted.send(wire.error_response(None, "busy", message))
+            evicted.close()
         thread = threading.Thread(
             target=self._serve,
             args=(client,),

@@ -14,7 +14,7 @@ from splice.agent import wire
 from splice.agent.connection import ConnectionInfo
 from splice.client.client import CONNECT_TIMEOUT, remote_error
 from splice.engine.result import PatchResult
-from splice.errors import KernelUnavailableError, ProtocolError
+from splice.errors import KernelTimeoutError, KernelUnavailableError, ProtocolError
 
 
 def open_socket(info: ConnectionInfo, timeout: float = CONNECT_TIMEOUT) -> socket.socket:
@@ -89,7 +89,7 @@ class BlockingKernelClient:
                     raise remote_error(message["error"])
                 return message.get("result")
         except TimeoutError:
-            raise KernelUnavailableError(
+            raise KernelTimeoutError(
                 f"kernel pid {self.info.pid} did not answer {method!r} within "
                 f"{self._sock.gettimeout():g} s (is it stopped, or stuck in a long call?)"
             ) from None

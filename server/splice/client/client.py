@@ -8,7 +8,8 @@ One connection carries any number of requests (the handshake happens once),
 each with a deadline (``request_timeout``, or ``timeout=`` per request): a
 stopped or deadlocked kernel ends in an error, never a hang. Errors:
 KernelUnavailableError (refused, died, closed, no answer in time),
-KernelBusyError (its subclass: too many clients), AuthenticationError (wrong
+KernelBusyError and KernelTimeoutError (its subclasses: too many clients; no
+answer in time), AuthenticationError (wrong
 token), RemoteError (any other JSON-RPC error, with its ``code``).
 """
 
@@ -27,6 +28,7 @@ from splice.engine.result import PatchResult
 from splice.errors import (
     AuthenticationError,
     KernelBusyError,
+    KernelTimeoutError,
     KernelUnavailableError,
     ProtocolError,
     RemoteError,
@@ -38,6 +40,8 @@ NotificationHandler = Callable[[str, Any], "Awaitable[None] | None"]
 
 #: Seconds to reach a kernel and finish the handshake.
 CONNECT_TIMEOUT = 10.0
+#: Seconds to wait for unsent bytes to leave when closing.
+CLOSE_TIMEOUT = 1.0
 #: Seconds a request may take by default: a patch takes milliseconds, so a
 #: kernel silent for this long is stopped, deadlocked or stuck in user code.
 REQUEST_TIMEOUT = 60.0
@@ -118,7 +122,7 @@ class KernelClient:
         try:
             reader, writer = await asyncio.wait_for(open_stream(info), timeout)
         except asyncio.TimeoutError:
-            raise KernelUnavailableError(
+            raise KernelTimeoutError(
                 f"kernel pid {info.pid} did not accept a connection in {timeout:g} s"
             ) from None
         client = cls(info, reader, writer, on_notification, request_timeout)
@@ -146,8 +150,13 @@ class KernelClient:
         self._reader_task.cancel()
         with contextlib.suppress(BaseException):
             await self._reader_task
-        with contextlib.suppress(OSError, RuntimeError):
-            await self._writer.wait_closed()
+        try:
+            # A stopped kernel reads nothing: unsent bytes would keep the socket open forever.
+            await asyncio.wait_for(self._writer.wait_closed(), CLOSE_TIMEOUT)
+        except asyncio.TimeoutError:
+            self._writer.transport.abort()
+        except (OSError, RuntimeError):
+            pass
 
     async def request(
         self, method: str, params: dict[str, Any] | None = None, *, timeout: float | None = None
@@ -169,7 +178,7 @@ class KernelClient:
             # The deadline covers sending too: a stopped kernel stops reading.
             return await asyncio.wait_for(self._exchange(frame, future), timeout)
         except asyncio.TimeoutError:
-            raise KernelUnavailableError(
+            raise KernelTimeoutError(
                 f"kernel pid {self.info.pid} did not answer {method!r} within {timeout:g} s"
                 " (is it stopped, or stuck in a long call?)"
             ) from None

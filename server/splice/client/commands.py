@@ -24,6 +24,7 @@ from splice.engine.result import PatchResult
 from splice.errors import (
     AuthenticationError,
     KernelBusyError,
+    KernelTimeoutError,
     KernelUnavailableError,
     RemoteError,
     SpliceError,
@@ -121,6 +122,8 @@ def _error_text(error: BaseException, info: ConnectionInfo) -> str:
         return f"wrong token: the kernel refused {info.path} ({error})"
     if isinstance(error, KernelBusyError):
         return f"kernel busy: {error}"
+    if isinstance(error, KernelTimeoutError):
+        return f"kernel not answering: {error}"
     if isinstance(error, KernelUnavailableError):
         return f"kernel died or is unreachable: {error}"
     if isinstance(error, RemoteError):
@@ -160,7 +163,15 @@ async def _patch_one(info: ConnectionInfo, request: PatchRequest) -> KernelOutco
             outcome.error = f"{os.path.basename(path)} is not loaded in that kernel"
             return outcome
         for name in names:
-            outcome.results.append(await client.patch(name, source, only=only, dry_run=dry_run))
+            try:
+                result = await client.patch(name, source, only=only, dry_run=dry_run)
+            except KernelTimeoutError as error:
+                outcome.error = (
+                    f"{_error_text(error, info)}; the patch of {name} may still apply "
+                    "if the kernel resumes"
+                )
+                return outcome
+            outcome.results.append(result)
     except (SpliceError, OSError) as error:
         outcome.error = _error_text(error, info)
     finally:
