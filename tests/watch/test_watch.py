@@ -162,3 +162,20 @@ def test_watch_never_reruns_a_changed_top_level_statement(program: Running, tmp_
     assert "1 statement skipped (line 3)" in summary
     for _ in range(10):
         assert program.stdout.get(timeout=2) != "side effect"
+
+
+def test_watch_reports_a_new_decorator_raising_system_exit_and_keeps_watching(
+    program: Running, tmp_path: Path
+) -> None:
+    exiting = (
+        HELPER
+        + "\n\ndef stop(function):\n    raise SystemExit(3)\n\n\n@stop\ndef added():\n    pass\n"
+    )
+    save(tmp_path / "helper.py", exiting)
+
+    line = program.wait_for_stderr("not patched helper.py")
+    assert "raised SystemExit: 3" in line and "nothing was changed" in line
+    program.wait_for_output("one alpha")
+    save(tmp_path / "helper.py", HELPER.replace("alpha", "gamma"))
+    program.wait_for_output("one gamma")
+    assert program.process.poll() is None
