@@ -140,12 +140,13 @@ def parse_settings(
             problems.append(
                 SettingsProblem(key, f"{_reason(failure, key, values[key])}; using the default")
             )
-            item = _FIELDS[key]
-            values[key] = getattr(current if key not in data else defaults, item.name)
+            # Only the client's values can fail: ``current`` was valid.
+            values[key] = getattr(defaults, _FIELDS[key].name)
     return _converter.structure(values, Settings), problems
 
 
 def _failed_key(failure: BaseException) -> str:
+    """The wire name of the field a cattrs failure is about (its note names it)."""
     for note in getattr(failure, "__notes__", ()):
         name = getattr(note, "name", None)
         if name is not None:
