@@ -54,6 +54,9 @@ logger = logging.getLogger(__name__)
 #: our error reaches it instead of being lost to a TCP reset.
 _LINGER_SECONDS = 0.5
 _LINGER_BYTES = 1 << 20
+#: Connections the system queues before we accept them: room for a burst of
+#: hostile ones without turning a client's connect into a SYN retry.
+_BACKLOG = 128
 #: With no idle timeout, an idle client's read still wakes this often (and waits on).
 _IDLE_WAKE = 3600.0
 
@@ -208,7 +211,7 @@ class Agent:
             try:
                 listener.bind(path)
                 os.chmod(path, 0o600)
-                listener.listen(16)
+                listener.listen(_BACKLOG)
             except BaseException:
                 listener.close()
                 raise
@@ -218,7 +221,7 @@ class Agent:
         listener = socket.socket(family, socket.SOCK_STREAM)
         try:
             listener.bind((host, 0))
-            listener.listen(16)
+            listener.listen(_BACKLOG)
         except BaseException:
             listener.close()
             raise
