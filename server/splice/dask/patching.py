@@ -13,7 +13,7 @@ import sys
 import threading
 import types
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from splice.engine import baseline
 from splice.engine.result import PatchResult
@@ -74,7 +74,7 @@ class WorkerPatcher:
             self.remember({file: source})
         return results
 
-    def apply_latest(self, files: Iterable[str] | None = None) -> list[PatchResult]:
+    def apply_latest(self) -> list[PatchResult]:
         """Bring loaded modules up to the latest text of their file (at worker start-up).
 
         Also resolves the path of every loaded module once, so the first save is fast.
@@ -82,10 +82,7 @@ class WorkerPatcher:
         self._paths.modules_running("")
         latest = self.latest()
         results = []
-        for file in latest if files is None else files:
-            source = latest.get(file)
-            if source is None:
-                continue
+        for file, source in latest.items():
             for name in self._paths.modules_running(file):
                 if baseline.baseline_source(name) != source:
                     results.append(_patch_logged(name, source))

@@ -46,7 +46,6 @@ class SplicePlugin(WorkerPlugin):
     def __init__(self) -> None:
         self._patcher: WorkerPatcher | None = None
         self._executor: ThreadPoolExecutor | None = None
-        self._worker: Worker | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         # Sent to the scheduler before any setup: a plugin carries no live state.
@@ -55,14 +54,12 @@ class SplicePlugin(WorkerPlugin):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._patcher = None
         self._executor = None
-        self._worker = None
 
     async def setup(self, worker: Worker) -> None:
         patcher = WorkerPatcher()
         patcher.start()
         self._patcher = patcher
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="splice-dask")
-        self._worker = worker
         worker.handlers[PATCH_OPERATION] = self.handle_patch
         sources = await worker.scheduler.get_metadata(keys=list(SOURCES_KEY), default={})
         patcher.remember(
