@@ -1,0 +1,148 @@
+"""``splice attach`` on plain Python processes, then ``splice patch`` changes what they run."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from attach_support import (
+    SERVER,
+    attach_json,
+    base_python,
+    pyenv_python,
+    requires_gdb,
+    run_splice,
+)
+
+from splice.agent import connection
+from splice.client.blocking import BlockingKernelClient
+
+pytestmark = requires_gdb
+
+OTHER_PYTHONS = ("3.10.13", "3.12.1", "3.13.0")
+
+
+def _interpreters() -> list[object]:
+    found: list[object] = [
+        pytest.param(base_python(), id=f"{sys.version_info[0]}.{sys.version_info[1]}")
+    ]
+    for version in OTHER_PYTHONS:
+        path = pyenv_python(version)
+        marks = [] if path else [pytest.mark.skip(reason=f"pyenv has no CPython {version} here")]
+        found.append(pytest.param(path or "", id=version, marks=marks))
+    return found
+
+
+@pytest.mark.parametrize("python", _interpreters())
+def test_attach_then_patch_changes_what_the_process_runs(
+    start_target, runtime_dir: str, python: str
+) -> None:
+    target = start_target(python=python)
+    target.wait_for("before")
+
+    completed = run_splice("attach", str(target.pid))
+
+    assert completed.returncode == 0, completed.stderr
+    path = completed.stdout.strip()
+    assert path == connection.connection_path(target.pid, runtime_dir)
+    assert Path(path).exists()
+    listed = json.loads(run_splice("kernels", "--json").stdout)
+    assert [row["pid"] for row in listed] == [target.pid]
+    target.script.write_text(target.script.read_text().replace('"before"', '"after"'))
+    patched = run_splice("patch", str(target.script))
+    assert patched.returncode == 0, patched.stdout + patched.stderr
+    printed = len(target.stdout())
+    target.wait_for("after", after=printed)
+    assert "before" not in target.stdout()[printed:].split("after", 1)[1]
+    target.assert_running_normally()
+
+
+def test_attach_twice_says_already_attached_and_prints_the_same_file(
+    start_target, runtime_dir: str
+) -> None:
+    target = start_target()
+    first = run_splice("attach", str(target.pid))
+
+    second = run_splice("attach", str(target.pid))
+
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert second.stdout.strip() == f"pid {target.pid} is already attached: {first.stdout.strip()}"
+    assert len(os.listdir(runtime_dir)) == 1
+    target.assert_running_normally()
+
+
+def test_attach_to_a_listening_process_whose_file_is_elsewhere_reuses_its_agent(
+    start_target, runtime_dir: str, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    source = (
+        f"import sys; sys.path.insert(0, {SERVER!r}); import splice\n"
+        f"splice.listen(runtime_dir={str(elsewhere)!r})\n"
+        "import time\nprint('ready', flush=True)\nwhile True:\n    time.sleep(0.02)\n"
+    )
+    target = start_target(source)
+
+    result = attach_json(target.pid)
+
+    assert result["already"] is True
+    assert result["connectionFile"] == str(elsewhere / f"kernel-{target.pid}.json")
+
+
+def test_attach_leaves_sys_path_argv_and_main_as_they_were(start_target, runtime_dir: str) -> None:
+    source = (
+        "import sys, time\n"
+        "before = (list(sys.path), list(sys.argv), sorted(vars(sys.modules['__main__'])))\n"
+        "print('ready', flush=True)\n"
+        "while True:\n    time.sleep(0.02)\n"
+    )
+    target = start_target(source)
+
+    result = attach_json(target.pid)
+
+    info = connection.read(str(result["connectionFile"]))
+    with BlockingKernelClient(info) as client:
+        now = client.evaluate(
+            "(list(sys.path), list(sys.argv), sorted(set(vars(sys.modules['__main__'])) - {'before'}))"
+        )
+        before = client.evaluate("before")
+        spliced = client.evaluate("sys.modules['splice'].__file__")
+    assert now == before
+    assert "sys" in before and SERVER not in before
+    assert spliced.strip("'") == str(Path(SERVER, "splice", "__init__.py"))
+
+
+def test_attach_reports_the_method_and_the_connection_file_as_json(
+    start_target, runtime_dir: str
+) -> None:
+    target = start_target()
+
+    result = attach_json(target.pid)
+
+    assert result["method"] == "gdb"
+    assert result["already"] is False
+    assert result["pid"] == target.pid
+    assert Path(str(result["connectionFile"])).parent == Path(runtime_dir)
+
+
+def test_attach_to_a_busy_pure_python_loop_reaches_it(start_target, runtime_dir: str) -> None:
+    source = (
+        "def value():\n    return 'before'\n\n"
+        "print('ready', flush=True)\ncount = 0\n"
+        "while True:\n"
+        "    count += 1\n"
+        "    if count % 200000 == 0:\n"
+        "        print(value(), flush=True)\n"
+    )
+    target = start_target(source)
+
+    result = attach_json(target.pid)
+
+    assert "error" not in result
+    target.script.write_text(target.script.read_text().replace("'before'", "'after'"))
+    assert run_splice("patch", str(target.script)).returncode == 0
+    target.wait_for("after", after=len(target.stdout()))
+    target.assert_running_normally()
