@@ -16,6 +16,12 @@ The target at 2,000 lines: client <= 2 x in-process + 5 ms.
 
     python benchmarks/bench_remote.py            # about half a minute
     python benchmarks/bench_remote.py --quick
+    python benchmarks/bench_remote.py --hostile 64   # patches while 64 connections trickle
+
+With ``--hostile N``, N threads each hold an unauthenticated connection that
+sends a byte a second and reconnect whenever the kernel drops it; the
+benchmark then sends 44 patches, each on a new authenticated connection (what
+``splice patch`` does), and reports how many got through and how long they took.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -162,11 +169,109 @@ async def run(repeats: int) -> list[dict[str, float]]:
     return rows
 
 
+def _trickle(
+    info: connection.ConnectionInfo, stop: threading.Event, connected: threading.Semaphore
+) -> None:
+    from splice.client.blocking import open_socket
+
+    first = True
+    while not stop.is_set():
+        try:
+            sock = open_socket(info)
+        except Exception:
+            time.sleep(0.01)
+            continue
+        if first:
+            connected.release()
+            first = False
+        with sock:
+            sock.settimeout(1)
+            try:
+                while not stop.is_set():
+                    sock.sendall(b"C")
+                    try:
+                        if not sock.recv(4096):
+                            break  # dropped: come back at once
+                    except TimeoutError:
+                        pass
+            except OSError:
+                pass
+
+
+async def hostile(connections: int, patches: int = 44) -> dict[str, float]:
+    watch_imports()
+    folder = Path(tempfile.mkdtemp(prefix="splice-bench-remote-"))
+    runtime_dir = tempfile.mkdtemp(prefix="splice-bench-rt-")
+    for lines in SIZES:
+        # Small modules whatever their names: the kernel starts at once.
+        (folder / f"remote_{lines}.py").write_text(bench_patch.make_module(200, 0.0, marker=1))
+    process = start_kernel(folder, runtime_dir)
+    stop = threading.Event()
+    connected = threading.Semaphore(0)
+    try:
+        info = wait_for(process, runtime_dir)
+        threads = [
+            threading.Thread(target=_trickle, args=(info, stop, connected), daemon=True)
+            for _ in range(connections)
+        ]
+        for thread in threads:
+            thread.start()
+        for _ in range(connections):
+            connected.acquire(timeout=30)
+        await asyncio.sleep(1)  # and the kernel has accepted them
+        through, latencies = 0, []
+        started = time.perf_counter()
+        for marker in range(patches):
+            begun = time.perf_counter()
+            try:
+                client = await KernelClient.connect(info, client_name="bench_remote")
+            except Exception as error:
+                print(f"refused: {error}")
+                continue
+            try:
+                source = bench_patch.make_module(200, 0.0, marker=marker + 2)
+                if (await client.patch("remote_200", source)).ok:
+                    through += 1
+                    latencies.append(time.perf_counter() - begun)
+            finally:
+                await client.close()
+        elapsed = time.perf_counter() - started
+    finally:
+        stop.set()
+        process.terminate()
+        process.wait(10)
+    return {
+        "connections": connections,
+        "patches": patches,
+        "through": through,
+        "seconds": elapsed,
+        "median_ms": ms(latencies) if latencies else float("nan"),
+        "max_ms": max(latencies) * 1000 if latencies else float("nan"),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--hostile",
+        type=int,
+        metavar="N",
+        help="instead: patches while N unauthenticated connections trickle bytes",
+    )
     options = parser.parse_args()
+    if options.hostile:
+        figures = asyncio.run(hostile(options.hostile))
+        if options.json:
+            print(json.dumps(figures, indent=2))
+        else:
+            print(
+                f"{figures['through']} of {figures['patches']} patches through "
+                f"{figures['connections']} trickling connections in {figures['seconds']:.1f} s "
+                f"(median {figures['median_ms']:.0f} ms, max {figures['max_ms']:.0f} ms each)"
+            )
+        return
     repeats = 7 if options.quick else 21
     rows = asyncio.run(run(repeats))
     if options.json:
