@@ -22,12 +22,15 @@ def start_target(tmp_path: Path) -> Iterator[object]:
         ready: str | None = "ready",
         name: str = "app.py",
         prefix: list[str] | None = None,
+        files: dict[str, str] | None = None,
     ) -> Target:
         folder = tmp_path / f"target{len(targets)}"
         folder.mkdir()
         os.chmod(folder, 0o755)
         script = folder / name
         script.write_text(source)
+        for file_name, text in (files or {}).items():
+            (folder / file_name).write_text(text)
         output = folder / "stdout"
         with open(output, "wb") as stdout, open(str(output) + ".err", "wb") as stderr:
             process = subprocess.Popen(

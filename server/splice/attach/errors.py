@@ -17,6 +17,14 @@ REASONS = (
     "bootstrap_failed",
 )
 
+#: What to do when the kernel refuses ptrace, for every message that says so.
+PTRACE_HINT = (
+    "attach as the user who owns the process or as root; give the attaching user "
+    "CAP_SYS_PTRACE; or allow ptrace of non-child processes with "
+    "'echo 0 > /proc/sys/kernel/yama/ptrace_scope' (as root); in a container, run it with "
+    "--cap-add=SYS_PTRACE"
+)
+
 
 class AttachError(SpliceError):
     """The agent could not be started in the target; the target runs on as before."""

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from splice.attach import gdb_script
-from splice.attach.errors import AttachError
+from splice.attach.errors import PTRACE_HINT, AttachError
 from splice.attach.process import TargetProcess, state_letter
 
 #: Seconds for gdb to attach, make its two calls and detach (about 1 s here).
@@ -26,12 +26,6 @@ GDB_TIMEOUT = 20.0
 _GDB_GRACE = 5.0
 
 GDB_INSTALL_HINT = "install it with: apt-get install gdb (Debian, Ubuntu) or dnf install gdb"
-PTRACE_HINT = (
-    "attach as the user who owns the process or as root; give the attaching user "
-    "CAP_SYS_PTRACE; or allow ptrace of non-child processes with "
-    "'echo 0 > /proc/sys/kernel/yama/ptrace_scope' (as root); in a container, run it with "
-    "--cap-add=SYS_PTRACE"
-)
 
 
 def pending_call_code(script: str) -> str:

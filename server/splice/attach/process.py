@@ -10,7 +10,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from splice.attach.errors import AttachError
+from splice.attach.errors import PTRACE_HINT, AttachError
 
 MINIMUM_VERSION = (3, 10)
 #: ``sys.remote_exec`` (PEP 768) replaces gdb from this version on.
@@ -111,8 +111,8 @@ def _executable(pid: int) -> str:
     except PermissionError:
         raise AttachError(
             "ptrace_not_permitted",
-            f"cannot inspect pid {pid} (permission denied on /proc/{pid}/exe): attach as "
-            "the user who owns it, or as root (or with CAP_SYS_PTRACE)",
+            f"ptrace of pid {pid} is not permitted (permission denied on /proc/{pid}/exe; "
+            f"a process that made itself non-dumpable refuses even its own user): {PTRACE_HINT}",
         ) from None
     except FileNotFoundError:
         raise AttachError("no_such_process", f"no process with pid {pid}") from None
