@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import parso
 from parso.utils import split_lines
@@ -28,15 +28,11 @@ from splice.engine.definitions import parse_definitions
 _HOST = "__splice_host__"
 
 
-DefinitionKind = Literal["function", "class"]
-
-
 @dataclass(frozen=True)
 class SourceDefinition:
     """One definition's place and exact text in a source (lines 1-based, inclusive)."""
 
     qualname: str
-    kind: DefinitionKind
     name: str
     line: int  # the first decorator's line, or the def/class line
     end_line: int
@@ -77,9 +73,8 @@ def _walk(nodes: list[Any], prefix: str, lines: list[str]) -> Iterator[SourceDef
             continue
         name = target.name.value
         qualname = prefix + name
-        kind: DefinitionKind = "class" if target.type == "classdef" else "function"
-        yield _make(node, qualname, kind, name, lines)
-        if kind == "class":
+        yield _make(node, qualname, name, lines)
+        if target.type == "classdef":
             body = target.children[-1]
             if body.type == "suite":
                 yield from _walk(body.children, qualname + ".", lines)
@@ -101,9 +96,7 @@ def _definition_node(node: Any) -> Any | None:
     return None
 
 
-def _make(
-    node: Any, qualname: str, kind: DefinitionKind, name: str, lines: list[str]
-) -> SourceDefinition:
+def _make(node: Any, qualname: str, name: str, lines: list[str]) -> SourceDefinition:
     start_line, indent = node.start_pos
     last = node.get_last_leaf()
     # A body's final newline belongs to the node; the definition ends on the
@@ -115,7 +108,7 @@ def _make(
         text += "\n"
     header = node.children[-1] if node.type == "decorated" else node
     header_line = min(header.start_pos[0], end_line)
-    return SourceDefinition(qualname, kind, name, start_line, end_line, indent, text, header_line)
+    return SourceDefinition(qualname, name, start_line, end_line, indent, text, header_line)
 
 
 def fingerprint(definition: SourceDefinition) -> str | None:

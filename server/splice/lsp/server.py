@@ -26,6 +26,7 @@ from splice.lsp.kernels import KernelEvent, KernelRegistry, real_path
 from splice.lsp.markers import LiveMarkers
 from splice.lsp.patching import Patcher, PatchReport
 from splice.lsp.settings import Settings, describe_problems, parse_settings
+from splice.report import ProcessOutcome, plural
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ class SpliceServer(LanguageServer):
         self.send_status(convert.report_summary(report))
 
     async def on_kernel_event(self, event: KernelEvent) -> None:
-        who = f"{event.program or 'kernel'} (pid {event.pid})"
+        who = ProcessOutcome(event.pid, event.program).who
         if event.kind == "attached":
             message = f"attached to {who}"
         else:
@@ -179,7 +180,7 @@ async def initialized(ls: SpliceServer, params: types.InitializedParams) -> None
     ls.registry.start()
     ls.ready = True
     attached = len(ls.registry.attached)
-    ls.send_status(f"ready: {attached} kernel{'s' if attached != 1 else ''} attached")
+    ls.send_status(f"ready: {plural(attached, 'kernel')} attached")
 
 
 @server.feature(types.SHUTDOWN)
