@@ -87,3 +87,13 @@ def test_splice_kernels_lists_a_kernel_with_a_non_utf8_cwd(latin1_kernel, argume
     assert completed.returncode == 0, completed.stderr
     assert str(latin1_kernel.info.pid).encode() in completed.stdout
     assert completed.stderr == b""
+
+
+def test_splice_kernels_shows_a_non_utf8_cwd_on_a_strict_utf8_terminal(latin1_kernel):
+    # As under LANG=en_US.UTF-8, where stdout refuses surrogates.
+    env = kernel_env(latin1_kernel.runtime_dir, {"PYTHONIOENCODING": "utf-8:strict"})
+    completed = subprocess.run(
+        [sys.executable, "-m", "splice", "kernels"], env=env, capture_output=True, timeout=60
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert b"caf\\udce9" in completed.stdout

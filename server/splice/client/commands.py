@@ -45,6 +45,11 @@ def _age(started_at: float) -> str:
     return f"{seconds // 86400}d"
 
 
+def _printable(text: str) -> str:
+    """``text`` with what no terminal encoding can show (a non-UTF-8 path) as escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def kernels_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="splice kernels", description="List the live splice kernels of this user."
@@ -76,7 +81,15 @@ def kernels_main(argv: list[str]) -> int:
     table = [("PID", "PROGRAM", "CWD", "ADDRESS", "AGE")]
     for info in kernels:
         cwd = "~" + info.cwd[len(home) :] if home != "/" and info.cwd.startswith(home) else info.cwd
-        table.append((str(info.pid), info.program, cwd, info.address, _age(info.started_at)))
+        table.append(
+            (
+                str(info.pid),
+                _printable(info.program),
+                _printable(cwd),
+                info.address,
+                _age(info.started_at),
+            )
+        )
     widths = [max(len(row[column]) for row in table) for column in range(4)]
     for row in table:
         print(
