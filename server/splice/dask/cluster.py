@@ -36,17 +36,21 @@ def patch_cluster(
     timeout: float = DEFAULT_TIMEOUT,
     only: Sequence[str] | None = None,
     dry_run: bool = False,
+    security: Security | None = None,
 ) -> list[ProcessOutcome]:
     """Patch ``text`` as the new source of ``path`` into every worker of the cluster.
 
     One ``ProcessOutcome`` per worker and module running ``path`` (all or
     nothing in each), and one per worker that failed to answer; workers that
     have not imported ``path`` yet are not listed (they will import the new
-    text). Raises ``KernelUnavailableError`` when the scheduler is unreachable.
+    text). ``security`` is a ``distributed.Security`` (default: the Dask
+    configuration's). Raises ``KernelUnavailableError`` when the scheduler is unreachable.
     Blocking: from a running event loop, await ``patch_cluster_async``.
     """
     return asyncio.run(
-        patch_cluster_async(address, path, text, timeout=timeout, only=only, dry_run=dry_run)
+        patch_cluster_async(
+            address, path, text, timeout=timeout, only=only, dry_run=dry_run, security=security
+        )
     )
 
 
@@ -58,12 +62,15 @@ async def patch_cluster_async(
     timeout: float = DEFAULT_TIMEOUT,
     only: Sequence[str] | None = None,
     dry_run: bool = False,
+    security: Security | None = None,
 ) -> list[ProcessOutcome]:
     """``patch_cluster`` for callers that run an event loop (the language server)."""
     file = os.path.realpath(path)
     remember = not dry_run and only is None
     source_key = [*SOURCES_KEY, file]
-    connection_args = Security().get_connection_args("client")  # type: ignore[no-untyped-call]
+    if security is None:
+        security = Security()  # type: ignore[no-untyped-call]
+    connection_args = security.get_connection_args("client")  # type: ignore[no-untyped-call]
     scheduler = rpc(address, timeout=timeout, connection_args=connection_args)  # type: ignore[no-untyped-call]
     try:
         previous = await scheduler.get_metadata(keys=source_key, default=None)
