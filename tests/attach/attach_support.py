@@ -17,6 +17,8 @@ import splice
 
 #: The checkout's ``server`` directory: the attacher runs splice from here.
 SERVER = str(Path(splice.__file__).resolve().parent.parent)
+THROWAWAY_USER = "splice-attach-test"
+SYSTEM_PYTHON = "/usr/bin/python3"
 #: A target loop: prints value() every 20 ms, so a patch shows within a few lines.
 LOOP = """\
 import sys, time
@@ -130,6 +132,7 @@ def run_splice(
 
 def attach_json(pid: int, *options: str, **environment: str) -> dict[str, object]:
     completed = run_splice("attach", str(pid), "--json", *options, **environment)
+    assert completed.stdout.startswith("{"), completed
     result: dict[str, object] = json.loads(completed.stdout)
     assert (completed.returncode == 0) == ("error" not in result), completed
     return result

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import os
+import pwd
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from attach_support import LOOP, Target, base_python, clean_environment
+from attach_support import (
+    LOOP,
+    SYSTEM_PYTHON,
+    THROWAWAY_USER,
+    Target,
+    base_python,
+    clean_environment,
+)
 
 
 @pytest.fixture
@@ -60,3 +69,22 @@ def runtime_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     directory.mkdir(mode=0o700)
     monkeypatch.setenv("SPLICE_RUNTIME_DIR", str(directory))
     return str(directory)
+
+
+@pytest.fixture(scope="module")
+def throwaway_user() -> Iterator[pwd.struct_passwd]:
+    if os.geteuid() != 0 or shutil.which("useradd") is None:
+        pytest.skip("needs root and useradd to create an unprivileged user")
+    if not os.path.exists(SYSTEM_PYTHON):
+        pytest.skip(f"no {SYSTEM_PYTHON} for the unprivileged attacher")
+    created = False
+    try:
+        pwd.getpwnam(THROWAWAY_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--no-create-home", THROWAWAY_USER], check=True)
+        created = True
+    try:
+        yield pwd.getpwnam(THROWAWAY_USER)
+    finally:
+        if created:
+            subprocess.run(["userdel", THROWAWAY_USER], check=False)

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
+import shutil
+import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
 from attach_support import (
+    LOOP,
     SERVER,
+    SYSTEM_PYTHON,
     attach_json,
     base_python,
     pyenv_python,
@@ -146,3 +153,50 @@ def test_attach_to_a_busy_pure_python_loop_reaches_it(start_target, runtime_dir:
     assert run_splice("patch", str(target.script)).returncode == 0
     target.wait_for("after", after=len(target.stdout()))
     target.assert_running_normally()
+
+
+def test_attach_as_root_to_another_users_process_lists_and_patches_it(
+    runtime_dir: str, throwaway_user: pwd.struct_passwd
+) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="splice-attach-test-"))
+    script = folder / "app.py"
+    script.write_text(LOOP)
+    os.chmod(folder, 0o755)
+    os.chmod(script, 0o644)
+    output = folder / "stdout"
+    with open(output, "wb") as stdout:
+        process = subprocess.Popen(
+            [
+                "setpriv",
+                f"--reuid={throwaway_user.pw_uid}",
+                f"--regid={throwaway_user.pw_gid}",
+                "--clear-groups",
+                SYSTEM_PYTHON,
+                str(script),
+            ],
+            stdout=stdout,
+            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp"},
+        )
+    try:
+        _wait_for_text(output, "before")
+
+        result = attach_json(process.pid)
+
+        assert result["connectionFile"] == connection.connection_path(process.pid, runtime_dir)
+        listed = json.loads(run_splice("kernels", "--json").stdout)
+        assert [row["pid"] for row in listed] == [process.pid]
+        script.write_text(LOOP.replace('"before"', '"after"'))
+        assert run_splice("patch", str(script)).returncode == 0
+        _wait_for_text(output, "after")
+        assert process.poll() is None
+    finally:
+        process.kill()
+        process.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _wait_for_text(path: Path, text: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in path.read_text(errors="replace"):
+        assert time.monotonic() < deadline, path.read_text(errors="replace")[-300:]
+        time.sleep(0.02)

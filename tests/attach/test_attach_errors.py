@@ -10,14 +10,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from attach_support import SERVER, attach_json, pyenv_python, requires_gdb, run_splice
-
-THROWAWAY_USER = "splice-attach-test"
-SYSTEM_PYTHON = "/usr/bin/python3"
+from attach_support import (
+    SERVER,
+    SYSTEM_PYTHON,
+    attach_json,
+    pyenv_python,
+    requires_gdb,
+    run_splice,
+)
 
 
 def test_attach_to_a_pid_that_does_not_exist_says_so(runtime_dir: str) -> None:
@@ -170,25 +173,6 @@ def test_attach_to_a_process_with_another_splice_module_fails_and_leaves_it_runn
 
 # ptrace permissions: a throwaway unprivileged user, running the attacher with
 # the system Python and this checkout on PYTHONPATH.
-
-
-@pytest.fixture(scope="module")
-def throwaway_user() -> Iterator[pwd.struct_passwd]:
-    if os.geteuid() != 0 or shutil.which("useradd") is None:
-        pytest.skip("needs root and useradd to create an unprivileged user")
-    if not os.path.exists(SYSTEM_PYTHON):
-        pytest.skip(f"no {SYSTEM_PYTHON} for the unprivileged attacher")
-    created = False
-    try:
-        pwd.getpwnam(THROWAWAY_USER)
-    except KeyError:
-        subprocess.run(["useradd", "--no-create-home", THROWAWAY_USER], check=True)
-        created = True
-    try:
-        yield pwd.getpwnam(THROWAWAY_USER)
-    finally:
-        if created:
-            subprocess.run(["userdel", THROWAWAY_USER], check=False)
 
 
 def _as_user(

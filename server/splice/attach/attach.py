@@ -7,13 +7,12 @@ point the attacher takes the bootstrap's claim, so a late run does nothing.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -87,9 +86,8 @@ def attach(pid: int, timeout: float = DEFAULT_TIMEOUT) -> AttachResult:
             "bootstrap_failed",
             f"the splice agent could not start in pid {pid}: {result['error']}",
         )
-    info = connection.read(str(result["connectionFile"]))
-    if not same_user:
-        info = _publish_for_this_user(info)
+    path = str(result["connectionFile"])
+    info = connection.read(path) if same_user else _publish_for_this_user(path)
     return AttachResult(info, bool(result.get("already")), method, time.monotonic() - began)
 
 
@@ -184,10 +182,14 @@ def _timeout_message(target: TargetProcess, method: str) -> str:
     )
 
 
-def _publish_for_this_user(info: ConnectionInfo) -> ConnectionInfo:
-    """Root attached to another user's process: list its kernel in root's directory too."""
-    copy = replace(info, path=connection.connection_path(info.pid))
-    connection.write(copy)
-    with contextlib.suppress(OSError):
-        os.chmod(copy.path, 0o600)
-    return copy
+def _publish_for_this_user(path: str) -> ConnectionInfo:
+    """Root attached to another user's process: list its kernel in root's directory too.
+
+    The target's own file belongs to its user, which ``connection.read`` rightly
+    refuses to trust for anyone else; root copies it into a 0600 file of its own.
+    """
+    with open(path, encoding="utf-8") as stream:
+        data = json.load(stream)
+    info = ConnectionInfo.from_json(data, connection.connection_path(int(data["pid"])))
+    connection.write(info)
+    return info
