@@ -117,12 +117,9 @@ def escaped_result(
 
     module = sys.modules.get(name)
     file = source_path(module) if isinstance(module, types.ModuleType) else None
-    detail = f": {error}" if str(error) else ""
-    finding = Finding(
-        code,
-        f"the user's code raised {error.__class__.__name__}{detail}; nothing was changed",
-        line=_raising_line(error, file) or line,
-    )
+    raised = f"{error.__class__.__name__}: {error}" if str(error) else error.__class__.__name__
+    subject = "the statement" if code == "statement-failed" else "running the patch"
+    finding = Finding(code, f"{subject} raised {raised}", line=_raising_line(error, file) or line)
     return PatchResult(ok=False, module=name, file=file, errors=(finding,))
 
 
