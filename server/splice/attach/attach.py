@@ -44,6 +44,8 @@ class AttachResult:
     already: bool  # it was running before this attach
     method: str  # "connection-file" | "gdb" | "remote_exec"
     seconds: float
+    #: How long the bootstrap held the target's main thread (0.0 when it did not run).
+    target_seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -52,6 +54,7 @@ class AttachResult:
             "already": self.already,
             "method": self.method,
             "seconds": round(self.seconds, 3),
+            "targetSeconds": round(self.target_seconds, 4),
         }
 
 
@@ -88,7 +91,13 @@ def attach(pid: int, timeout: float = DEFAULT_TIMEOUT) -> AttachResult:
         )
     path = str(result["connectionFile"])
     info = connection.read(path) if same_user else _publish_for_this_user(path)
-    return AttachResult(info, bool(result.get("already")), method, time.monotonic() - began)
+    return AttachResult(
+        info,
+        bool(result.get("already")),
+        method,
+        time.monotonic() - began,
+        float(result.get("seconds", 0.0)),
+    )
 
 
 def _running_kernel(pid: int) -> ConnectionInfo | None:

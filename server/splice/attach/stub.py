@@ -10,6 +10,7 @@ attacher gave up waiting it has taken the claim, and a late run does nothing.
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import json
 import os
@@ -62,6 +63,10 @@ def _attach(parameters: dict[str, Any]) -> None:
     except OSError:
         return  # the attacher gave up (it holds the claim), or this already ran
     os.close(claim)
+    # Importing splice allocates enough to trigger a collection, and on a big heap
+    # a full one would be charged to the target's main thread: pause the GC meanwhile.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         # The attacher checked already; an older target must still fail with a sentence.
         if sys.version_info < (3, 10):  # noqa: UP036
@@ -75,6 +80,9 @@ def _attach(parameters: dict[str, Any]) -> None:
             "error": f"{error.__class__.__name__}: {error}",
             "traceback": traceback.format_exc(),
         }
+    finally:
+        if collecting:
+            gc.enable()
     _write_result(os.path.join(directory, "result.json"), result)
 
 
