@@ -35,6 +35,13 @@ CASES = [
     Case(
         "yield in a class body", SOURCE.replace("class C:\n", "class C:\n    yield 1\n"), 5, 5, None
     ),
+    Case(
+        "future import below the top",
+        SOURCE + "\nfrom __future__ import annotations\n",
+        8,
+        1,
+        None,
+    ),
     Case("await outside async", SOURCE + "\ndef g():\n    await f()\n", 9, 5, "g"),
     Case(
         "nonlocal without a binding",
@@ -125,3 +132,10 @@ def test_run_statement_source_with_a_byte_order_mark_runs(live: Live) -> None:
     result = ok(splice.run_statement(module, 1, "\ufeffvalue = 5\n"))
     assert result.statements_applied == (1,)
     assert module.value == 5
+
+
+@pytest.mark.parametrize("header", ["", '"""Doc."""\n'], ids=["first", "after-docstring"])
+def test_future_import_added_at_the_top_is_not_an_error(live: Live, header: str) -> None:
+    module = live.load(header + SOURCE)
+    result = live.patch(module, header + "from __future__ import annotations\n" + SOURCE)
+    assert "syntax-error" not in codes(result.errors)

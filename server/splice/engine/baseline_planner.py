@@ -14,7 +14,13 @@ from splice.engine.mutations import bind, binder, unbind
 from splice.engine.pieces import compile_definition, compile_to_run, run_definition
 from splice.engine.plan import Plan, Undo
 from splice.engine.planner import Planner
-from splice.engine.statements import assigns_name, is_import, literal_targets, literal_value
+from splice.engine.statements import (
+    assigns_name,
+    is_future_import,
+    is_import,
+    literal_targets,
+    literal_value,
+)
 from splice.engine.targets import binding, is_missing, live_functions, namespace_of
 
 
@@ -248,12 +254,34 @@ class BaselinePlanner(Planner):
 
         self.plan.add_step(definition.line, f"deleting {definition.qualname}", delete)
 
+    def check_future_import(self, statement: Statement) -> None:
+        """Raise the compiler's error for a ``from __future__`` import below the top.
+
+        Compiled alone it is at the top of its module, so compiling cannot tell.
+        """
+        body = self.new.tree.body
+        index = next(number for number, node in enumerate(body) if node is statement.node)
+        for number, node in enumerate(body[:index]):
+            docstring = (
+                number == 0
+                and isinstance(node, ast.Expr)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            )
+            if not docstring and not is_future_import(node):
+                raise SyntaxError(
+                    "from __future__ imports must occur at the beginning of the file",
+                    (self.plan.filename, statement.line, statement.column + 1, None),
+                )
+
     def plan_statement(self, statement: Statement) -> None:
         scope = statement.scope
         node = statement.node
         # Whether it runs or not, it must compile: a module that does not
         # (``break`` outside a loop) is refused before anything is applied.
         code = compile_to_run(node, self.classes_around(scope), self.plan.filename, self.flags)
+        if scope is None and is_future_import(node):
+            self.check_future_import(statement)
         if scope is not None and (self.inside_whole(scope) or scope not in self.old_classes):
             return
         where: dict[str, Any] = {

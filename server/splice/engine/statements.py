@@ -90,6 +90,10 @@ def literal_value(statement: ast.Assign | ast.AnnAssign, filename: str) -> Any:
     return value
 
 
+def is_future_import(statement: ast.stmt) -> bool:
+    return isinstance(statement, ast.ImportFrom) and statement.module == "__future__"
+
+
 def is_import(statement: ast.stmt) -> bool:
     if isinstance(statement, ast.ImportFrom):
         return statement.module != "__future__"
