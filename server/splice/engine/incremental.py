@@ -33,6 +33,7 @@ from splice.engine.definitions import (
     future_flags,
     source_lines,
 )
+from splice.engine.statements import is_future_import
 
 
 def reoutline(old: Outline, new_source: str, filename: str) -> Outline | None:
@@ -56,7 +57,7 @@ def reoutline(old: Outline, new_source: str, filename: str) -> Outline | None:
         tree = ast.parse("\n" * (start - 1) + region + "\n", filename)
     except (SyntaxError, ValueError):
         return None
-    if start > 1 and any(_is_future_import(node) for node in tree.body):
+    if start > 1 and any(is_future_import(node) for node in tree.body):
         return None  # legal only at the top: let the full parse judge it
 
     before = [d for d in old.ordered if d.end_line < start]
@@ -86,10 +87,6 @@ def reoutline(old: Outline, new_source: str, filename: str) -> Outline | None:
         statements=tuple(statements),
         future_flags=future_flags(ast.Module(body=body, type_ignores=[])),
     )
-
-
-def _is_future_import(node: ast.stmt) -> bool:
-    return isinstance(node, ast.ImportFrom) and node.module == "__future__"
 
 
 def _common_prefix(old: list[str], new: list[str]) -> int:
