@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
 
+from splice.attach import stub
 from splice.attach.inject import pending_call_code
 
 # Runs the pending-call code exactly as PyRun_SimpleString does: in __main__'s namespace.
@@ -53,3 +55,29 @@ def test_pending_call_code_does_nothing_when_the_script_is_gone(tmp_path: Path) 
 
     assert completed.stdout == "still running\n"
     assert completed.stderr == ""
+
+
+def _imported_modules(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_the_code_that_runs_in_the_target_imports_only_the_standard_library_and_the_agent() -> None:
+    folder = Path(stub.__file__).parent
+    imported = _imported_modules(folder / "stub.py") | _imported_modules(folder / "bootstrap.py")
+
+    foreign = {
+        name
+        for name in imported
+        if name.split(".")[0] not in sys.stdlib_module_names
+        and name not in ("splice", "splice.attach")
+        and not name.startswith(("splice.agent", "splice.engine", "splice.attach.bootstrap"))
+    }
+
+    assert foreign == set()
+    assert "splice.agent" in imported  # the check sees the imports it guards

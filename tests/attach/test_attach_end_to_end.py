@@ -117,9 +117,14 @@ def test_attach_leaves_sys_path_argv_and_main_as_they_were(start_target, runtime
         )
         before = client.evaluate("before")
         spliced = client.evaluate("sys.modules['splice'].__file__")
+        editor_side = client.evaluate(
+            "[name for name in sys.modules if name.startswith(('splice.client', 'splice.lsp',"
+            " 'pygls', 'lsprotocol', 'parso'))]"
+        )
     assert now == before
     assert "sys" in before and SERVER not in before
     assert spliced.strip("'") == str(Path(SERVER, "splice", "__init__.py"))
+    assert editor_side == "[]"
 
 
 def test_attach_reports_the_method_and_the_connection_file_as_json(
