@@ -1,0 +1,160 @@
+"""FastAPI (and Starlette) routes follow their endpoints' edits.
+
+FastAPI reads an endpoint's parameters, types, defaults, dependencies and
+return annotation once, when the route is registered, into the route's
+``dependant``, body field, response field and request handler. Patching the
+function's code in place leaves all of those as they were. So, at the end of
+the commit, every route whose endpoint changed is initialised again from its
+own settings and the new signature; routes of endpoints that were re-created
+(a new path or methods: the decorator ran again and registered a new route)
+or deleted are removed, so the old path stops serving. Every step records
+its undo, so a route that cannot be rebuilt undoes the whole patch.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from starlette.routing import BaseRoute, Mount, Router
+
+from splice.engine.hooks import Adapter, PatchPlan
+
+Undo = list[Callable[[], None]]
+
+
+def routers() -> Iterator[Router]:
+    """Every Starlette router bound at module level in the process (a FastAPI app's too)."""
+    seen: set[int] = set()
+    for module in list(sys.modules.values()):
+        namespace = getattr(module, "__dict__", None)
+        if not isinstance(namespace, dict):
+            continue
+        for value in list(namespace.values()):
+            router = value if isinstance(value, Router) else getattr(value, "router", None)
+            if isinstance(router, Router):
+                yield from _with_mounted(router, seen)
+
+
+def _with_mounted(router: Router, seen: set[int]) -> Iterator[Router]:
+    if id(router) in seen:
+        return
+    seen.add(id(router))
+    yield router
+    for route in router.routes:
+        if isinstance(route, Mount):
+            inner = getattr(route, "app", None)
+            inner = inner if isinstance(inner, Router) else getattr(inner, "router", None)
+            if isinstance(inner, Router):
+                yield from _with_mounted(inner, seen)
+
+
+def routes_of(endpoints: dict[int, str]) -> list[tuple[Router, BaseRoute]]:
+    """(router, route) for every route whose endpoint is one of ``endpoints`` (by id)."""
+    found = []
+    for router in routers():
+        for route in router.routes:
+            if id(getattr(route, "endpoint", None)) in endpoints:
+                found.append((router, route))
+    return found
+
+
+class FastAPIAdapter(Adapter):
+    framework = "fastapi"
+
+    def plan_patch(self, patch: PatchPlan) -> None:
+        changed: dict[int, str] = {}
+        old_returns: dict[int, Any] = {}
+        old_docs: dict[int, str] = {}
+        for qualname in patch.changed:
+            value = patch.live(qualname)
+            if callable(value) and not isinstance(value, type):
+                changed[id(value)] = qualname
+                old_returns[id(value)] = _return_annotation(value)
+                old_docs[id(value)] = _docstring(value)
+        gone: dict[int, str] = {}
+        for qualname in (*patch.rebound, *patch.deleted):
+            value = patch.live(qualname)
+            if callable(value) and not isinstance(value, type):
+                gone[id(value)] = qualname
+        if not changed and not gone:
+            return
+        rebuild = routes_of(changed)
+        remove = routes_of(gone)
+        if not rebuild and not remove:
+            return
+
+        def update_routes(undo: Undo) -> None:
+            for router, route in remove:
+                _remove(router, route, undo)
+            for router, route in rebuild:
+                key = id(getattr(route, "endpoint", None))
+                _reinitialise(route, old_returns.get(key), old_docs.get(key), undo)
+                _mark_changed(router, undo)
+
+        patch.last("updating FastAPI routes", update_routes)
+
+
+def _return_annotation(function: Any) -> Any:
+    try:
+        return inspect.signature(function).return_annotation
+    except (TypeError, ValueError):
+        return inspect.Signature.empty
+
+
+def _remove(router: Router, route: BaseRoute, undo: Undo) -> None:
+    routes = router.routes
+    if route not in routes:
+        return
+    index = routes.index(route)
+    del routes[index]
+    undo.append(lambda: routes.insert(index, route))
+    _mark_changed(router, undo)
+
+
+def _mark_changed(router: Router, undo: Undo) -> None:
+    # FastAPI caches the OpenAPI schema by a routes version; older ones by the app.
+    mark = getattr(router, "_mark_routes_changed", None)
+    if callable(mark):
+        mark()
+
+
+def _reinitialise(route: Any, old_return: Any, old_doc: str | None, undo: Undo) -> None:
+    """Run the route's ``__init__`` again with its own settings and its endpoint's new signature."""
+    before = dict(vars(route))
+
+    def restore() -> None:
+        vars(route).clear()
+        vars(route).update(before)
+
+    undo.append(restore)
+    parameters = inspect.signature(type(route).__init__).parameters
+    arguments: dict[str, Any] = {}
+    for name, parameter in parameters.items():
+        if name in ("self", "path", "endpoint") or parameter.kind is not parameter.KEYWORD_ONLY:
+            continue
+        if name in before:
+            arguments[name] = before[name]
+    if "response_model" in arguments and _derived(before.get("response_model"), old_return):
+        # It came from the return annotation: let the new annotation decide again.
+        arguments["response_model"] = parameters["response_model"].default
+    if "description" in arguments and before.get("description") == old_doc:
+        arguments["description"] = None
+    route.__init__(before["path"], before["endpoint"], **arguments)
+
+
+def _derived(response_model: Any, old_return: Any) -> bool:
+    return (
+        response_model is None
+        or response_model is old_return
+        or old_return is inspect.Signature.empty
+    )
+
+
+def _docstring(endpoint: Any) -> str:
+    return inspect.cleandoc(getattr(endpoint, "__doc__", None) or "").split("\f")[0].strip()
+
+
+adapter = FastAPIAdapter()
