@@ -34,6 +34,7 @@ from splice.engine.baseline import (
 from splice.engine.baseline_planner import BaselinePlanner
 from splice.engine.commit import after_commit, collection_paused, commit_plan
 from splice.engine.definitions import Outline, outline_tree, source_lines, source_lines_with_ends
+from splice.engine.hooks import notify_update, plan_patch
 from splice.engine.incremental import reoutline
 from splice.engine.live_planner import LivePlanner
 from splice.engine.plan import Plan, code_filename
@@ -74,6 +75,7 @@ def patch_module(
         if failure is not None:
             return plan.failed(started, *failure)
         after_commit(live, plan)
+        notify_update(plan)
     return plan.result(started)
 
 
@@ -153,7 +155,7 @@ def build_plan(
         new = _parse(plan, new_source)
         if new is None:
             return plan
-        planner = LivePlanner(plan, new, only)
+        planner = LivePlanner(plan, new, only, delete_removed)
     else:
         new = reoutline(old, new_source, filename) or _parse(plan, new_source)
         if new is None:
@@ -178,6 +180,7 @@ def build_plan(
         plan.errors.append(_compile_error(error, plan.source))
     if selected is not None:
         _locate_in_selection(plan, new, selected, only or ())
+    plan_patch(plan)
     plan.steps.sort(key=lambda step: step.line)
     return plan
 
