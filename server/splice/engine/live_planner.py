@@ -1,10 +1,24 @@
-"""Planning for a module with no baseline, by comparing with the live objects."""
+"""Planning for a module with no baseline, by comparing with the live objects.
+
+The module was imported before splice was watching, so its file may already
+hold the new text: there is nothing to diff against. Every part of every new
+definition is compared with what the live object shows instead (its code,
+defaults, keyword defaults, annotations, docstring, the wrappers its
+decorators left; a class's literal attributes; what each import binds; the
+value each literal assignment leaves in source order), and a live function
+that provably came from a top-level ``def`` the new text no longer has is
+deleted. What cannot be told from the live objects (a decorator that returns
+its function unchanged, a statement's effect) is reported with an
+``*-unverified`` code; nothing is guessed and nothing reports a silent ``ok``.
+"""
 
 from __future__ import annotations
 
 import ast
+import importlib.util
+import sys
 from collections.abc import Sequence
-from types import CodeType, FunctionType
+from types import CodeType, FunctionType, ModuleType
 from typing import Any
 
 from splice.engine.classes import (
@@ -17,35 +31,57 @@ from splice.engine.classes import (
 )
 from splice.engine.codeobjects import code_kind, find_code, same_code
 from splice.engine.definitions import Definition, Outline, Statement
-from splice.engine.evaluation import evaluate_expression
-from splice.engine.mutations import binder
-from splice.engine.plan import Plan
+from splice.engine.evaluation import evaluate_expression, evaluate_signature
+from splice.engine.hooks import claim_class
+from splice.engine.mutations import bind, binder, unbind
+from splice.engine.pieces import compile_to_run, run_definition
+from splice.engine.plan import Plan, Undo
 from splice.engine.planner import Planner
 from splice.engine.result import Finding
-from splice.engine.statements import literal_targets, literal_value
+from splice.engine.statements import (
+    assigns_name,
+    bound_names,
+    is_future_import,
+    is_import,
+    literal_targets,
+    literal_value,
+    star_import_modules,
+)
 from splice.engine.targets import binding, is_missing, live_functions, namespace_of
+from splice.engine.verification import (
+    chains_agree,
+    expected_chain,
+    is_overload,
+    live_chain,
+    pure,
+    same_value,
+    same_values,
+)
 
 _MISSING = object()
 
 
 class LivePlanner(Planner):
-    """Plans a patch for a module with no baseline, by asking the live objects.
+    """Plans a patch for a module with no baseline, by asking the live objects."""
 
-    The module was imported before splice was watching, so its file may
-    already hold the new text: compare the new code with the code the live
-    functions run instead. Deletions cannot be told from dynamic definitions
-    here, so nothing is deleted; statements other than literals are left alone.
-    """
-
-    def __init__(self, plan: Plan, new: Outline, only: Sequence[str] | None) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        new: Outline,
+        only: Sequence[str] | None,
+        delete_removed: bool = True,
+    ) -> None:
         super().__init__(plan, new)
         self.only = list(only) if only else None
+        self.delete_removed = delete_removed
         #: qualname -> its definitions in the new text, in order (usually one).
         self.groups: dict[str, list[Definition]] = {}
         for definition in new.ordered:
             self.groups.setdefault(definition.qualname, []).append(definition)
         #: qualname -> id of a live function -> the definition it came from.
         self.owners: dict[str, dict[int, Definition]] = {}
+        #: Live classes checked member by member (not rebuilt, refused or added).
+        self.checked: dict[str, type] = {}
 
     def selected(self, qualname: str) -> bool:
         return self.only is None or any(
@@ -62,6 +98,11 @@ class LivePlanner(Planner):
             return True
         named = self.only is not None and definition.qualname in self.only
         return named and len(self.groups[definition.qualname]) == 1
+
+    def unverified(self, code: str, message: str, **where: Any) -> None:
+        self.skip(
+            code, message + " (no baseline: the module was imported before splice)", "info", **where
+        )
 
     def run(self) -> None:
         plan, module = self.plan, self.plan.module
@@ -87,36 +128,58 @@ class LivePlanner(Planner):
             namespace = namespace_of(module, definition.parent)
             if namespace is None:
                 continue
-            bound = binding(namespace, definition.member)
             if definition.kind == "class":
-                if is_missing(bound) and self.addable(definition):
-                    self.plan_run(definition, "added")
-                    self.whole.add(definition.qualname)
-                elif isinstance(bound, type) and bound.__qualname__ == definition.qualname:
-                    self.check_class(definition, bound)
-                continue
-            functions = [
-                function
-                for function in live_functions(bound, definition.name, None)
-                if function.__code__.co_filename == plan.filename
+                self.plan_class(definition, namespace)
+            else:
+                self.plan_definition(definition, namespace, module_code)
+        if self.only is not None:
+            return
+        for scope, live in self.checked.items():
+            if not self.inside_whole(scope):
+                self.plan_class_statements(self.new_classes[scope], live)
+        self.plan_module_statements()
+        self.plan_deletions(None, module)
+        for scope, live in self.checked.items():
+            if not self.inside_whole(scope):
+                self.plan_deletions(scope, live)
+
+    # -- classes --------------------------------------------------------------
+    def plan_class(self, definition: Definition, namespace: Any) -> None:
+        bound = binding(namespace, definition.member)
+        if is_missing(bound):
+            if self.addable(definition):
+                self.plan_run(definition, "added")
+                self.whole.add(definition.qualname)
+            return
+        if not (isinstance(bound, type) and bound.__qualname__ == definition.qualname):
+            if not definition.in_block and not self.bound_after(
+                definition.parent, definition.line, definition.member
+            ):
+                self.unverified(
+                    "definition-unverified",
+                    f"{definition.qualname}: not patched: the name is bound to a "
+                    f"{type(bound).__name__}, not to a class from this definition (a class "
+                    "decorator may have replaced it); splice cannot tell what to update",
+                    qualname=definition.qualname,
+                    line=definition.line,
+                )
+            self.whole.add(definition.qualname)
+            return
+        self.check_class(definition, bound)
+        if definition.qualname not in self.whole:
+            self.checked[definition.qualname] = bound
+            decorators = [
+                d for d in definition.node.decorator_list if not _is_dataclass_decorator(d)
             ]
-            if not functions:
-                if is_missing(bound) and self.addable(definition):
-                    self.plan_run(definition, "added")
-                continue
-            path = [*(definition.parent.split(".") if definition.parent else []), definition.name]
-            code = find_code(module_code, path, definition.line)
-            if code is None:
-                continue
-            if len(self.groups[definition.qualname]) > 1:
-                owners = self.owners_of(definition, functions, module_code, path)
-                functions = [f for f in functions if owners.get(id(f)) is definition]
-                if not functions:
-                    continue
-            self.plan_function(definition, functions, code, namespace)
-        if self.only is None:
-            for statement in self.new.statements:
-                self.plan_literal(statement)
+            if decorators:
+                self.unverified(
+                    "decorator-unverified",
+                    f"{definition.qualname}: splice cannot tell whether its class decorators "
+                    "changed since the module was imported, so it did not re-run them; if you "
+                    "changed them, restart to apply that",
+                    qualname=definition.qualname,
+                    line=definition.line,
+                )
 
     def check_class(self, definition: Definition, live: type) -> None:
         """Refuse what the live class shows cannot be applied; regenerate dataclasses."""
@@ -129,13 +192,210 @@ class LivePlanner(Planner):
         part = header_mismatch(definition, live, evaluate)
         if part is not None:
             self.refuse_header(definition, part)
+        elif claim_class(self, definition, live):
+            self.whole.add(definition.qualname)
+            return  # an adapter rebuilds it (a pydantic model, an attrs class) or refused
         elif is_enum(live):
-            if enum_member_names(definition) != list(getattr(live, "__members__", {})):
+            if enum_member_names(definition) != list(getattr(live, "__members__", {})) or any(
+                not _same_member(live, statement) for statement in definition.statements
+            ):
                 self.refuse_enum(definition)
         elif is_dataclass_type(live):
             new_fields = [node.target.id for node in field_statements(definition)]  # type: ignore[union-attr]
-            if new_fields != own_field_names(live):
+            if new_fields != own_field_names(live) or not self.same_field_defaults(
+                definition, live
+            ):
                 self.plan_dataclass(definition, live)
+            else:
+                self.regenerated.add(definition.qualname)  # fields checked: nothing to do
+
+    def same_field_defaults(self, definition: Definition, live: type) -> bool:
+        fields = vars(live)["__dataclass_fields__"]
+        for node in field_statements(definition):
+            name = node.target.id  # type: ignore[union-attr]
+            field = fields.get(name)
+            default = getattr(field, "default", _MISSING)
+            if node.value is None:
+                if getattr(type(default), "__name__", "") != "_MISSING_TYPE":
+                    return False
+                continue
+            if not pure(node.value):
+                if not (isinstance(node.value, ast.Call) and _dataclass_field_call(node.value)):
+                    return False
+                continue  # field(...): its options are compared by regenerating only on change
+            try:
+                value = evaluate_expression(
+                    node.value, self.module, dict(vars(live)), self.plan.filename
+                )
+            except Exception:
+                return False
+            if not same_value(value, default):
+                return False
+        return True
+
+    def plan_class_statements(self, definition: Definition, live: type) -> None:
+        """Class-level statements: docstring, literal attributes (in source order)."""
+        final: dict[str, tuple[Statement, Any]] = {}
+        for statement in definition.statements:
+            node = statement.node
+            if statement.is_docstring:
+                assert isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+                if live.__doc__ != node.value.value:
+                    self.plan.add_step(
+                        statement.line,
+                        f"setting the docstring of {definition.qualname}",
+                        binder(live, {"__doc__": node.value.value}),
+                    )
+                    self.plan.statements_applied.append(statement.line)
+                continue
+            if definition.qualname in self.regenerated and isinstance(node, ast.AnnAssign):
+                continue
+            names = literal_targets(node)
+            if names is None:
+                if assigns_name(node, "__slots__"):
+                    self.unverified(
+                        "statement-unverified",
+                        f"line {statement.line}: splice cannot tell whether __slots__ of "
+                        f"{definition.qualname} changed; it was not applied",
+                        qualname=definition.qualname,
+                        line=statement.line,
+                    )
+                    continue
+                self.statement_unverified(statement, definition.qualname)
+                continue
+            assert isinstance(node, (ast.Assign, ast.AnnAssign))
+            try:
+                value = literal_value(node, self.plan.filename)
+            except Exception as error:
+                self.error(
+                    "statement-failed", f"line {statement.line}: {error}", line=statement.line
+                )
+                continue
+            for name in names:
+                final[name] = (statement, value)
+        for member, _ in [
+            (d.member, d) for d in self.new.ordered if d.parent == definition.qualname
+        ]:
+            final.pop(member, None)
+        stale: dict[int, dict[str, Any]] = {}
+        for name, (statement, value) in final.items():
+            if name == "__slots__":
+                if not same_values(tuple(_slots(value)), tuple(_slots(vars(live).get(name)))):
+                    self.error(
+                        "slots-changed",
+                        f"{definition.qualname}: cannot patch in place: __slots__ changed, and a "
+                        "live class's slots are fixed when it is created. Restart the program",
+                        qualname=definition.qualname,
+                        line=statement.line,
+                    )
+                continue
+            if not same_value(vars(live).get(name, _MISSING), value):
+                stale.setdefault(statement.line, {})[name] = value
+        for line, values in stale.items():
+            self.plan.add_step(
+                line, f"assigning {definition.qualname}.{', '.join(values)}", binder(live, values)
+            )
+            self.plan.statements_applied.append(line)
+
+    # -- functions ------------------------------------------------------------
+    def plan_definition(
+        self, definition: Definition, namespace: Any, module_code: CodeType
+    ) -> None:
+        plan = self.plan
+        bound = binding(namespace, definition.member)
+        functions = [
+            function
+            for function in live_functions(bound, definition.name, None)
+            if function.__code__.co_filename == plan.filename
+        ]
+        evaluate = self.evaluator(namespace, definition.line)
+        if not functions:
+            if is_missing(bound):
+                if self.addable(definition):
+                    self.plan_run(definition, "added")
+                return
+            if (
+                not definition.in_block
+                and definition is self.groups[definition.qualname][-1]
+                and not self.bound_after(definition.parent, definition.line, definition.member)
+            ):
+                self.unverified(
+                    "definition-unverified",
+                    f"{definition.qualname}: not patched: the name is bound to a "
+                    f"{type(bound).__name__} that shows no function from this file (a decorator "
+                    "that does not expose the original, or a later assignment)",
+                    qualname=definition.qualname,
+                    line=definition.line,
+                )
+            return
+        path = [*(definition.parent.split(".") if definition.parent else []), definition.name]
+        code = find_code(module_code, path, definition.line)
+        if code is None:
+            return
+        group = self.groups[definition.qualname]
+        if len(group) > 1:
+            owners = self.owners_of(definition, functions, module_code, path)
+            functions = [f for f in functions if owners.get(id(f)) is definition]
+            if not functions:
+                self.sibling_unreachable(definition, evaluate)
+                return
+        if any(code_kind(function.__code__) != code_kind(code) for function in functions):
+            self.plan_rebind(definition)
+            return
+        decorators = list(definition.node.decorator_list)
+        expected, known = expected_chain(decorators, evaluate)
+        chains = [live_chain(bound, function) for function in functions]
+        if any(chain is None for chain in chains) and not decorators:
+            self.plan_rebind(definition)  # wrapped by something the text no longer has
+            return
+        verdicts = {chains_agree(chain, expected, known) for chain in chains if chain is not None}
+        if False in verdicts:
+            self.plan_rebind(definition)
+            return
+        if None in verdicts or (decorators and any(chain is None for chain in chains)):
+            self.unverified(
+                "decorator-unverified",
+                f"{definition.qualname}: splice cannot tell whether its decorators or their "
+                "arguments changed since the module was imported, so it did not re-run them; "
+                "if you changed them, restart to apply that",
+                qualname=definition.qualname,
+                line=definition.line,
+            )
+        self.plan_function(definition, functions, code, namespace)
+
+    def evaluator(self, namespace: Any, line: int) -> Any:
+        scope = dict(vars(namespace)) if isinstance(namespace, type) else {}
+        scope = {**self.overlay_at(line), **scope} if not isinstance(namespace, type) else scope
+
+        def evaluate(expression: ast.expr) -> Any:
+            return evaluate_expression(expression, self.module, scope, self.plan.filename)
+
+        return evaluate
+
+    def sibling_unreachable(self, definition: Definition, evaluate: Any) -> None:
+        """A same-name definition that is not the bound one: reachable only elsewhere."""
+        decorators = list(definition.node.decorator_list)
+        if definition.in_block or not decorators or is_overload(decorators, evaluate):
+            return  # another branch's, a replaced one, or an overload stub: never live
+        self.unverified(
+            "definition-unverified",
+            f"{definition.qualname} (line {definition.line}): another definition of the same "
+            "name is the one the namespace binds; this one lives only where its decorator put "
+            "it, which splice cannot reach without a baseline",
+            qualname=definition.qualname,
+            line=definition.line,
+        )
+
+    def plan_rebind(self, definition: Definition) -> None:
+        """Re-run a definition (with every same-name sibling, in order: a property's
+        setter must see its getter)."""
+        group = self.groups[definition.qualname]
+        if definition.qualname in self.plan.rebound:
+            return
+        for member in group if len(group) > 1 and not definition.in_block else [definition]:
+            self.plan_run(member, "rebound")
+        self.plan.rebound[:] = dict.fromkeys(self.plan.rebound)
+        self.whole.add(definition.qualname)
 
     def owners_of(
         self,
@@ -170,10 +430,19 @@ class LivePlanner(Planner):
         self, definition: Definition, functions: list[FunctionType], code: CodeType, namespace: Any
     ) -> None:
         live_class = namespace if isinstance(namespace, type) else None
-        if any(code_kind(function.__code__) != code_kind(code) for function in functions):
-            self.plan_run(definition, "rebound")
-            return
         changed = [f for f in functions if not same_code(f.__code__, code)]
+        if not changed:
+            verdict = self.same_signature(definition, functions, live_class)
+            if verdict is None:
+                self.unverified(
+                    "signature-unverified",
+                    f"{definition.qualname}: splice cannot tell whether its defaults or "
+                    "annotations changed (they are not plain values or names), so it kept them",
+                    qualname=definition.qualname,
+                    line=definition.line,
+                )
+            elif not verdict:
+                changed = list(functions)
         moved = [
             f
             for f in functions
@@ -192,19 +461,277 @@ class LivePlanner(Planner):
             definition, namespace, fitted, changed, signature=bool(changed), docstring=bool(changed)
         )
 
-    def plan_literal(self, statement: Statement) -> None:
-        names = literal_targets(statement.node)
-        if not names:
-            return
-        assert isinstance(statement.node, (ast.Assign, ast.AnnAssign))
+    def same_signature(
+        self, definition: Definition, functions: list[FunctionType], live_class: type | None
+    ) -> bool | None:
+        """Whether the live functions have the new defaults, annotations and docstring;
+        None when some of them cannot be evaluated without running code."""
+        node = definition.node
+        assert not isinstance(node, ast.ClassDef)
+        arguments = node.args
+        expressions = [*arguments.defaults, *arguments.kw_defaults]
+        annotations = [a.annotation for a in [*arguments.posonlyargs, *arguments.args]]
+        annotations += [a.annotation for a in arguments.kwonlyargs]
+        annotations += [arguments.vararg.annotation if arguments.vararg else None]
+        annotations += [arguments.kwarg.annotation if arguments.kwarg else None, node.returns]
+        docstring = ast.get_docstring(node, clean=sys.version_info >= (3, 13))
+        if any(function.__doc__ != docstring for function in functions):
+            return False
+        if not all(pure(e) for e in expressions) or not all(pure(a) for a in annotations if a):
+            return None
         try:
-            value = literal_value(statement.node, self.plan.filename)
-        except Exception:
-            return
-        module = self.plan.module
-        stale = {name: value for name in names if vars(module).get(name, _MISSING) != value}
-        if stale:
-            self.plan.add_step(
-                statement.line, f"assigning {', '.join(stale)}", binder(module, stale)
+            values = evaluate_signature(
+                definition,
+                self.module,
+                live_class,
+                self.plan.filename,
+                self.flags,
+                self.overlay_at(definition.line),
             )
-            self.plan.statements_applied.append(statement.line)
+        except Exception:
+            return False  # evaluating them now fails: planning the swap will say why
+        defaults, keyword_defaults, new_annotations = values
+        return all(
+            same_values(function.__defaults__, defaults)
+            and same_values(function.__kwdefaults__, keyword_defaults)
+            and same_values(function.__annotations__, new_annotations)
+            for function in functions
+        )
+
+    # -- module-level statements ---------------------------------------------
+    def plan_module_statements(self) -> None:
+        """Docstring, imports and literals, compared with what the module binds."""
+        module = self.module
+        final: dict[str, tuple[Statement, Any]] = {}
+        for statement in self.new.statements:
+            node = statement.node
+            if is_future_import(node):
+                continue
+            if statement.is_docstring:
+                assert isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+                if module.__doc__ != node.value.value:
+                    self.plan.add_step(
+                        statement.line,
+                        "setting the docstring",
+                        binder(module, {"__doc__": node.value.value}),
+                    )
+                    self.plan.statements_applied.append(statement.line)
+                continue
+            names = literal_targets(node)
+            if names is not None:
+                assert isinstance(node, (ast.Assign, ast.AnnAssign))
+                try:
+                    value = literal_value(node, self.plan.filename)
+                except Exception as error:
+                    self.error(
+                        "statement-failed", f"line {statement.line}: {error}", line=statement.line
+                    )
+                    continue
+                for name in names:
+                    final[name] = (statement, value)
+                continue
+            for name in bound_names(node) & final.keys():
+                del final[name]  # a later statement decides its value
+            if is_import(node):
+                self.plan_import(statement)
+                continue
+            self.statement_unverified(statement, None)
+        for definition in self.new.ordered:
+            if definition.parent is None:
+                final.pop(definition.name, None)
+        stale: dict[int, dict[str, Any]] = {}
+        for name, (statement, value) in final.items():
+            if not same_value(vars(module).get(name, _MISSING), value):
+                stale.setdefault(statement.line, {})[name] = value
+        for line, values in stale.items():
+            self.plan.add_step(line, f"assigning {', '.join(values)}", binder(module, values))
+            self.plan.statements_applied.append(line)
+
+    def statement_unverified(self, statement: Statement, scope: str | None) -> None:
+        place = f"in class {scope}" if scope else "top-level"
+        self.unverified(
+            "statement-unverified",
+            f"line {statement.line}: splice cannot tell whether this {place} statement "
+            "changed since the module was imported, and it never re-runs such code behind "
+            "your back; run it explicitly if it changed",
+            qualname=scope,
+            line=statement.line,
+            column=statement.column + 1,
+            end_line=statement.end_line,
+        )
+
+    def plan_import(self, statement: Statement) -> None:
+        """Run an import whose names the module lacks or binds to other objects."""
+        node = statement.node
+        assert isinstance(node, (ast.Import, ast.ImportFrom))
+        code = compile_to_run(node, [], self.plan.filename, self.flags)
+        if _import_current(node, self.module):
+            return
+        module = self.module
+
+        def run_import(undo: Undo) -> None:
+            bindings = run_definition(code, [], [], module)
+            for name, value in bindings.items():
+                bind(module, name, value, undo)
+
+        self.plan.add_step(statement.line, f"line {statement.line} (import)", run_import)
+        self.plan.statements_applied.append(statement.line)
+
+    # -- deletions ------------------------------------------------------------
+    def plan_deletions(self, scope: str | None, namespace: Any) -> None:
+        """Delete what provably came from a ``def``/``class`` the new text no longer has.
+
+        Proof: a function's ``__module__``, ``__qualname__`` and code file are
+        those a definition at this place in this file gives; an object made
+        dynamically (``exec``, a factory, ``type(...)``) fails one of them.
+        """
+        bound_now = set().union(*(names for _, names in self.scope_bindings(scope)), set())
+        if scope is None:
+            if any(star_import_modules(s.node) for s in self.new.statements):
+                return  # a star import may bind any name
+            prefix = ""
+        else:
+            prefix = scope + "."
+        name_of_module = self.module.__name__
+        for member, value in list(vars(namespace).items()):
+            if member in bound_now or (member.startswith("__") and member.endswith("__")):
+                continue
+            if self.came_from_def(value, member, prefix, name_of_module):
+                self.plan_delete(scope, namespace, member, value)
+            elif (
+                isinstance(value, type)
+                and value.__module__ == name_of_module
+                and value.__qualname__ == prefix + member
+            ):
+                self.unverified(
+                    "deletion-unverified",
+                    f"{prefix}{member}: the new text no longer defines this class, but nothing "
+                    "in it proves it came from a class statement of this file, so it was kept",
+                    qualname=prefix + member,
+                )
+
+    def came_from_def(self, value: Any, member: str, prefix: str, module_name: str) -> bool:
+        if isinstance(value, type):
+            if value.__module__ != module_name or value.__qualname__ != prefix + member:
+                return False
+            if isinstance(getattr(value, "__firstlineno__", None), int):
+                return True  # set by a class statement (3.13+)
+            return any(
+                self.came_from_def(inner, inner_name, f"{value.__qualname__}.", module_name)
+                for inner_name, inner in vars(value).items()
+            )
+        filename = self.plan.filename
+        for function in live_functions(value, _unmangled(member, prefix), None):
+            if (
+                function.__module__ == module_name
+                and function.__qualname__ == prefix + function.__name__
+                and function.__code__.co_filename == filename
+            ):
+                return True
+        return False
+
+    def plan_delete(self, scope: str | None, namespace: Any, member: str, value: Any) -> None:
+        qualname = f"{scope}.{member}" if scope else member
+        if not self.delete_removed:
+            self.skip(
+                "deletion-skipped",
+                f"{qualname}: removed from the source but kept in the program "
+                "(deleting removed definitions is turned off)",
+                severity="info",
+                qualname=qualname,
+            )
+            return
+        self.plan.deleted.append(qualname)
+
+        def delete(undo: Undo) -> None:
+            unbind(namespace, member, undo)
+
+        self.plan.add_step(0, f"deleting {qualname}", delete)
+
+
+def _unmangled(member: str, prefix: str) -> str:
+    """``_C__x`` in class ``C`` is the function ``__x``."""
+    owner = prefix[:-1].rpartition(".")[2].lstrip("_")
+    mangled = f"_{owner}__"
+    if owner and member.startswith(mangled):
+        return member[len(mangled) - 2 :]
+    return member
+
+
+def _slots(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return list(value) if value is not None else []
+
+
+def _is_dataclass_decorator(node: ast.expr) -> bool:
+    target = node.func if isinstance(node, ast.Call) else node
+    name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+    return name == "dataclass"
+
+
+def _dataclass_field_call(node: ast.Call) -> bool:
+    target = node.func
+    name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+    return name == "field"
+
+
+def _same_member(live: type, statement: Statement) -> bool:
+    """Whether an enum's literal member has the live member's value."""
+    node = statement.node
+    names = literal_targets(node)
+    if not names or statement.is_docstring:
+        return True
+    assert isinstance(node, (ast.Assign, ast.AnnAssign))
+    try:
+        value = literal_value(node, "<enum>")
+    except Exception:
+        return True
+    members = getattr(live, "__members__", {})
+    return all(name not in members or same_value(members[name].value, value) for name in names)
+
+
+def _import_names(node: ast.Import | ast.ImportFrom) -> list[str]:
+    return [(alias.asname or alias.name).partition(".")[0] for alias in node.names]
+
+
+def _import_current(node: ast.Import | ast.ImportFrom, module: ModuleType) -> bool:
+    """Whether every name the import binds is already bound to what it would bind."""
+    namespace = vars(module)
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                target = sys.modules.get(alias.name)
+                name = alias.asname
+            else:
+                name = alias.name.partition(".")[0]
+                target = sys.modules.get(name)
+                if alias.name not in sys.modules:
+                    return False  # the submodule is not imported yet
+            if target is None or namespace.get(name, _MISSING) is not target:
+                return False
+        return True
+    try:
+        source_name = importlib.util.resolve_name(
+            "." * node.level + (node.module or ""), module.__package__ or None
+        )
+    except (ImportError, ValueError):
+        return False
+    source = sys.modules.get(source_name)
+    if source is None:
+        return False
+    for alias in node.names:
+        if alias.name == "*":
+            public = getattr(source, "__all__", None) or [
+                n for n in vars(source) if not n.startswith("_")
+            ]
+            pairs = [(n, n) for n in public]
+        else:
+            pairs = [(alias.name, alias.asname or alias.name)]
+        for attribute, name in pairs:
+            value = vars(source).get(attribute, _MISSING)
+            if value is _MISSING:
+                value = sys.modules.get(f"{source_name}.{attribute}", _MISSING)
+            if value is _MISSING or namespace.get(name, _MISSING) is not value:
+                return False
+    return True
