@@ -10,6 +10,7 @@ from splice.engine.classes import fields_changed, is_dataclass_type, is_enum
 from splice.engine.codeobjects import code_kind, shift_lines
 from splice.engine.definitions import Definition, Outline, Statement
 from splice.engine.diff import DefinitionChange, diff_definitions
+from splice.engine.hooks import claim_class
 from splice.engine.mutations import bind, binder, unbind
 from splice.engine.pieces import compile_definition, compile_to_run, run_definition
 from splice.engine.plan import Plan, Undo
@@ -86,6 +87,8 @@ class BaselinePlanner(Planner):
         self.plan_class_body(old, new, live)
 
     def plan_class_body(self, old: Definition, new: Definition, live: type) -> None:
+        if claim_class(self, new, live, old):
+            return  # an adapter rebuilds it (a pydantic model, an attrs class) or refused
         if is_enum(live):
             old_members = [s.text for s in old.statements if not s.is_docstring]
             new_members = [s.text for s in new.statements if not s.is_docstring]
