@@ -23,6 +23,7 @@ def test_public_api_is_exactly_the_curated_names() -> None:
         "__version__",
         "listen",
         "load_ipython_extension",
+        "on_update",
         "patch_module",
         "run_statement",
         "unload_ipython_extension",
