@@ -9,8 +9,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 ENGINE = ROOT / "server" / "splice" / "engine"
 EDITS = ROOT / "docs" / "edits.md"
+#: The bundled framework adapters report findings of their own.
+ADAPTERS = ROOT / "server" / "splice" / "adapters"
 #: Calls whose first argument is a finding's code.
-_CODE_CALLS = {"Finding", "error", "skip"}
+_CODE_CALLS = {"Finding", "error", "skip", "refuse", "warn"}
 
 
 def _first_argument_strings(node: ast.expr) -> list[str]:
@@ -23,7 +25,7 @@ def _first_argument_strings(node: ast.expr) -> list[str]:
 
 def engine_codes() -> set[str]:
     found: set[str] = set()
-    for path in ENGINE.glob("*.py"):
+    for path in [*ENGINE.glob("*.py"), *ADAPTERS.glob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Call) or not node.args:
                 continue
