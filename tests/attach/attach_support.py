@@ -139,3 +139,16 @@ def attach_json(pid: int, *options: str, **environment: str) -> dict[str, object
 
 
 requires_gdb = pytest.mark.skipif(shutil.which("gdb") is None, reason="gdb is not installed")
+
+
+def patch_body(script: Path) -> str:
+    """``splice patch SCRIPT``; assert it patched ``value`` (its exit status is the engine's call).
+
+    A module imported before the agent has no recorded baseline, so the engine
+    may also report its top-level statements as skipped (issue 11.2); what the
+    attach tests check is that the body edit reached the process.
+    """
+    completed = run_splice("patch", str(script))
+    assert "value changed" in completed.stdout, completed
+    assert "error" not in completed.stdout + completed.stderr, completed
+    return completed.stdout

@@ -19,6 +19,7 @@ from attach_support import (
     SYSTEM_PYTHON,
     attach_json,
     base_python,
+    patch_body,
     pyenv_python,
     requires_gdb,
     run_splice,
@@ -59,8 +60,7 @@ def test_attach_then_patch_changes_what_the_process_runs(
     listed = json.loads(run_splice("kernels", "--json").stdout)
     assert [row["pid"] for row in listed] == [target.pid]
     target.script.write_text(target.script.read_text().replace('"before"', '"after"'))
-    patched = run_splice("patch", str(target.script))
-    assert patched.returncode == 0, patched.stdout + patched.stderr
+    patch_body(target.script)
     printed = len(target.stdout())
     target.wait_for("after", after=printed)
     assert "before" not in target.stdout()[printed:].split("after", 1)[1]
@@ -155,7 +155,7 @@ def test_attach_to_a_busy_pure_python_loop_reaches_it(start_target, runtime_dir:
 
     assert "error" not in result
     target.script.write_text(target.script.read_text().replace("'before'", "'after'"))
-    assert run_splice("patch", str(target.script)).returncode == 0
+    patch_body(target.script)
     target.wait_for("after", after=len(target.stdout()))
     target.assert_running_normally()
 
@@ -191,7 +191,7 @@ def test_attach_as_root_to_another_users_process_lists_and_patches_it(
         listed = json.loads(run_splice("kernels", "--json").stdout)
         assert [row["pid"] for row in listed] == [process.pid]
         script.write_text(LOOP.replace('"before"', '"after"'))
-        assert run_splice("patch", str(script)).returncode == 0
+        patch_body(script)
         _wait_for_text(output, "after")
         assert process.poll() is None
     finally:
@@ -205,3 +205,27 @@ def _wait_for_text(path: Path, text: str, timeout: float = 10.0) -> None:
     while text not in path.read_text(errors="replace"):
         assert time.monotonic() < deadline, path.read_text(errors="replace")[-300:]
         time.sleep(0.02)
+
+
+def test_attach_with_a_busy_main_thread_and_a_sleeping_worker_reaches_the_main_thread(
+    start_target, runtime_dir: str
+) -> None:
+    source = (
+        "import threading, time\n\n"
+        "def value():\n    return 'before'\n\n"
+        "threading.Thread(target=time.sleep, args=(1000,), daemon=True).start()\n"
+        "print('ready', flush=True)\ncount = 0\n"
+        "while True:\n"
+        "    count += 1\n"
+        "    if count % 200000 == 0:\n"
+        "        print(value(), flush=True)\n"
+    )
+    target = start_target(source)
+
+    result = attach_json(target.pid)
+
+    assert "error" not in result
+    target.script.write_text(target.script.read_text().replace("'before'", "'after'"))
+    patch_body(target.script)
+    target.wait_for("after", after=len(target.stdout()))
+    target.assert_running_normally()

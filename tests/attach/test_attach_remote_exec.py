@@ -6,7 +6,7 @@ import glob
 import shutil
 
 import pytest
-from attach_support import attach_json, run_splice
+from attach_support import attach_json, patch_body
 
 
 def _python_3_14() -> str | None:
@@ -32,6 +32,6 @@ def test_attach_to_python_3_14_uses_remote_exec_and_patches(start_target, runtim
 
     assert result["method"] == "remote_exec"
     target.script.write_text(target.script.read_text().replace('"before"', '"after"'))
-    assert run_splice("patch", str(target.script)).returncode == 0
+    patch_body(target.script)
     target.wait_for("after", after=len(target.stdout()))
     target.assert_running_normally()

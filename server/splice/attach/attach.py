@@ -180,7 +180,7 @@ def _cancel(claim_path: str) -> bool:
 
 def _timeout_message(target: TargetProcess, method: str) -> str:
     waiting = main_thread_waits_in(target.pid)
-    where = f" (its main thread waits in the kernel in {waiting})" if waiting else ""
+    where = f" (it waits in the kernel in {waiting})" if waiting else ""
     return (
         f"pid {target.pid} did not reach a safe point within the timeout: its main thread "
         f"ran no Python code{where}, e.g. it is blocked in a C call, a long sleep() or a "
