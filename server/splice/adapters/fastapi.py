@@ -8,7 +8,9 @@ the commit, every route whose endpoint changed is initialised again from its
 own settings and the new signature; routes of endpoints that were re-created
 (a new path or methods: the decorator ran again and registered a new route)
 or deleted are removed, so the old path stops serving. Every step records
-its undo, so a route that cannot be rebuilt undoes the whole patch.
+its undo, so a route that cannot be rebuilt undoes the whole patch. When a
+pydantic model was rebuilt, every route is initialised again: a route's
+body and response fields hold validators made from the models it uses.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Router
 
 from splice.engine.hooks import Adapter, PatchPlan
@@ -33,7 +36,8 @@ def routers() -> Iterator[Router]:
         if not isinstance(namespace, dict):
             continue
         for value in list(namespace.values()):
-            router = value if isinstance(value, Router) else getattr(value, "router", None)
+            # isinstance only: module globals include objects whose attributes run code.
+            router = value.router if isinstance(value, Starlette) else value
             if isinstance(router, Router):
                 yield from _with_mounted(router, seen)
 
@@ -45,8 +49,8 @@ def _with_mounted(router: Router, seen: set[int]) -> Iterator[Router]:
     yield router
     for route in router.routes:
         if isinstance(route, Mount):
-            inner = getattr(route, "app", None)
-            inner = inner if isinstance(inner, Router) else getattr(inner, "router", None)
+            inner = route.app
+            inner = inner.router if isinstance(inner, Starlette) else inner
             if isinstance(inner, Router):
                 yield from _with_mounted(inner, seen)
 
@@ -68,9 +72,13 @@ class FastAPIAdapter(Adapter):
         changed: dict[int, str] = {}
         old_returns: dict[int, Any] = {}
         old_docs: dict[int, str] = {}
+        models = False
         for qualname in patch.changed:
             value = patch.live(qualname)
-            if callable(value) and not isinstance(value, type):
+            if isinstance(value, type):
+                # A rebuilt pydantic model: routes embed its validator in their fields.
+                models = models or "__pydantic_fields__" in vars(value)
+            elif callable(value):
                 changed[id(value)] = qualname
                 old_returns[id(value)] = _return_annotation(value)
                 old_docs[id(value)] = _docstring(value)
@@ -79,6 +87,14 @@ class FastAPIAdapter(Adapter):
             value = patch.live(qualname)
             if callable(value) and not isinstance(value, type):
                 gone[id(value)] = qualname
+        if models:
+            for router in routers():
+                for route in router.routes:
+                    endpoint = getattr(route, "endpoint", None)
+                    if hasattr(route, "dependant") and id(endpoint) not in changed:
+                        changed[id(endpoint)] = getattr(route, "name", "")
+                        old_returns[id(endpoint)] = _return_annotation(endpoint)
+                        old_docs[id(endpoint)] = _docstring(endpoint)
         if not changed and not gone:
             return
         rebuild = routes_of(changed)
