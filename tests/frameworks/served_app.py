@@ -1,0 +1,120 @@
+"""A real web application under ``splice run``, spoken to over real HTTP on 127.0.0.1.
+
+    with served(tmp_path, APP) as app:
+        assert app.get("/hello") == (200, {"message": "hello world"})
+        result = app.patch(APP.replace(...))
+
+``patch`` sends the new text through the agent's socket, as an editor's save
+does; ``restore`` patches the original text back (one server serves a whole
+test module, each test leaves it as it found it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import textwrap
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kernel_support import RunningKernel, running_kernel
+from splice.engine.result import PatchResult
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class ServedApp:
+    kernel: RunningKernel
+    port: int
+    source: str
+    module: str = "__main__"
+
+    def request(
+        self, method: str, path: str, body: Any = None, timeout: float = 10.0
+    ) -> tuple[int, Any]:
+        """Status and decoded body (JSON when it parses, else text) of one real request."""
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}",
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"} if data is not None else {},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status, _decoded(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, _decoded(error.read())
+
+    def get(self, path: str) -> tuple[int, Any]:
+        return self.request("GET", path)
+
+    def post(self, path: str, body: Any = None) -> tuple[int, Any]:
+        return self.request("POST", path, body if body is not None else {})
+
+    def patch(self, source: str, module: str | None = None) -> PatchResult:
+        result = self.kernel.patch(module or self.module, source)
+        if module is None:
+            self.source = source
+        return result
+
+    def restore(self, source: str) -> None:
+        result = self.patch(source)
+        assert result.ok, result.errors
+
+
+def _decoded(data: bytes) -> Any:
+    text = data.decode("utf-8", "replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def wait_until_serving(app: ServedApp, path: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            app.get(path)
+            return
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            if app.kernel.process.poll() is not None:
+                break
+            time.sleep(0.05)
+    raise AssertionError(
+        f"the app never answered {path}: {app.kernel.stdout()!r} {app.kernel.stderr()!r}"
+    )
+
+
+@contextlib.contextmanager
+def served(
+    folder: Path,
+    source: str,
+    probe: str = "/",
+    files: dict[str, str] | None = None,
+    script: str = "app.py",
+    args: tuple[str, ...] = (),
+) -> Iterator[ServedApp]:
+    """Write ``source`` as ``app.py`` (it reads its port from argv[1]) and serve it."""
+    source = textwrap.dedent(source)
+    (folder / script).write_text(source)
+    for name, text in (files or {}).items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(textwrap.dedent(text))
+    port = free_port()
+    with running_kernel(folder, script, [str(port), *args]) as kernel:
+        app = ServedApp(kernel, port, source)
+        wait_until_serving(app, probe)
+        yield app

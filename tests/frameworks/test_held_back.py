@@ -1,0 +1,78 @@
+"""A refused edit that holds the rest of a save back says which changes, and how to apply them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kernel_support import RunningKernel, running_kernel
+
+APP = """\
+import enum
+import threading
+
+
+class Colour(enum.Enum):
+    RED = 1
+
+
+def price():
+    return 1
+
+
+def name():
+    return "a"
+
+
+print("ready", flush=True)
+threading.Event().wait()
+"""
+
+SAVE = (
+    APP.replace("    RED = 1\n", "    RED = 1\n    BLUE = 2\n")
+    .replace("    return 1\n", "    return 2\n")
+    .replace('    return "a"\n', '    return "b"\n')
+    + "\n\ndef added():\n    return 0\n"
+)
+
+
+@pytest.fixture
+def kernel(tmp_path: Path) -> Iterator[RunningKernel]:
+    (tmp_path / "app.py").write_text(APP)
+    with running_kernel(tmp_path, "app.py", ready="ready") as kernel:
+        yield kernel
+
+
+def test_held_back_changes_are_named_with_the_command(kernel: RunningKernel) -> None:
+    result = kernel.patch("__main__", SAVE)
+    assert not result.ok
+    assert [error.code for error in result.errors] == ["enum-members-changed"]
+    held = [finding for finding in result.skipped if finding.code == "held-back"]
+    assert [(finding.qualname, finding.line) for finding in held] == [
+        ("price", SAVE.splitlines().index("def price():") + 1),
+        ("name", SAVE.splitlines().index("def name():") + 1),
+        ("added", SAVE.splitlines().index("def added():") + 1),
+    ]
+    assert held[0].message == (
+        "price (changed) was not applied because another edit of this save was refused (a "
+        "patch is all or nothing); to apply the other changes alone: "
+        "splice patch --apply-others app.py"
+    )
+    assert kernel.evaluate("price(), name()") == "(1, 'a')"
+
+
+def test_held_back_changes_apply_alone_with_only(kernel: RunningKernel) -> None:
+    held = [f.qualname for f in kernel.patch("__main__", SAVE).skipped if f.code == "held-back"]
+    with kernel.client() as client:
+        result = client.patch("__main__", SAVE, only=[name for name in held if name])
+    assert result.ok, result
+    assert kernel.evaluate("price(), name(), added()") == "(2, 'b', 0)"
+    assert kernel.evaluate("[c.name for c in Colour]") == "['RED']"
+
+
+def test_held_back_nothing_when_the_refused_edit_is_alone(kernel: RunningKernel) -> None:
+    result = kernel.patch("__main__", APP.replace("    RED = 1\n", "    RED = 3\n"))
+    assert not result.ok
+    assert [f for f in result.skipped if f.code == "held-back"] == []
