@@ -229,3 +229,21 @@ def test_attach_with_a_busy_main_thread_and_a_sleeping_worker_reaches_the_main_t
     patch_body(target.script)
     target.wait_for("after", after=len(target.stdout()))
     target.assert_running_normally()
+
+
+def test_an_attached_process_exits_normally_and_removes_its_connection_file(
+    start_target, runtime_dir: str
+) -> None:
+    source = (
+        "import os, time\nprint('ready', flush=True)\n"
+        "while not os.path.exists('stop'):\n    time.sleep(0.02)\n"
+    )
+    target = start_target(source)
+    path = Path(str(attach_json(target.pid)["connectionFile"]))
+    assert path.exists()
+
+    Path(target.script.parent, "stop").touch()
+
+    assert target.process.wait(timeout=10) == 0
+    assert not path.exists()
+    assert Path(str(target.output) + ".err").read_text() == ""

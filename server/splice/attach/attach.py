@@ -80,7 +80,13 @@ def attach(pid: int, timeout: float = DEFAULT_TIMEOUT) -> AttachResult:
         else:
             method = "gdb"
             inject.inject_with_gdb(target, script, workspace)
-        result, keep_workspace = _wait_for_result(target, workspace, began + timeout, method)
+        try:
+            result = _wait_for_result(target, workspace, began + timeout, method)
+        except AttachError as error:
+            # sys.remote_exec reads the script when the target gets to it: leave the
+            # (claimed, so inert) script there rather than have the target fail to open it.
+            keep_workspace = error.reason == "timeout" and method == "remote_exec"
+            raise
     finally:
         if not keep_workspace:
             shutil.rmtree(workspace, ignore_errors=True)
@@ -134,7 +140,7 @@ def _write_stub(workspace: str, runtime_dir: str | None) -> str:
 
 def _wait_for_result(
     target: TargetProcess, workspace: str, deadline: float, method: str
-) -> tuple[dict[str, Any], bool]:
+) -> dict[str, Any]:
     """The bootstrap's result, or AttachError ``timeout`` after cancelling it."""
     result_path = os.path.join(workspace, "result.json")
     claim_path = os.path.join(workspace, "claim")
@@ -142,7 +148,7 @@ def _wait_for_result(
     while True:
         result = _read_result(result_path)
         if result is not None:
-            return result, False
+            return result
         if not state_letter(target.pid):
             raise AttachError("no_such_process", f"pid {target.pid} exited while attaching")
         now = time.monotonic()
