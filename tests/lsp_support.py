@@ -210,6 +210,11 @@ def plain(value: Any) -> Any:
     return value
 
 
+def errors(diagnostics: Any) -> list[types.Diagnostic]:
+    """The error diagnostics (a refused edit), without the warnings beside them."""
+    return [item for item in diagnostics if item.severity == types.DiagnosticSeverity.Error]
+
+
 def line_of(text: str, needle: str) -> int:
     """The 0-based line of the first line containing ``needle``."""
     for number, line in enumerate(text.splitlines()):

@@ -6,7 +6,7 @@ import asyncio
 
 from lsprotocol import types
 
-from lsp_support import APP, KernelFactory, Session, line_of
+from lsp_support import APP, KernelFactory, Session, errors, line_of
 
 SKIPPED_STATEMENT = APP.replace("ready = True", 'greeting = "hi".upper()\nready = True')
 REFUSED = APP.replace("class Cart(Base):", "class Cart(Other):").replace("x * 2", "x * 3")
@@ -199,7 +199,7 @@ async def test_save_puts_a_refused_edit_on_its_definition(
 
     status = await lsp.save(REFUSED)
 
-    [diagnostic] = lsp.client.diagnostics[uri]
+    [diagnostic] = errors(lsp.client.diagnostics[uri])
     assert diagnostic.code == "class-bases-changed"
     assert diagnostic.severity == types.DiagnosticSeverity.Error
     assert diagnostic.range.start.line == line_of(REFUSED, "class Cart(Other)")
@@ -209,6 +209,21 @@ async def test_save_puts_a_refused_edit_on_its_definition(
     assert status["lastPatch"]["ok"] is False
 
 
+async def test_save_puts_a_held_back_change_on_its_definition(
+    lsp: Session, start_kernel: KernelFactory
+) -> None:
+    start_kernel()
+    await lsp.initialize()
+    uri = lsp.open()
+
+    status = await lsp.save(REFUSED)
+
+    [held] = [item for item in lsp.client.diagnostics[uri] if item.code == "held-back"]
+    assert held.severity == types.DiagnosticSeverity.Warning
+    assert held.range.start.line == line_of(REFUSED, "def total")
+    assert status["lastPatch"]["warnings"] == 1
+
+
 async def test_save_replaces_the_previous_diagnostics(
     lsp: Session, start_kernel: KernelFactory
 ) -> None:
@@ -216,7 +231,7 @@ async def test_save_replaces_the_previous_diagnostics(
     await lsp.initialize()
     uri = lsp.open()
     await lsp.save(REFUSED)
-    assert len(lsp.client.diagnostics[uri]) == 1
+    assert len(errors(lsp.client.diagnostics[uri])) == 1
 
     await lsp.save(APP.replace("x * 2", "x * 3"))
 
