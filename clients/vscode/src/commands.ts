@@ -2,7 +2,7 @@
 // the server (workspace/executeCommand) to do the work; the server reports the
 // outcome itself (messages, diagnostics, splice/status).
 import * as vscode from "vscode";
-import { kernelCommandLine } from "./python";
+import { startKernelTerminal } from "./kernelTerminal";
 import { SpliceServer } from "./server";
 import { plural } from "./status";
 import { StatusBar } from "./statusBar";
@@ -60,10 +60,11 @@ export function registerCommands(server: SpliceServer, statusBar: StatusBar, log
   const attach = async () => {
     const kernels = await listKernels();
     if (kernels.length === 0) {
-      const start = "Start Kernel in Terminal";
-      const choice = await vscode.window.showInformationMessage("Splice: no live kernel found.", start);
-      if (choice === start) {
-        await vscode.commands.executeCommand("splice.startKernelInTerminal");
+      const run = "Run Current File with Kernel";
+      const repl = "Start Kernel (REPL)";
+      const choice = await vscode.window.showInformationMessage("Splice: no live kernel found.", run, repl);
+      if (choice) {
+        await vscode.commands.executeCommand(choice === run ? "splice.runFileWithKernel" : "splice.startKernel");
       }
       return;
     }
@@ -96,20 +97,16 @@ export function registerCommands(server: SpliceServer, statusBar: StatusBar, log
     }
   };
 
-  const startKernel = async () => {
-    const interpreter = server.interpreter ?? (await server.findInterpreter());
-    const document = vscode.window.activeTextEditor?.document;
-    const file = document?.languageId === "python" && document.uri.scheme === "file" ? document : undefined;
-    if (file?.isDirty) {
-      await file.save();
+  const runFile = async () => {
+    const editor = pythonEditor();
+    if (editor?.document.uri.scheme === "file") {
+      await startKernelTerminal(server, server.launcher, log, editor.document);
+    } else if (editor) {
+      void vscode.window.showWarningMessage("Splice: save the file first; a kernel runs a file on disk.");
     }
-    const folder = file
-      ? vscode.workspace.getWorkspaceFolder(file.uri)
-      : vscode.workspace.workspaceFolders?.[0];
-    const terminal = vscode.window.createTerminal({ name: "splice kernel", cwd: folder?.uri.fsPath });
-    terminal.show();
-    terminal.sendText(kernelCommandLine(interpreter.command, file?.uri.fsPath));
   };
+
+  const startRepl = () => startKernelTerminal(server, server.launcher, log);
 
   const reloadFunction = async () => {
     const editor = pythonEditor();
@@ -147,7 +144,8 @@ export function registerCommands(server: SpliceServer, statusBar: StatusBar, log
     items.push({ label: "", kind: vscode.QuickPickItemKind.Separator });
     items.push({ label: "$(plug) Attach to Kernel...", command: "splice.attachKernel" });
     items.push({ label: "$(debug-disconnect) Detach", command: "splice.detachKernel" });
-    items.push({ label: "$(terminal) Start Kernel in Terminal", command: "splice.startKernelInTerminal" });
+    items.push({ label: "$(play) Run Current File with Kernel", command: "splice.runFileWithKernel" });
+    items.push({ label: "$(terminal) Start Kernel (REPL)", command: "splice.startKernel" });
     items.push({ label: "$(output) Show Log", command: "splice.showLog" });
     items.push({ label: "$(debug-restart) Restart Server", command: "splice.restartServer" });
     const picked = await vscode.window.showQuickPick(items, {
@@ -159,7 +157,8 @@ export function registerCommands(server: SpliceServer, statusBar: StatusBar, log
   };
 
   return [
-    register("splice.startKernelInTerminal", startKernel),
+    register("splice.runFileWithKernel", runFile),
+    register("splice.startKernel", startRepl),
     register("splice.attachKernel", attach),
     register("splice.detachKernel", detach),
     register("splice.reloadFunctionAtCursor", reloadFunction),

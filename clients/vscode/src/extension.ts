@@ -2,6 +2,7 @@
 import * as vscode from "vscode";
 import { registerCommands } from "./commands";
 import { createLog } from "./log";
+import { launcherPath } from "./python";
 import { onPythonInterpreterChanged } from "./pythonExtension";
 import { SpliceServer } from "./server";
 import { StatusBar } from "./statusBar";
@@ -11,7 +12,7 @@ let server: SpliceServer | undefined;
 export function activate(context: vscode.ExtensionContext): void {
   const log = createLog();
   const statusBar = new StatusBar();
-  server = new SpliceServer(log, statusBar);
+  server = new SpliceServer(log, statusBar, launcherPath(context.extensionPath));
   const spliceServer = server;
   context.subscriptions.push(log, statusBar, spliceServer, ...registerCommands(spliceServer, statusBar, log));
 

@@ -1,7 +1,9 @@
-// Which Python runs `splice lsp`, and whether splice is installed in it.
-// Node-only (no runtime vscode import) so the unit tests run it for real;
-// the Python extension's API is reached through pythonExtension.ts.
+// Which Python runs splice, whether it can, and the command lines that start
+// splice from the copy bundled in the extension (bundled/, filled by
+// scripts/bundle_python.py). Node-only (no runtime vscode import) so the unit
+// tests run it for real; the Python extension's API is reached through pythonExtension.ts.
 import { execFile } from "node:child_process";
+import * as path from "node:path";
 
 export type InterpreterSource = "splice.python" | "Python extension" | "default";
 
@@ -11,6 +13,7 @@ export interface Interpreter {
 }
 
 export const DEFAULT_PYTHON = "python3";
+export const MINIMUM_PYTHON: readonly [number, number] = [3, 10];
 
 /** The splice.python setting if set, else the Python extension's choice, else python3. */
 export async function resolveInterpreter(
@@ -27,29 +30,77 @@ export async function resolveInterpreter(
   return { command: DEFAULT_PYTHON, source: "default" };
 }
 
-export type SpliceCheck =
-  | { kind: "ok" }
-  | { kind: "missing" }
+export type PythonCheck =
+  | { kind: "ok"; version: string }
+  | { kind: "too-old"; version: string }
   | { kind: "no-interpreter"; detail: string };
 
-// Exit 3 is ours: anything else (a crash, a bad interpreter) is reported as such.
-const CHECK_SCRIPT =
-  "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('splice') else 3)";
+// Valid in every Python, 2 included, so that any interpreter answers.
+const VERSION_SCRIPT = "import sys; sys.stdout.write('%d.%d' % sys.version_info[:2])";
 
-/** Runs the interpreter once to see whether `import splice` would work. */
-export function checkSplice(python: string, timeoutMs = 15000): Promise<SpliceCheck> {
+/** Runs the interpreter once to learn its version: splice needs nothing else from it. */
+export function checkPython(python: string, timeoutMs = 15000): Promise<PythonCheck> {
   return new Promise((resolve) => {
-    execFile(python, ["-c", CHECK_SCRIPT], { timeout: timeoutMs }, (error, _stdout, stderr) => {
-      if (!error) {
-        resolve({ kind: "ok" });
-      } else if (error.code === 3) {
-        resolve({ kind: "missing" });
-      } else {
-        const detail = typeof error.code === "string" ? error.code : stderr.trim() || error.message;
+    execFile(python, ["-c", VERSION_SCRIPT], { timeout: timeoutMs }, (error, stdout, stderr) => {
+      const version = /^(\d+)\.(\d+)$/.exec(stdout.trim());
+      if (error || !version) {
+        const code = error?.code;
+        const detail =
+          typeof code === "string" ? code : stderr.trim() || error?.message || `it printed ${JSON.stringify(stdout)}`;
         resolve({ kind: "no-interpreter", detail });
+        return;
       }
+      const [major, minor] = [Number(version[1]), Number(version[2])];
+      const recent = major > MINIMUM_PYTHON[0] || (major === MINIMUM_PYTHON[0] && minor >= MINIMUM_PYTHON[1]);
+      resolve({ kind: recent ? "ok" : "too-old", version: `${major}.${minor}` });
     });
   });
+}
+
+const MINIMUM_TEXT = MINIMUM_PYTHON.join(".");
+const WHAT_NEXT =
+  `Select a Python ${MINIMUM_TEXT}+ interpreter (Python: Select Interpreter) or set "splice.python" to one; ` +
+  "nothing needs to be installed into it.";
+
+export function tooOldMessage(interpreter: Interpreter, version: string): string {
+  return (
+    `Splice needs Python ${MINIMUM_TEXT} or newer, and ${interpreter.command} (from ${interpreter.source}) ` +
+    `is Python ${version}. ${WHAT_NEXT}`
+  );
+}
+
+export function noInterpreterMessage(interpreter: Interpreter, detail: string): string {
+  return `Splice could not run the Python interpreter ${interpreter.command} (from ${interpreter.source}): ${detail}. ${WHAT_NEXT}`;
+}
+
+/** The one message for an interpreter splice cannot use, or undefined when it can. */
+export function unusableMessage(interpreter: Interpreter, check: PythonCheck): string | undefined {
+  switch (check.kind) {
+    case "ok":
+      return undefined;
+    case "too-old":
+      return tooOldMessage(interpreter, check.version);
+    case "no-interpreter":
+      return noInterpreterMessage(interpreter, check.detail);
+  }
+}
+
+/** bundled/tool/splice_launcher.py inside the installed extension. */
+export function launcherPath(extensionPath: string): string {
+  return path.join(extensionPath, "bundled", "tool", "splice_launcher.py");
+}
+
+/** The environment variable the launcher writes its pid and connection file to. */
+export const LAUNCH_REPORT_VARIABLE = "SPLICE_LAUNCH_REPORT";
+
+/** Arguments after the interpreter: the language server, from the bundled copy. */
+export function serverArguments(launcher: string): string[] {
+  return [launcher, "lsp"];
+}
+
+/** Arguments after the interpreter: run `file` under splice, or a REPL without one. */
+export function kernelArguments(launcher: string, file?: string): string[] {
+  return file ? [launcher, "run", file] : [launcher, "kernel"];
 }
 
 /** Quotes one argument for a POSIX shell (or leaves it alone when it is safe). */
@@ -60,27 +111,7 @@ export function shellQuote(argument: string): string {
   return `'${argument.replace(/'/g, `'\\''`)}'`;
 }
 
-export function installCommand(python: string): string {
-  return `${shellQuote(python)} -m pip install splice`;
-}
-
-/** One message for a missing splice: what, why, and the command that fixes it. */
-export function missingSpliceMessage(interpreter: Interpreter): string {
-  return (
-    `Splice is not installed in ${interpreter.command} (from ${interpreter.source}). ` +
-    `Install it with: ${installCommand(interpreter.command)}`
-  );
-}
-
-export function noInterpreterMessage(interpreter: Interpreter, detail: string): string {
-  return (
-    `Splice could not run the Python interpreter ${interpreter.command} (from ` +
-    `${interpreter.source}): ${detail}. Set "splice.python" to a Python that has splice installed.`
-  );
-}
-
-/** The shell line for "Start Kernel in Terminal": run the file if there is one, else a REPL. */
-export function kernelCommandLine(python: string, file?: string): string {
-  const prefix = `${shellQuote(python)} -m splice`;
-  return file ? `${prefix} run ${shellQuote(file)}` : `${prefix} kernel`;
+/** The shell line a terminal runs for "Run Current File with Kernel" / "Start Kernel (REPL)". */
+export function kernelCommandLine(python: string, launcher: string, file?: string): string {
+  return [python, ...kernelArguments(launcher, file)].map(shellQuote).join(" ");
 }

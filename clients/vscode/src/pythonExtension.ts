@@ -5,9 +5,14 @@ import * as vscode from "vscode";
 
 type Environments = PythonExtension["environments"];
 
+/** Is the Python extension (ms-python.python) installed? */
+export function hasPythonExtension(): boolean {
+  return vscode.extensions.getExtension(PVSC_EXTENSION_ID) !== undefined;
+}
+
 async function environmentsApi(): Promise<Environments | undefined> {
   // PythonExtension.api() throws without the extension, which is a normal setup here.
-  if (!vscode.extensions.getExtension(PVSC_EXTENSION_ID)) {
+  if (!hasPythonExtension()) {
     return undefined;
   }
   return (await PythonExtension.api()).environments;

@@ -1,4 +1,6 @@
-// Owns the LanguageClient that runs `<python> -m splice lsp`.
+// Owns the LanguageClient that runs `<python> bundled/tool/splice_launcher.py lsp`:
+// the language server from the extension's own copy of splice and its
+// dependencies, with whatever Python 3.10+ the user selected.
 import * as vscode from "vscode";
 import {
   ExecuteCommandRequest,
@@ -8,15 +10,8 @@ import {
   ServerOptions,
   State,
 } from "vscode-languageclient/node";
-import {
-  checkSplice,
-  installCommand,
-  Interpreter,
-  missingSpliceMessage,
-  noInterpreterMessage,
-  resolveInterpreter,
-} from "./python";
-import { pythonExtensionInterpreter } from "./pythonExtension";
+import { checkPython, Interpreter, resolveInterpreter, serverArguments, unusableMessage } from "./python";
+import { hasPythonExtension, pythonExtensionInterpreter } from "./pythonExtension";
 import { readPythonSetting, readServerSettings } from "./settings";
 import { SpliceStatus } from "./status";
 import { StatusBar } from "./statusBar";
@@ -33,6 +28,8 @@ export class SpliceServer implements vscode.Disposable {
   constructor(
     private readonly log: vscode.LogOutputChannel,
     private readonly statusBar: StatusBar,
+    /** bundled/tool/splice_launcher.py of this extension. */
+    readonly launcher: string,
   ) {}
 
   get interpreter(): Interpreter | undefined {
@@ -95,9 +92,9 @@ export class SpliceServer implements vscode.Disposable {
     const interpreter = await this.findInterpreter();
     this.current = interpreter;
     this.log.info(`Using ${interpreter.command} (from ${interpreter.source})`);
-    const check = await checkSplice(interpreter.command);
-    if (check.kind !== "ok") {
-      this.reportUnusable(interpreter, check.kind === "missing" ? undefined : check.detail);
+    const problem = unusableMessage(interpreter, await checkPython(interpreter.command));
+    if (problem) {
+      this.reportUnusable(problem);
       return;
     }
     const client = this.createClient(interpreter);
@@ -115,7 +112,7 @@ export class SpliceServer implements vscode.Disposable {
     const folder = vscode.workspace.workspaceFolders?.[0];
     const serverOptions: ServerOptions = {
       command: interpreter.command,
-      args: ["-m", "splice", "lsp"],
+      args: serverArguments(this.launcher),
       options: { cwd: folder?.uri.fsPath, env: { ...process.env } },
     };
     const clientOptions: LanguageClientOptions = {
@@ -131,17 +128,15 @@ export class SpliceServer implements vscode.Disposable {
     return new LanguageClient("splice", "Splice", serverOptions, clientOptions);
   }
 
-  private reportUnusable(interpreter: Interpreter, detail: string | undefined): void {
-    const message =
-      detail === undefined ? missingSpliceMessage(interpreter) : noInterpreterMessage(interpreter, detail);
+  /** One message for an interpreter splice cannot use, with the ways out. */
+  reportUnusable(message: string): void {
     this.log.error(message);
-    this.statusBar.showProblem(detail === undefined ? "splice: not installed" : "splice: no Python", message);
-    const actions = detail === undefined ? ["Install in Terminal", "Open Settings"] : ["Open Settings"];
+    this.statusBar.showProblem("splice: no Python", message);
+    const select = "Select Interpreter";
+    const actions = hasPythonExtension() ? [select, "Open Settings"] : ["Open Settings"];
     void vscode.window.showErrorMessage(message, ...actions).then((choice) => {
-      if (choice === "Install in Terminal") {
-        const terminal = vscode.window.createTerminal({ name: "splice install" });
-        terminal.sendText(installCommand(interpreter.command));
-        terminal.show();
+      if (choice === select) {
+        void vscode.commands.executeCommand("python.setInterpreter");
       } else if (choice === "Open Settings") {
         void vscode.commands.executeCommand("workbench.action.openSettings", "splice.python");
       }

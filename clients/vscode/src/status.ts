@@ -99,7 +99,7 @@ export function describeStatus(status: SpliceStatus | undefined): StatusView {
   }
   lines.push(
     attached.length === 0
-      ? "No kernel attached. Start one with Splice: Start Kernel in Terminal."
+      ? "No kernel attached. Start one with Splice: Run Current File with Kernel."
       : `Attached: ${attached.map((kernel) => `pid ${kernel.pid} (${kernel.program ?? "python"})`).join(", ")}`,
   );
   if (status.lastPatch) {

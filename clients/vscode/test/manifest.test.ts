@@ -41,7 +41,8 @@ test("test_manifest_palette_has_the_documented_commands", () => {
     (command: { category: string; title: string }) => `${command.category}: ${command.title}`,
   );
   for (const title of [
-    "Splice: Start Kernel in Terminal",
+    "Splice: Run Current File with Kernel",
+    "Splice: Start Kernel (REPL)",
     "Splice: Attach to Kernel...",
     "Splice: Detach",
     "Splice: Reload Function at Cursor",
