@@ -93,6 +93,10 @@ def describe_changes(result: PatchResult) -> str:
         parts.append(f"{plural(len(skipped), 'statement')} skipped{where}")
     if result.warnings:
         parts.append(plural(len(result.warnings), "warning"))
+    unverified = result.unverified
+    if unverified:
+        names = tuple(dict.fromkeys(f.qualname or f"line {f.line}" for f in unverified))
+        parts.append(f"{_names(names)} not verified (no baseline)")
     if not parts:
         parts.append(f"{len(result.moved)} moved" if result.moved else "no changes")
     return ", ".join(parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import importlib
 import itertools
 import linecache
@@ -9,33 +10,48 @@ import sys
 import textwrap
 from pathlib import Path
 from types import ModuleType
+from typing import TypeVar
 
 import splice
 from splice.engine.baseline import forget_baseline, remember_baseline
 from splice.engine.result import PatchResult
 
 CASES = Path(__file__).parent / "cases"
+T = TypeVar("T")
+
+
+class Mode(enum.Enum):
+    """The default of ``Live.load(baseline=...)``: whatever mode the fixture runs in."""
+
+    FIXTURE = "fixture"
+
+
 _counter = itertools.count()
 
 
 class Live:
     """Writes, imports and patches uniquely named modules in one temporary folder."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, baseline: bool = True) -> None:
         self.folder = folder
+        #: The mode: modules load with a recorded baseline, or as if imported before splice.
+        self.baseline = baseline
         self.names: list[str] = []
 
     def path(self, module: ModuleType) -> Path:
         return Path(module.__file__ or "")
 
     def load(
-        self, source: str, *, baseline: bool | None = True, prefix: str = "live"
+        self, source: str, *, baseline: bool | None | Mode = Mode.FIXTURE, prefix: str = "live"
     ) -> ModuleType:
         """Import ``source`` as a fresh module.
 
         ``baseline``: True records the source as its baseline, False makes sure
-        it has none (as if imported before splice), None leaves it to import hooks.
+        it has none (as if imported before splice), None leaves it to import
+        hooks; by default, the fixture's mode decides.
         """
+        if baseline is Mode.FIXTURE:
+            baseline = self.baseline
         name = f"splice_{prefix}_{next(_counter)}"
         text = textwrap.dedent(source)
         path = self.folder / f"{name}.py"
@@ -56,6 +72,10 @@ class Live:
         text = textwrap.dedent(source)
         self.path(module).write_text(text)
         return splice.patch_module(module, text, **options)  # type: ignore[arg-type]
+
+    def either(self, baseline: T, no_baseline: T) -> T:
+        """The expectation of this mode: the two differ only where docs/edits.md says so."""
+        return baseline if self.baseline else no_baseline
 
     def fresh(self, source: str) -> ModuleType:
         """A separate, freshly imported module running ``source``: what a restart would give."""

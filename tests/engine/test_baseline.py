@@ -64,7 +64,8 @@ def test_baseline_advances_after_patch(live: Live) -> None:
 def test_baseline_not_advanced_by_refused_patch(live: Live) -> None:
     module = live.load(SOURCE)
     live.patch(module, "def f(:\n")
-    assert baseline.baseline_source(module.__name__) == SOURCE
+    # Without a baseline there is none to keep: a refused patch records nothing.
+    assert baseline.baseline_source(module.__name__) == (SOURCE if live.baseline else None)
 
 
 def test_baseline_not_read_from_disk(live: Live) -> None:
@@ -120,11 +121,31 @@ def test_no_baseline_literal_applied(live: Live) -> None:
     assert module.RATE == 5
 
 
-def test_no_baseline_deletes_nothing(live: Live) -> None:
+def test_no_baseline_deletes_function_that_came_from_a_def(live: Live) -> None:
     module = live.load(SOURCE, baseline=False)
     result = ok(live.patch(module, SOURCE.replace('def g():\n    return "g"\n', "")))
+    assert result.deleted == ("g",)
+    assert not hasattr(module, "g")
+
+
+def test_no_baseline_keeps_function_made_dynamically(live: Live) -> None:
+    source = SOURCE + "\nexec('def made():\\n    return 1', globals())\n"
+    module = live.load(source, baseline=False)
+    assert module.made() == 1
+    result = ok(live.patch(module, SOURCE))
     assert result.deleted == ()
-    assert module.g() == "g"
+    assert module.made() == 1
+
+
+def test_no_baseline_keeps_function_from_a_factory(live: Live) -> None:
+    source = (
+        SOURCE
+        + "\ndef _factory():\n    def made():\n        return 1\n    return made\n\nmade = _factory()\n"
+    )
+    module = live.load(source, baseline=False)
+    result = ok(live.patch(module, SOURCE + "\ndef _factory():\n    return None\n"))
+    assert "made" not in result.deleted
+    assert module.made() == 1
 
 
 def test_no_baseline_moved_function_gets_new_lines(live: Live) -> None:

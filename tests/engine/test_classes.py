@@ -176,7 +176,7 @@ def test_class_attribute_computed_skipped(live: Live) -> None:
     source = "def compute():\n    return 1\n\nclass C:\n    VALUE = compute()\n"
     module = live.load(source)
     result = ok(live.patch(module, source.replace("VALUE = compute()", "VALUE = compute() + 1")))
-    assert codes(result.skipped) == ["statement-not-run"]
+    assert codes(result.skipped) == [live.either("statement-not-run", "statement-unverified")]
     assert result.skipped[0].line == 5
     assert module.C.VALUE == 1
 
@@ -209,7 +209,10 @@ def test_class_keyword_changed_refused(live: Live) -> None:
     )
     module = live.load(source)
     result = live.patch(module, source.replace("tag='a'", "tag='b'"))
-    assert codes(result.errors) == ["class-keywords-changed"]
+    if live.baseline:
+        assert codes(result.errors) == ["class-keywords-changed"]
+    else:  # a live class does not show the keywords it was made with
+        assert codes(result.skipped) == ["decorator-unverified"]
     assert module.C.tag == "a"
 
 

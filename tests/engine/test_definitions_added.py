@@ -158,6 +158,11 @@ def test_decorator_added_rebinds_name(live: Live) -> None:
     module = live.load(DECORATED)
     old = module.f
     result = ok(live.patch(module, DECORATED.replace("def f():", "@twice\ndef f():")))
+    if not live.baseline:
+        # A decorator may return its function unchanged: the live f cannot show it ran.
+        assert [f.code for f in result.skipped if f.qualname == "f"] == ["decorator-unverified"]
+        assert module.f() == 1
+        return
     assert result.rebound == ("f",)
     assert result.changed == ()
     assert module.f() == 2
@@ -174,6 +179,11 @@ def test_decorator_argument_changed_rebinds_name(live: Live) -> None:
     module = live.load(DECORATED)
     old = module.g
     result = ok(live.patch(module, DECORATED.replace("@scale(2)", "@scale(3)")))
+    if not live.baseline:
+        # A decorator's arguments live in its closure, which splice does not read.
+        assert [f.code for f in result.skipped if f.qualname == "g"] == ["decorator-unverified"]
+        assert module.g() == 2
+        return
     assert result.rebound == ("g",)
     assert module.g() == 3
     assert old() == 2
@@ -195,6 +205,10 @@ def test_class_decorator_changed_rebinds_class(live: Live) -> None:
     module = live.load(before)
     old = module.C
     result = ok(live.patch(module, after))
+    if not live.baseline:
+        assert codes(result.skipped) == ["decorator-unverified"]
+        assert module.C is old
+        return
     assert result.rebound == ("C",)
     assert module.C.tagged is True
     assert module.C is not old

@@ -12,7 +12,7 @@ EDITS = ROOT / "docs" / "edits.md"
 #: The bundled framework adapters report findings of their own.
 ADAPTERS = ROOT / "server" / "splice" / "adapters"
 #: Calls whose first argument is a finding's code.
-_CODE_CALLS = {"Finding", "error", "skip", "refuse", "warn"}
+_CODE_CALLS = {"Finding", "error", "skip", "refuse", "warn", "unverified"}
 
 
 def _first_argument_strings(node: ast.expr) -> list[str]:

@@ -22,7 +22,7 @@ def test_result_dict_is_json_serialisable(live: Live) -> None:
     result = ok(live.patch(module, AFTER))
     data = json.loads(json.dumps(result.to_dict()))
     assert data["changed"] == ["f"]
-    assert data["skipped"][0]["code"] == "statement-not-run"
+    assert data["skipped"][0]["code"] == live.either("statement-not-run", "statement-unverified")
     assert PatchResult.from_dict(data) == result
 
 

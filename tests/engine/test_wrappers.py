@@ -203,9 +203,14 @@ def test_decorator_returning_opaque_object_is_refused(live: Live) -> None:
     module = live.load(source)
     box = module.f
     result = live.patch(module, source.replace("return 1", "return 2"))
-    assert not result.ok
-    assert [error.code for error in result.errors] == ["decorator-opaque"]
-    assert result.errors[0].line == 5
+    if not live.baseline:
+        # The function is out of reach, so splice cannot tell whether it changed.
+        assert [finding.code for finding in result.skipped] == ["definition-unverified"]
+        assert result.skipped[0].line == 5
+    else:
+        assert not result.ok
+        assert [error.code for error in result.errors] == ["decorator-opaque"]
+        assert result.errors[0].line == 5
     assert module.f is box
     assert box.run() == 1
 

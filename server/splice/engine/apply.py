@@ -28,6 +28,8 @@ from types import ModuleType
 from splice.engine.baseline import (
     baseline_outline,
     baseline_source,
+    forget_baseline,
+    remember_unverified,
     reset_baseline_lock,
     source_path,
 )
@@ -75,6 +77,7 @@ def patch_module(
         if failure is not None:
             return plan.failed(started, *failure)
         after_commit(live, plan)
+        _settle_baseline(live, plan)
         notify_update(plan)
     return plan.result(started)
 
@@ -183,6 +186,14 @@ def build_plan(
     plan_patch(plan)
     plan.steps.sort(key=lambda step: step.line)
     return plan
+
+
+def _settle_baseline(module: ModuleType, plan: Plan) -> None:
+    """The new text is the baseline only for what was verified (docs/edits.md)."""
+    if plan.record_baseline:
+        remember_unverified(module.__name__, plan.unverified())
+    else:
+        forget_baseline(module.__name__)
 
 
 def _parse(plan: Plan, source: str) -> Outline | None:

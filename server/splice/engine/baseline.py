@@ -19,12 +19,16 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from splice.engine.definitions import Outline, parse_definitions
+from splice.engine.result import Finding
 
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _sources: dict[str, str] = {}
 _outlines: dict[str, Outline] = {}
+#: Per module: what a patch without a baseline could not verify. The baseline
+#: holds for everything else; these findings are repeated until resolved.
+_unverified: dict[str, tuple[Finding, ...]] = {}
 _finder: _BaselineFinder | None = None
 #: Called with (module name, file) after a module with a source file is imported.
 _import_listeners: list[Callable[[str, str], None]] = []
@@ -40,6 +44,7 @@ def remember_baseline(name: str, source: str, outline: Outline | None = None) ->
     """Record ``source`` as the text that module ``name`` runs now."""
     with _lock:
         _sources[name] = source
+        _unverified.pop(name, None)
         if outline is None:
             _outlines.pop(name, None)
         else:
@@ -50,6 +55,20 @@ def forget_baseline(name: str) -> None:
     with _lock:
         _sources.pop(name, None)
         _outlines.pop(name, None)
+        _unverified.pop(name, None)
+
+
+def remember_unverified(name: str, findings: Sequence[Finding]) -> None:
+    """Record what the baseline of ``name`` does not vouch for (see ``_unverified``)."""
+    with _lock:
+        if findings:
+            _unverified[name] = tuple(findings)
+        else:
+            _unverified.pop(name, None)
+
+
+def unverified_findings(name: str) -> tuple[Finding, ...]:
+    return _unverified.get(name, ())
 
 
 def baseline_source(name: str) -> str | None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
+from splice.engine.baseline import unverified_findings
 from splice.engine.classes import fields_changed, is_dataclass_type, is_enum
 from splice.engine.codeobjects import code_kind, shift_lines
 from splice.engine.definitions import Definition, Outline, Statement
@@ -21,6 +23,7 @@ from splice.engine.statements import (
     is_import,
     literal_targets,
     literal_value,
+    star_import_modules,
 )
 from splice.engine.targets import binding, is_missing, live_functions, namespace_of
 
@@ -59,6 +62,70 @@ class BaselinePlanner(Planner):
                 self.plan_function(change)
         for statement in diff.statements:
             self.plan_statement(statement)
+        for statement in diff.removed:
+            self.plan_removed_literal(statement)
+        self.repeat_unverified()
+
+    def repeat_unverified(self) -> None:
+        """What an earlier patch without a baseline could not verify, until resolved
+        (the definition re-run, re-created or gone)."""
+        plan = self.plan
+        resolved = {*plan.rebound, *plan.added, *plan.deleted}
+        for finding in unverified_findings(self.module.__name__):
+            qualname = finding.qualname
+            if qualname is None or qualname in resolved:
+                continue
+            definition = self.new_definitions.get(qualname)
+            if definition is not None:
+                plan.skipped.append(replace(finding, line=definition.line))
+            elif finding.code == "deletion-unverified":
+                scope, _, name = qualname.rpartition(".")
+                namespace = namespace_of(self.module, scope or None)
+                if namespace is not None and not is_missing(binding(namespace, name)):
+                    plan.skipped.append(finding)
+
+    def plan_removed_literal(self, statement: Statement) -> None:
+        """A literal assignment the new text no longer has: literals are definitions,
+        so its names go too, unless the new text binds them some other way."""
+        names = literal_targets(statement.node)
+        scope = statement.scope
+        if not names or (scope is not None and self.inside_whole(scope)):
+            return
+        if scope is not None and (scope in self.regenerated or scope not in self.new_classes):
+            return
+        namespace = namespace_of(self.module, scope)
+        if namespace is None:
+            return
+        remaining = set().union(*(bound for _, bound in self.scope_bindings(scope)))
+        if scope is None and any(star_import_modules(s.node) for s in self.new.statements):
+            return  # a star import may bind any name
+        gone = [
+            name
+            for name in names
+            if name not in remaining
+            and name != "__slots__"
+            and not is_missing(binding(namespace, name))
+        ]
+        if not gone:
+            return
+        where: dict[str, Any] = {"line": statement.line, "qualname": scope}
+        if not self.delete_removed:
+            self.skip(
+                "deletion-skipped",
+                f"{', '.join(gone)}: removed from the source but kept in the program "
+                "(deleting removed definitions is turned off)",
+                severity="info",
+                **where,
+            )
+            return
+        self.plan.deleted.extend(f"{scope}.{name}" if scope else name for name in gone)
+
+        def delete(undo: Undo) -> None:
+            for name in gone:
+                unbind(namespace, name, undo)
+
+        # Steps run in the new text's order; a removal has no line there, so it runs first.
+        self.plan.add_step(0, f"deleting {', '.join(gone)}", delete)
 
     def plan_class(self, change: DefinitionChange) -> None:
         old, new = change.old, change.new
@@ -322,10 +389,14 @@ class BaselinePlanner(Planner):
             except Exception as error:
                 self.error("statement-failed", f"line {statement.line}: {error}", **where)
                 return
-            label = f"assigning {', '.join(names)}"
-            self.plan.add_step(
-                statement.line, label, binder(namespace, dict.fromkeys(names, value))
-            )
+            # A name the new text binds again further down ends with that later
+            # value, which already runs unless that statement changed too.
+            final = [name for name in names if not self.bound_after(scope, statement.line, name)]
+            if final:
+                label = f"assigning {', '.join(final)}"
+                self.plan.add_step(
+                    statement.line, label, binder(namespace, dict.fromkeys(final, value))
+                )
             self.plan.statements_applied.append(statement.line)
             return
         if scope is None and is_import(node):

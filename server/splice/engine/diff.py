@@ -1,6 +1,7 @@
 """Two outlines in, the typed list of what changed out. Pure.
 
-Definitions are matched by qualified name (and occurrence), never pairwise.
+Definitions are matched by qualified name; same-name siblings by content
+and by which one the namespace binds, never by position alone.
 Text is compared first because it is cheap; only definitions whose text
 differs have their parts compared as syntax trees, so a comment or a moved
 line never counts as a change of code.
@@ -43,20 +44,22 @@ class Diff:
     changes: tuple[DefinitionChange, ...]
     #: New or edited statements that are not definitions, in source order.
     statements: tuple[Statement, ...]
+    #: Statements of the old text that the new one no longer has (edited or
+    #: removed), in the old text's order.
+    removed: tuple[Statement, ...] = ()
 
 
 def diff_definitions(old: Outline, new: Outline) -> Diff:
     """What must happen to a module running ``old`` so that it runs ``new``."""
-    old_by_key = old.by_key()
-    new_keys = set()
+    pairs = match_definitions(old, new)
+    matched = {id(previous) for previous in pairs.values()}
     # Members of a class that is added or deleted as a whole come and go with it.
     added_classes: set[str] = set()
     deleted_classes: set[str] = set()
     changes: list[DefinitionChange] = []
     statements: list[Statement] = list(_new_statements(old.statements, new.statements))
     for definition in new.ordered:
-        new_keys.add(definition.key)
-        previous = old_by_key.get(definition.key)
+        previous = pairs.get(id(definition))
         if previous is None or previous.kind != definition.kind:
             if previous is not None:
                 changes.append(DefinitionChange("deleted", previous, None))
@@ -84,12 +87,64 @@ def diff_definitions(old: Outline, new: Outline) -> Diff:
         else:
             changes.append(DefinitionChange("moved", previous, definition))
     for definition in old.ordered:
-        if definition.key not in new_keys and not _within(definition, deleted_classes):
+        if id(definition) not in matched and not _within(definition, deleted_classes):
             changes.append(DefinitionChange("deleted", definition, None))
             if definition.kind == "class":
                 deleted_classes.add(definition.qualname)
     statements.sort(key=lambda statement: statement.line)
-    return Diff(tuple(changes), tuple(statements))
+    removed = _new_statements(new.statements, old.statements)
+    for definition in new.ordered:
+        previous = pairs.get(id(definition))
+        if (
+            previous is not None
+            and definition.kind == "class"
+            and previous.kind == "class"
+            and previous.text != definition.text
+        ):
+            removed.extend(_new_statements(definition.statements, previous.statements))
+    removed.sort(key=lambda statement: statement.line)
+    return Diff(tuple(changes), tuple(statements), tuple(removed))
+
+
+def match_definitions(old: Outline, new: Outline) -> dict[int, Definition]:
+    """id of each new definition -> the old definition it continues.
+
+    A qualname defined once on each side pairs directly. Same-name siblings
+    (``typing.overload`` stubs and their implementation, several
+    ``@registry.register def do``, a redefinition) pair by content first,
+    then the last of each side (the one the namespace binds), then in order,
+    so inserting or deleting one sibling never shifts the others' identities.
+    """
+    old_groups = _groups(old.ordered)
+    pairs: dict[int, Definition] = {}
+    for qualname, news in _groups(new.ordered).items():
+        olds = old_groups.get(qualname, [])
+        if not olds:
+            continue
+        if len(olds) == 1 and len(news) == 1:
+            pairs[id(news[0])] = olds[0]
+            continue
+        free = list(olds)
+        unmatched: list[Definition] = []
+        for definition in news:
+            same = next((o for o in free if o.text == definition.text), None)
+            if same is None:
+                unmatched.append(definition)
+            else:
+                free.remove(same)
+                pairs[id(definition)] = same
+        if unmatched and free and unmatched[-1] is news[-1] and free[-1] is olds[-1]:
+            pairs[id(unmatched.pop())] = free.pop()
+        for definition, previous in zip(unmatched, free, strict=False):
+            pairs[id(definition)] = previous
+    return pairs
+
+
+def _groups(definitions: Iterable[Definition]) -> dict[str, list[Definition]]:
+    groups: dict[str, list[Definition]] = {}
+    for definition in definitions:
+        groups.setdefault(definition.qualname, []).append(definition)
+    return groups
 
 
 def changed_parts(old: Definition, new: Definition) -> frozenset[Part]:

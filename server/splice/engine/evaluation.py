@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+from collections import ChainMap
+from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
@@ -18,12 +20,24 @@ def evaluate_expression(
 
 
 def evaluate_signature(
-    definition: Definition, module: ModuleType, live_class: type | None, filename: str, flags: int
+    definition: Definition,
+    module: ModuleType,
+    live_class: type | None,
+    filename: str,
+    flags: int,
+    overlay: Mapping[str, Any] | None = None,
 ) -> tuple[tuple[Any, ...] | None, dict[str, Any] | None, dict[str, Any]]:
-    """The defaults, keyword defaults and annotations a fresh ``def`` would get."""
+    """The defaults, keyword defaults and annotations a fresh ``def`` would get.
+
+    ``overlay`` holds the module's names as the new text has bound them by the
+    definition's line (literal assignments above it that the patch applies),
+    so the values are those of source order, not of the module before the patch.
+    """
     node = definition.node
     assert not isinstance(node, ast.ClassDef)
-    namespace = dict(vars(live_class)) if live_class is not None else None
+    namespace: Any = dict(vars(live_class)) if live_class is not None else None
+    if overlay:
+        namespace = ChainMap(namespace or {}, dict(overlay))
     arguments = node.args
 
     def value(expression: ast.expr) -> Any:

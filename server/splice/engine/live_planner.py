@@ -74,6 +74,8 @@ class LivePlanner(Planner):
         super().__init__(plan, new)
         self.only = list(only) if only else None
         self.delete_removed = delete_removed
+        # Only the selected definitions are checked: the rest of the text is not verified.
+        plan.record_baseline = self.only is None
         #: qualname -> its definitions in the new text, in order (usually one).
         self.groups: dict[str, list[Definition]] = {}
         for definition in new.ordered:
@@ -82,6 +84,7 @@ class LivePlanner(Planner):
         self.owners: dict[str, dict[int, Definition]] = {}
         #: Live classes checked member by member (not rebuilt, refused or added).
         self.checked: dict[str, type] = {}
+        self._runtime_names: set[str] | None = None
 
     def selected(self, qualname: str) -> bool:
         return self.only is None or any(
@@ -98,6 +101,20 @@ class LivePlanner(Planner):
             return True
         named = self.only is not None and definition.qualname in self.only
         return named and len(self.groups[definition.qualname]) == 1
+
+    def plan_missing(self, definition: Definition) -> None:
+        """A definition whose name the module lacks: new, or in a branch not taken."""
+        if self.addable(definition):
+            self.plan_run(definition, "added")
+        elif definition is self.groups[definition.qualname][0]:
+            self.unverified(
+                "definition-unverified",
+                f"{definition.qualname}: not defined: it is inside a block, and splice cannot "
+                "tell a definition added to the block from one in a branch that did not run; "
+                "reload it by name (or run the block) if it is new",
+                qualname=definition.qualname,
+                line=definition.line,
+            )
 
     def unverified(self, code: str, message: str, **where: Any) -> None:
         self.skip(
@@ -127,6 +144,16 @@ class LivePlanner(Planner):
                 continue
             namespace = namespace_of(module, definition.parent)
             if namespace is None:
+                if self.only is not None and definition.qualname in self.only:
+                    plan.errors.append(
+                        Finding(
+                            "unknown-definition",
+                            f"{definition.qualname}: its class {definition.parent} is not in "
+                            f"the module the kernel runs; reload {definition.parent} instead",
+                            qualname=definition.qualname,
+                            line=definition.line,
+                        )
+                    )
                 continue
             if definition.kind == "class":
                 self.plan_class(definition, namespace)
@@ -142,14 +169,14 @@ class LivePlanner(Planner):
         for scope, live in self.checked.items():
             if not self.inside_whole(scope):
                 self.plan_deletions(scope, live)
+        self.plan.skipped.sort(key=lambda finding: finding.line or 0)
 
     # -- classes --------------------------------------------------------------
     def plan_class(self, definition: Definition, namespace: Any) -> None:
         bound = binding(namespace, definition.member)
         if is_missing(bound):
-            if self.addable(definition):
-                self.plan_run(definition, "added")
-                self.whole.add(definition.qualname)
+            self.plan_missing(definition)
+            self.whole.add(definition.qualname)
             return
         if not (isinstance(bound, type) and bound.__qualname__ == definition.qualname):
             if not definition.in_block and not self.bound_after(
@@ -168,15 +195,16 @@ class LivePlanner(Planner):
         self.check_class(definition, bound)
         if definition.qualname not in self.whole:
             self.checked[definition.qualname] = bound
-            decorators = [
-                d for d in definition.node.decorator_list if not _is_dataclass_decorator(d)
-            ]
-            if decorators:
+            node = definition.node
+            assert isinstance(node, ast.ClassDef)
+            decorators = [d for d in node.decorator_list if not _is_dataclass_decorator(d)]
+            keywords = [k for k in node.keywords if k.arg != "metaclass"]
+            if decorators or keywords:
                 self.unverified(
                     "decorator-unverified",
-                    f"{definition.qualname}: splice cannot tell whether its class decorators "
-                    "changed since the module was imported, so it did not re-run them; if you "
-                    "changed them, restart to apply that",
+                    f"{definition.qualname}: splice cannot tell whether its class decorators or "
+                    "class keywords changed since the module was imported, so it did not re-run "
+                    "them; if you changed them, restart to apply that",
                     qualname=definition.qualname,
                     line=definition.line,
                 )
@@ -279,6 +307,8 @@ class LivePlanner(Planner):
             final.pop(member, None)
         stale: dict[int, dict[str, Any]] = {}
         for name, (statement, value) in final.items():
+            if is_enum(live):
+                break  # members were compared by the enum check
             if name == "__slots__":
                 if not same_values(tuple(_slots(value)), tuple(_slots(vars(live).get(name)))):
                     self.error(
@@ -289,7 +319,7 @@ class LivePlanner(Planner):
                         line=statement.line,
                     )
                 continue
-            if not same_value(vars(live).get(name, _MISSING), value):
+            if self.literal_stale(live, name, value, statement, definition.qualname):
                 stale.setdefault(statement.line, {})[name] = value
         for line, values in stale.items():
             self.plan.add_step(
@@ -311,8 +341,7 @@ class LivePlanner(Planner):
         evaluate = self.evaluator(namespace, definition.line)
         if not functions:
             if is_missing(bound):
-                if self.addable(definition):
-                    self.plan_run(definition, "added")
+                self.plan_missing(definition)
                 return
             if (
                 not definition.in_block
@@ -333,6 +362,12 @@ class LivePlanner(Planner):
         if code is None:
             return
         group = self.groups[definition.qualname]
+        if isinstance(bound, property) and definition is group[0]:
+            accessors = _property_accessors(group)
+            actual = {name for name in ("fget", "fset", "fdel") if getattr(bound, name) is not None}
+            if accessors is not None and accessors != actual:
+                self.plan_rebind(definition)  # a setter or deleter added or removed
+                return
         if len(group) > 1:
             owners = self.owners_of(definition, functions, module_code, path)
             functions = [f for f in functions if owners.get(id(f)) is definition]
@@ -446,7 +481,11 @@ class LivePlanner(Planner):
         moved = [
             f
             for f in functions
-            if f not in changed and f.__code__.co_firstlineno != code.co_firstlineno
+            if f not in changed
+            and (
+                f.__code__.co_firstlineno != code.co_firstlineno
+                or f.__code__.co_linetable != code.co_linetable
+            )
         ]
         fitted = []
         for function in changed + moved:
@@ -541,13 +580,67 @@ class LivePlanner(Planner):
                 final.pop(definition.name, None)
         stale: dict[int, dict[str, Any]] = {}
         for name, (statement, value) in final.items():
-            if not same_value(vars(module).get(name, _MISSING), value):
+            if self.literal_stale(module, name, value, statement, None):
                 stale.setdefault(statement.line, {})[name] = value
         for line, values in stale.items():
             self.plan.add_step(line, f"assigning {', '.join(values)}", binder(module, values))
             self.plan.statements_applied.append(line)
 
+    def literal_stale(
+        self, namespace: Any, name: str, value: Any, statement: Statement, scope: str | None
+    ) -> bool:
+        """Whether a literal's name must be assigned its new value.
+
+        A value that differs may have been changed by the program since the
+        import (a list it appends to, a counter a function declares ``global``):
+        splice resets neither, and says it could not tell.
+        """
+        current = vars(namespace).get(name, _MISSING)
+        if current is _MISSING or type(current) is not type(value):
+            return True
+        if same_value(current, value):
+            return False
+        if scope is None and self.used_after(name, statement.line):
+            return False  # a later statement (itself reported) explains the difference
+        if isinstance(value, (list, dict, set)) or name in self.runtime_names():
+            where = f"{scope}.{name}" if scope else name
+            self.unverified(
+                "statement-unverified",
+                f"line {statement.line}: {where} differs from the text's literal, but the "
+                "program may have changed it since it was imported (a mutable value, or a "
+                "global a function assigns), so it was kept; run the line explicitly to reset it",
+                qualname=scope,
+                line=statement.line,
+            )
+            return False
+        return True
+
+    def used_after(self, name: str, line: int) -> bool:
+        """Whether a module-level statement below ``line`` reads ``name`` (``events.append``)."""
+        return any(
+            isinstance(node, ast.Name) and node.id == name
+            for statement in self.new.statements
+            if statement.line > line and not literal_targets(statement.node)
+            for node in ast.walk(statement.node)
+        )
+
+    def runtime_names(self) -> set[str]:
+        """Names a function of the new text declares ``global`` (it may rebind them)."""
+        if self._runtime_names is None:
+            self._runtime_names = {
+                name
+                for node in ast.walk(self.new.tree)
+                if isinstance(node, ast.Global)
+                for name in node.names
+            }
+        return self._runtime_names
+
     def statement_unverified(self, statement: Statement, scope: str | None) -> None:
+        node = statement.node
+        if isinstance(node, ast.Pass) or (
+            isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        ):
+            return  # does nothing, whatever it was before
         place = f"in class {scope}" if scope else "top-level"
         self.unverified(
             "statement-unverified",
@@ -631,7 +724,8 @@ class LivePlanner(Planner):
         return False
 
     def plan_delete(self, scope: str | None, namespace: Any, member: str, value: Any) -> None:
-        qualname = f"{scope}.{member}" if scope else member
+        name = _unmangled(member, f"{scope}.") if scope else member
+        qualname = f"{scope}.{name}" if scope else member
         if not self.delete_removed:
             self.skip(
                 "deletion-skipped",
@@ -656,6 +750,26 @@ def _unmangled(member: str, prefix: str) -> str:
     if owner and member.startswith(mangled):
         return member[len(mangled) - 2 :]
     return member
+
+
+def _property_accessors(group: list[Definition]) -> set[str] | None:
+    """Which accessors a property's definitions give it, or None if not plain ones."""
+    accessors: set[str] = set()
+    for definition in group:
+        decorators = definition.node.decorator_list
+        if definition.in_block or len(decorators) != 1:
+            return None
+        [decorator] = decorators
+        if isinstance(decorator, ast.Name) and decorator.id == "property":
+            accessors = {"fget"}
+        elif isinstance(decorator, ast.Attribute) and decorator.attr in _ACCESSORS:
+            accessors.add(_ACCESSORS[decorator.attr])
+        else:
+            return None
+    return accessors
+
+
+_ACCESSORS = {"getter": "fget", "setter": "fset", "deleter": "fdel"}
 
 
 def _slots(value: Any) -> list[str]:

@@ -43,6 +43,17 @@ class Plan:
     skipped: list[Finding] = field(default_factory=list)
     errors: list[Finding] = field(default_factory=list)
     statements_applied: list[int] = field(default_factory=list)
+    #: False when the new text must not become the baseline (without a
+    #: baseline, ``only=`` checks only part of it).
+    record_baseline: bool = True
+
+    def unverified(self) -> list[Finding]:
+        """Findings about definitions the patch could not check against what runs."""
+        return [
+            finding
+            for finding in self.skipped
+            if finding.code.endswith("-unverified") and finding.code != "statement-unverified"
+        ]
 
     def result(self, started: float, dry_run: bool = False) -> PatchResult:
         # A refused patch applied nothing, so it reports nothing as patched

@@ -34,6 +34,7 @@ from splice.engine.pieces import (
 )
 from splice.engine.plan import Plan, Undo
 from splice.engine.result import Finding, Severity
+from splice.engine.statements import bound_names, literal_targets, literal_value
 from splice.engine.targets import binding, caches_of, namespace_of
 
 
@@ -50,10 +51,61 @@ class Planner:
         self.whole: set[str] = set()
         #: Dataclasses regenerated: their field statements are handled.
         self.regenerated: set[str] = set()
+        self._literals: list[tuple[int, dict[str, Any], set[str]]] | None = None
+
+    def literals(self) -> list[tuple[int, dict[str, Any], set[str]]]:
+        """Per module-level statement of the new text: its line, the literal values
+        it binds, and the other names it may bind (to a value not known here)."""
+        if self._literals is None:
+            self._literals = []
+            for statement in self.new.statements:
+                names = literal_targets(statement.node)
+                if names is not None:
+                    assert isinstance(statement.node, (ast.Assign, ast.AnnAssign))
+                    try:
+                        value = literal_value(statement.node, self.plan.filename)
+                    except Exception:
+                        self._literals.append((statement.line, {}, set(names)))
+                        continue
+                    self._literals.append((statement.line, dict.fromkeys(names, value), set()))
+                else:
+                    self._literals.append((statement.line, {}, bound_names(statement.node)))
+        return self._literals
+
+    def overlay_at(self, line: int) -> dict[str, Any]:
+        """The literal values the new text has bound at module level above ``line``.
+
+        Defaults and annotations are evaluated against these (source order),
+        not against the values the module had before the patch.
+        """
+        values: dict[str, Any] = {}
+        for start, literal, others in self.literals():
+            if start >= line:
+                break
+            for name in others:
+                values.pop(name, None)
+            values.update(literal)
+        return values
 
     def run(self) -> None:
         """Add every step and finding of this patch to the plan."""
         raise NotImplementedError
+
+    def scope_bindings(self, scope: str | None) -> list[tuple[int, set[str]]]:
+        """Each statement and definition of ``scope`` in the new text: its line, the names it binds."""
+        if scope is None:
+            bindings = [(line, set(literal) | others) for line, literal, others in self.literals()]
+            bindings.extend((d.line, {d.name}) for d in self.new.ordered if d.parent is None)
+            return bindings
+        owner = self.new_classes.get(scope)
+        if owner is None:
+            return []
+        bindings = [(s.line, bound_names(s.node)) for s in owner.statements]
+        bindings.extend((d.line, {d.member}) for d in self.new.ordered if d.parent == scope)
+        return bindings
+
+    def bound_after(self, scope: str | None, line: int, name: str) -> bool:
+        return any(start > line and name in names for start, names in self.scope_bindings(scope))
 
     def inside_whole(self, qualname: str) -> bool:
         parent = qualname
@@ -274,7 +326,12 @@ class Planner:
         if signature:
             try:
                 values = evaluate_signature(
-                    definition, self.module, live_class, self.plan.filename, self.flags
+                    definition,
+                    self.module,
+                    live_class,
+                    self.plan.filename,
+                    self.flags,
+                    self.overlay_at(definition.line),
                 )
             except Exception as error:
                 self.error(

@@ -108,6 +108,15 @@ class PatchResult:
         return tuple(f for f in self.skipped if f.code in STATEMENT_SKIP_CODES)
 
     @property
+    def unverified(self) -> tuple[Finding, ...]:
+        """Definitions splice could not check against what runs (no baseline)."""
+        return tuple(
+            f
+            for f in self.skipped
+            if f.code.endswith("-unverified") and f.code not in STATEMENT_SKIP_CODES
+        )
+
+    @property
     def warnings(self) -> tuple[Finding, ...]:
         """Skips a person should look at (not statements, not mere information)."""
         return tuple(
@@ -133,4 +142,4 @@ class PatchResult:
 
 
 #: Codes of skipped top-level statements: the user can run them explicitly.
-STATEMENT_SKIP_CODES = frozenset({"statement-not-run"})
+STATEMENT_SKIP_CODES = frozenset({"statement-not-run", "statement-unverified"})

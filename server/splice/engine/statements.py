@@ -107,3 +107,57 @@ def assigns_name(node: ast.stmt, name: str) -> bool:
     elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
         targets = [node.target]
     return any(isinstance(target, ast.Name) and target.id == name for target in targets)
+
+
+def bound_names(node: ast.stmt) -> set[str]:
+    """The names a statement may bind in the scope it runs in.
+
+    Looks inside compound statements but not into the bodies of functions,
+    lambdas or classes it defines (their own names count); a ``global``
+    declaration inside a function counts, since calling it binds the name.
+    """
+    names: set[str] = set()
+    stack: list[ast.AST] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(current.name)
+            names.update(_global_names(current))
+            stack.extend(current.decorator_list)
+            continue
+        if isinstance(current, ast.Lambda):
+            continue
+        if isinstance(current, ast.Name) and isinstance(current.ctx, (ast.Store, ast.Del)):
+            names.add(current.id)
+        elif isinstance(current, (ast.Import, ast.ImportFrom)):
+            for alias in current.names:
+                names.add((alias.asname or alias.name).partition(".")[0])
+        elif (
+            isinstance(current, ast.ExceptHandler)
+            and current.name
+            or isinstance(current, (ast.MatchAs, ast.MatchStar))
+            and current.name
+        ):
+            names.add(current.name)
+        elif isinstance(current, ast.MatchMapping) and current.rest:
+            names.add(current.rest)
+        stack.extend(ast.iter_child_nodes(current))
+    return names
+
+
+def _global_names(definition: ast.AST) -> set[str]:
+    return {
+        name
+        for child in ast.walk(definition)
+        if isinstance(child, (ast.Global, ast.Nonlocal))
+        for name in child.names
+    }
+
+
+def star_import_modules(node: ast.stmt) -> list[ast.ImportFrom]:
+    """The ``from m import *`` statements in ``node`` (they bind names no text shows)."""
+    return [
+        child
+        for child in ast.walk(node)
+        if isinstance(child, ast.ImportFrom) and any(alias.name == "*" for alias in child.names)
+    ]

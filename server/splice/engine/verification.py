@@ -1,0 +1,180 @@
+"""Checking a live object against a definition, when there is no baseline to diff.
+
+Without the text a module was imported from, each part of a new definition
+is compared with what the live object shows: its defaults, annotations,
+docstring and the wrappers its decorators left. Only expressions that cannot
+run user code are evaluated (``pure``); anything else is reported as not
+verifiable, never guessed.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import typing
+from collections.abc import Callable
+from types import FunctionType
+from typing import Any
+
+#: The chain of wrappers from a name's binding to its function, outermost first.
+Chain = list[str]
+#: Stands for a decorator whose effect on the binding is not known.
+UNKNOWN = "?"
+
+_KNOWN_WRAPPERS: dict[Any, str] = {
+    staticmethod: "staticmethod",
+    classmethod: "classmethod",
+    property: "property",
+    functools.cache: "cache",
+    functools.lru_cache: "cache",
+}
+
+
+def pure(node: ast.expr | None) -> bool:
+    """Whether evaluating ``node`` only reads names and builds values (no calls)."""
+    if node is None:
+        return True
+    if isinstance(node, (ast.Constant, ast.Name)):
+        return True
+    if isinstance(node, ast.Attribute):
+        return pure(node.value)
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return all(pure(element) for element in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(pure(key) for key in node.keys) and all(pure(v) for v in node.values)
+    if isinstance(node, ast.UnaryOp):
+        return pure(node.operand)
+    if isinstance(node, ast.BinOp):
+        # ``int | None`` and small arithmetic; a huge power is not worth it.
+        return not isinstance(node.op, ast.Pow) and pure(node.left) and pure(node.right)
+    if isinstance(node, ast.Subscript):
+        return pure(node.value) and pure(node.slice)
+    return False
+
+
+def same_value(first: Any, second: Any) -> bool:
+    """Whether two values would make a function behave the same (identity, or equal
+    values of one type)."""
+    if first is second:
+        return True
+    if type(first) is not type(second) or isinstance(first, FunctionType):
+        return False
+    try:
+        return bool(first == second)
+    except Exception:  # a user's __eq__ may raise: then they are not known to be equal
+        return False
+
+
+def same_values(first: Any, second: Any) -> bool:
+    if isinstance(first, tuple) and isinstance(second, tuple):
+        return len(first) == len(second) and all(map(same_value, first, second))
+    if isinstance(first, dict) and isinstance(second, dict):
+        return first.keys() == second.keys() and all(
+            same_value(first[key], second[key]) for key in first
+        )
+    return same_value(first, second)
+
+
+def live_chain(bound: Any, function: FunctionType) -> Chain | None:
+    """The wrappers between ``bound`` and ``function``, or None when ``function``
+    is not reachable through known wrapper attributes (a closure cell, say)."""
+    chain: Chain = []
+    current = bound
+    for _ in range(8):
+        if current is function:
+            return chain
+        if isinstance(current, (staticmethod, classmethod)):
+            chain.append(type(current).__name__)
+            current = current.__func__
+        elif isinstance(current, property):
+            chain.append("property")
+            accessors = [current.fget, current.fset, current.fdel]
+            current = next((a for a in accessors if _reaches(a, function)), None)
+        elif isinstance(current, functools._lru_cache_wrapper):
+            chain.append("cache")
+            current = current.__wrapped__
+        else:
+            inner = getattr(current, "__wrapped__", None) if callable(current) else None
+            if inner is None:
+                return None
+            chain.append(UNKNOWN)
+            current = inner
+    return None
+
+
+def _reaches(accessor: Any, function: FunctionType) -> bool:
+    current = accessor
+    for _ in range(8):
+        if current is function:
+            return True
+        current = getattr(current, "__wrapped__", None)
+        if current is None:
+            return False
+    return False
+
+
+def expected_chain(
+    decorators: list[ast.expr], evaluate: Callable[[ast.expr], Any]
+) -> tuple[Chain, bool]:
+    """The wrappers the new decorators would leave, and whether every one is known.
+
+    ``typing.overload`` is known: a stub it decorates is never the live one.
+    """
+    chain: Chain = []
+    known = True
+    for decorator in decorators:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if not pure(target):
+            chain.append(UNKNOWN)
+            known = False
+            continue
+        try:
+            value = evaluate(target)
+        except Exception:
+            chain.append(UNKNOWN)
+            known = False
+            continue
+        if isinstance(target, ast.Attribute) and target.attr in ("setter", "getter", "deleter"):
+            owner = getattr(value, "__self__", None)
+            if isinstance(owner, property):
+                chain.append("property")
+                continue
+        name = _KNOWN_WRAPPERS.get(value) if _hashable(value) else None
+        if name is None or (isinstance(decorator, ast.Call) and value is not functools.lru_cache):
+            chain.append(UNKNOWN)
+            known = False
+        else:
+            chain.append(name)
+    return chain, known
+
+
+def is_overload(decorators: list[ast.expr], evaluate: Callable[[ast.expr], Any]) -> bool:
+    for decorator in decorators:
+        if pure(decorator):
+            try:
+                if evaluate(decorator) is typing.overload:
+                    return True
+            except Exception:
+                continue
+    return False
+
+
+def chains_agree(live: Chain, expected: Chain, known: bool) -> bool | None:
+    """True or False when the chains show it, None when unknown decorators hide it."""
+    if known:
+        return live == expected
+    if not expected:
+        return not live
+    named = [part for part in expected if part != UNKNOWN]
+    visible = [part for part in live if part != UNKNOWN]
+    if named != visible[: len(named)] and named != visible[-len(named) :]:
+        return False  # a known wrapper is missing, or one is there that the text lacks
+    return None
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
