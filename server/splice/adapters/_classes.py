@@ -68,6 +68,8 @@ def _swap(current: Any, value: Any, undo: Undo) -> bool:
     old, new = _function_of(current), _function_of(value)
     if old is None or new is None or old.__code__.co_freevars != new.__code__.co_freevars:
         return False
+    if old.__globals__ is not new.__globals__:
+        return False  # generated (attrs compiles its methods with globals of its own)
     if "__class__" in new.__code__.co_freevars or new.__closure__:
         return False  # its cells belong to the new class: moved over instead
     replace_code(old, new.__code__, undo)
