@@ -187,6 +187,10 @@ class Agent:
             program=self.program,
             started_at=time.time(),
             path=connection.connection_path(self.pid, directory),
+            parent_pid=self.options.parent_pid or os.getppid(),
+            root_pid=self.options.root_pid or self.pid,
+            role=self.options.role,
+            command_line=tuple(getattr(sys, "orig_argv", sys.argv)),
         )
         if not publish_delay:
             try:

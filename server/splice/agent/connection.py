@@ -75,6 +75,18 @@ class ConnectionInfo:
     program: str
     started_at: float  # seconds since the epoch
     path: str  # the connection file itself
+    #: The program's process tree: who started this process, the program's first
+    #: process (``splice run``'s), and how this one was started.
+    parent_pid: int = 0
+    root_pid: int = 0
+    role: str = "main"  # "main" | "fork" | "spawn" | "subprocess"
+    #: The interpreter's own command line (``sys.orig_argv``), beside ``argv``, the program's.
+    command_line: tuple[str, ...] = ()
+
+    @property
+    def program_pid(self) -> int:
+        """The pid of the program's first process (a file from before process trees: its own)."""
+        return self.root_pid if self.root_pid > 0 else self.pid
 
     def to_json(self) -> dict[str, Any]:
         """The connection file's content (camelCase, as on the wire)."""
@@ -90,6 +102,10 @@ class ConnectionInfo:
             "argv": list(self.argv),
             "program": self.program,
             "startedAt": self.started_at,
+            "parentPid": self.parent_pid,
+            "rootPid": self.root_pid,
+            "role": self.role,
+            "commandLine": list(self.command_line),
         }
 
     @classmethod
@@ -109,6 +125,8 @@ class ConnectionInfo:
         if not isinstance(address, str) or not isinstance(token, str):
             raise ValueError(f"{path}: bad address or token")
         argv = data.get("argv") or []
+        command_line = data.get("commandLine") or []
+        parent_pid, root_pid = data.get("parentPid", 0), data.get("rootPid", 0)
         return cls(
             pid=pid,
             transport=transport,
@@ -122,6 +140,12 @@ class ConnectionInfo:
             program=str(data.get("program", "")),
             started_at=float(data.get("startedAt", 0.0)),
             path=path,
+            parent_pid=parent_pid if isinstance(parent_pid, int) else 0,
+            root_pid=root_pid if isinstance(root_pid, int) else 0,
+            role=str(data.get("role", "main")),
+            command_line=(
+                tuple(str(arg) for arg in command_line) if isinstance(command_line, list) else ()
+            ),
         )
 
 

@@ -20,6 +20,8 @@ MAX_CONNECTIONS = 64
 #: connections that never present a token cannot take the slots of those that do.
 MAX_PENDING = 8
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+#: How a process of a program was started (docs/processes.md).
+ROLES = ("main", "fork", "spawn", "subprocess")
 TRANSPORTS = ("tcp", "unix")
 
 
@@ -42,6 +44,11 @@ class AgentOptions:
     #: Where requests run (``splice.agent.threads``); None: on the agent's thread.
     runner: Any = field(default=None, compare=False)
     host_kind: str = "listen"
+    #: This process's place in its program (connection file ``role``, ``rootPid``,
+    #: ``parentPid``); None: this process is the program's first, its parent's pid.
+    role: str = "main"
+    root_pid: int | None = None
+    parent_pid: int | None = None
 
     def __post_init__(self) -> None:
         if self.transport not in TRANSPORTS:
@@ -62,6 +69,8 @@ class AgentOptions:
                 continue
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"{name} must be a positive number of seconds, not {value!r}")
+        if self.role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}, not {self.role!r}")
         if self.host == "localhost":
             object.__setattr__(self, "host", "127.0.0.1")
         if self.argv is not None:

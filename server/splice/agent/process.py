@@ -60,6 +60,7 @@ def _listen(options: AgentOptions, publish_delay: float = 0.0) -> ConnectionInfo
             if hasattr(os, "register_at_fork"):
                 os.register_at_fork(after_in_child=_restart_in_child)
             _hooks_installed = True
+        _recover_baselines()
         logger.debug("splice agent listening on %s (connection file %s)", info.address, info.path)
         return info
 
@@ -104,6 +105,13 @@ def _watch_imports() -> None:
     watch_imports()
 
 
+def _recover_baselines() -> None:
+    # Modules imported before the agent get their files as baselines where provably what runs.
+    from splice.engine.recovery import start_recovery
+
+    start_recovery()
+
+
 def _stop_at_exit() -> None:
     agent = _agent
     # A forked child inherits this handler; it must not remove its parent's file.
@@ -124,7 +132,13 @@ def _restart_in_child() -> None:
     parent.abandon()
     _agent = None
     # The parent's event-loop runner belongs to a loop that does not run here.
-    options = dataclasses.replace(parent.options, runner=None)
+    options = dataclasses.replace(
+        parent.options,
+        runner=None,
+        role="fork",
+        parent_pid=parent.pid,
+        root_pid=parent.options.root_pid or parent.pid,
+    )
     try:
         _listen(options, publish_delay=CHILD_PUBLISH_DELAY)
     except Exception:

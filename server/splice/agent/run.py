@@ -4,7 +4,10 @@ The program runs as ``__main__`` in this process, as ``python SCRIPT`` or
 ``python -m MODULE`` would run it, with the kernel agent listening so editors
 and ``splice patch`` can reach it. The text that is compiled is read once and
 recorded as ``__main__``'s baseline, so the first patch diffs against exactly
-what runs. ``--watch`` also patches it whenever one of its files is saved.
+what runs. Every argument after SCRIPT or ``-m MODULE`` is the program's.
+The Python processes the program starts get agents of their own
+(``splice.agent.children``) unless ``--no-children``; ``--watch`` patches all
+of them whenever one of the program's files is saved.
 """
 
 from __future__ import annotations
@@ -21,12 +24,23 @@ from typing import Any
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="splice run",
-        description="Run a Python program with splice listening, so it can be patched live.",
+        usage="splice run [OPTIONS] (SCRIPT | -m MODULE) [ARGS...]",
+        description="Run a Python program with splice listening, so it can be patched live."
+        " Every argument after SCRIPT or -m MODULE goes to the program, as with python.",
     )
     parser.add_argument(
         "--watch",
         action="store_true",
-        help="patch the program whenever one of its source files is saved (no editor needed)",
+        help="patch every process of the program whenever a source file it imported is saved"
+        " (no editor needed)",
+    )
+    parser.add_argument(
+        "--watch-path",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="with --watch, also watch the files imported from DIR (repeatable), even when"
+        " DIR is inside site-packages or the standard library",
     )
     parser.add_argument(
         "--no-listen",
@@ -34,14 +48,49 @@ def _parser() -> argparse.ArgumentParser:
         help="do not start the kernel agent (only useful with --watch)",
     )
     parser.add_argument(
+        "--no-children",
+        action="store_true",
+        help="start no agent in the Python processes the program spawns (forked ones still get one)",
+    )
+    parser.add_argument(
         "--unix-socket",
         action="store_true",
         help="listen on a Unix socket instead of 127.0.0.1",
     )
     parser.add_argument("-m", dest="module", metavar="MODULE", help="run a module, like python -m")
-    parser.add_argument("target", nargs="?", help="the script to run")
-    parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the program")
     return parser
+
+
+#: Options of ``splice run`` that take a value, so the split knows to skip it.
+_VALUED = ("--watch-path",)
+
+
+def split_arguments(argv: list[str]) -> tuple[list[str], str | None, str | None, list[str]]:
+    """``splice run``'s own options, the module, the script, and the program's arguments.
+
+    As ``python`` does: the first argument that is not an option (or the one
+    after ``-m``) names what to run, and everything after it is the program's,
+    options included (``splice run -m gunicorn -w 2 app:app``).
+    """
+    index = 0
+    while index < len(argv):
+        argument = argv[index]
+        if argument == "--":
+            rest = argv[index + 1 :]
+            return argv[:index], None, rest[0] if rest else None, rest[1:]
+        if argument == "-m":
+            if index + 1 >= len(argv):
+                return argv, None, None, []  # argparse says "expected one argument"
+            return argv[:index], argv[index + 1], None, argv[index + 2 :]
+        if argument.startswith("-m") and not argument.startswith("--"):
+            return argv[:index], argument[2:], None, argv[index + 1 :]
+        if argument in _VALUED:
+            index += 2
+            continue
+        if not argument.startswith("-") or argument == "-":
+            return argv[:index], None, argument, argv[index + 1 :]
+        index += 1
+    return argv, None, None, []
 
 
 class _Program:
@@ -128,41 +177,48 @@ def _run_reporting(program: _Program, program_args: list[str]) -> int:
 
 def main(argv: list[str]) -> int:
     parser = _parser()
-    options = parser.parse_args(argv)
-    if options.module is None and options.target is None:
+    own, module, target, program_args = split_arguments(argv)
+    options = parser.parse_args(own)
+    module = module or options.module
+    if module is None and target is None:
         parser.error("give a SCRIPT or -m MODULE")
-    program_args = ([options.target] if options.module and options.target else []) + options.args
+    if not options.watch and options.watch_path:
+        parser.error("--watch-path needs --watch")
 
     try:
-        program = _module(options.module) if options.module else _script(options.target)
+        program = _module(module) if module else _script(str(target))
     except FileNotFoundError:
-        print(f"splice run: no such file: {options.target}", file=sys.stderr)
+        print(f"splice run: no such file: {target}", file=sys.stderr)
         return 2
     except (ImportError, SyntaxError, UnicodeDecodeError) as error:
         print(f"splice run: {error.__class__.__name__}: {error}", file=sys.stderr)
         return 2
 
+    from splice.agent import children
     from splice.engine.baseline import watch_imports
 
     watch_imports()
+    label = f"-m {module}" if module else os.path.basename(str(target))
+    transport = "unix" if options.unix_socket else "tcp"
     if not options.no_listen:
         import splice
         from splice.agent.process import remove_file_on_sigterm
 
         # Before listening: a SIGTERM right after the file appears must remove it too.
         remove_file_on_sigterm()
-
-        label = f"-m {options.module}" if options.module else os.path.basename(options.target)
         splice.listen(
             program=label,
             argv=[program.argv0, *program_args],
             host_kind="run",
-            transport="unix" if options.unix_socket else "tcp",
+            transport=transport,
         )
+    if options.no_children or options.no_listen:
+        children.disable_children()
+    else:
+        children.enable_children(label, transport)
     if options.watch:
         from splice.agent.watch import start_watching
 
-        root = os.getcwd() if options.module else os.path.dirname(os.path.abspath(options.target))
-        start_watching(root)
+        start_watching(options.watch_path, listening=not options.no_listen)
 
     return _run_reporting(program, program_args)

@@ -1,28 +1,44 @@
-"""``splice run --watch``: patch the running program whenever one of its files is saved.
+"""``splice run --watch``: patch every process of the running program whenever a file is saved.
 
 Polling, standard library only. Each poll costs one ``os.stat`` per watched
 file; a file is read only when its modification time, size or inode changed,
 and patched only when its text differs from what was last patched. Editors
 that save by writing a new file and renaming it over the old one change the
 inode, and a file that is briefly missing is simply looked at again later.
+
+What is watched: every source file that any process of the program has
+imported, except the standard library, site-packages and splice itself,
+plus whatever was imported from a ``--watch-path`` folder. The watcher runs
+in the program's root process; it patches that process in place and every
+other live process of the program (its forked, spawned and subprocess
+children, found by their connection files' ``rootPid``) through their
+agents, over connections it keeps open (``splice.agent.program``): the
+patch goes to all of them first, then the answers are collected, so one
+save costs about as much in 16 processes as in one. A process that starts
+after a save is brought to the text the others run as soon as it is seen.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import os
+import site
 import sys
+import sysconfig
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable, Sequence
 from typing import TextIO
 
 from splice.agent.methods import escaped_result
+from splice.agent.program import Peer, PeerError, Pending, program_processes
 from splice.engine.apply import patch_module
 from splice.engine.baseline import add_import_listener, baseline_source, source_path
 from splice.engine.result import PatchResult
 from splice.errors import UnknownModuleError
-from splice.report import describe_details, describe_result, file_label
+from splice.report import ProcessOutcome, describe_details, describe_outcomes
 
 logger = logging.getLogger(__name__)
 
@@ -30,26 +46,45 @@ logger = logging.getLogger(__name__)
 POLL_INTERVAL = 0.2
 #: A file changed this recently may still be being written: look again first.
 _SETTLE_SECONDS = 0.03
+#: Seconds between looks for processes of the program that started since.
+PROCESS_SCAN_INTERVAL = 0.5
+#: Seconds a process has to answer one patch before it is reported as not answering.
+PATCH_TIMEOUT = 10.0
 
 Signature = tuple[int, int, int]
+Report = Callable[[str, list[ProcessOutcome]], None]
 
 
 class Watcher:
-    """Watches the source files of the modules under ``root`` and patches them."""
+    """Watches the source files the program imported and patches every process that runs them."""
 
     def __init__(
         self,
-        root: str,
+        extra_paths: Sequence[str] = (),
         interval: float = POLL_INTERVAL,
-        report: Callable[[PatchResult], None] | None = None,
+        report: Report | None = None,
+        *,
+        processes: bool = True,
+        runtime_dir: str | None = None,
     ) -> None:
-        self.root = os.path.realpath(root)
+        self.extra_paths = tuple(os.path.realpath(path) for path in extra_paths)
         self.interval = interval
-        self.report = report or print_result
-        self._files: dict[str, set[str]] = {}  # real path -> module names
+        self.report = report or print_outcomes
+        #: Patch the program's other processes too (needs this process's agent).
+        self.processes = processes
+        self.runtime_dir = runtime_dir
+        self.pid = os.getpid()
+        self._libraries = library_directories()
+        self._files: dict[str, set[str]] = {}  # real path -> module names, in this process
+        self._peer_files: dict[int, dict[str, set[str]]] = {}  # pid -> real path -> names
+        self._peers: dict[int, Peer] = {}
+        self._refused: set[int] = set()  # pids that could not be reached once
+        self._first_looks: list[tuple[Peer, str, str]] = []  # files a process just imported
         self._signatures: dict[str, Signature] = {}
         self._patched_text: dict[str, str] = {}
+        self._patched_once: set[str] = set()
         self._known_module_count = -1
+        self._last_process_scan = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -64,9 +99,104 @@ class Watcher:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
+        for peer in list(self._peers.values()):
+            peer.close()
 
-    def poll(self) -> list[PatchResult]:
-        """Look at every watched file once; patch those that changed."""
+    def watches(self, path: str) -> bool:
+        """Whether a module file at ``path`` (a real path) is one the watcher patches."""
+        if any(_is_within(path, extra) for extra in self.extra_paths):
+            return True
+        return not any(_is_within(path, library) for library in self._libraries)
+
+    def describe(self) -> str:
+        """The first line ``--watch`` prints: what it watches, and where it patches."""
+        where = "every process of the program" if self.processes else "this process"
+        extra = (
+            f", and those imported from {', '.join(self.extra_paths)}" if self.extra_paths else ""
+        )
+        return (
+            f"splice watch: patching {where} when a source file it imported is saved: files"
+            f" outside the standard library and site-packages{extra} (polling every"
+            f" {self.interval:g} s)"
+        )
+
+    def poll(self) -> list[ProcessOutcome]:
+        """Look at every watched file once; patch those that changed, in every process."""
+        self._scan_modules_if_needed()
+        new_peers = self._scan_processes() if self._due_for_process_scan() else []
+        outcomes: list[ProcessOutcome] = []
+        with self._lock:
+            paths = set(self._files).union(*(files for files in self._peer_files.values()))
+        patched_now: set[str] = set()
+        for path in sorted(paths):
+            if path not in self._patched_text:
+                continue  # not looked at yet: what its process runs comes first
+            text = self._changed_text(path)
+            if text is None:
+                continue
+            if not new_peers:
+                # A process that started since the last look must get this patch too.
+                new_peers = self._scan_processes()
+            self._patched_text[path] = text
+            self._patched_once.add(path)
+            patched_now.add(path)
+            round_outcomes = self._patch_everywhere(path, text)
+            if round_outcomes:
+                self.report(path, round_outcomes)
+            outcomes.extend(round_outcomes)
+        outcomes.extend(self._settle_first_looks(patched_now))
+        return outcomes
+
+    # Which processes --------------------------------------------------------------------
+
+    def _due_for_process_scan(self) -> bool:
+        return (
+            self.processes and time.monotonic() - self._last_process_scan >= PROCESS_SCAN_INTERVAL
+        )
+
+    def _scan_processes(self) -> list[Peer]:
+        """Connect to the program's processes that started since the last look."""
+        if not self.processes:
+            return []
+        self._last_process_scan = time.monotonic()
+        try:
+            found = program_processes(self.pid, self.runtime_dir)
+        except OSError:
+            logger.debug("splice watch: cannot read the runtime directory", exc_info=True)
+            return []
+        alive = {info.pid for info in found}
+        for pid in [pid for pid, peer in self._peers.items() if peer.closed or pid not in alive]:
+            self._forget(pid)
+        new = []
+        for info in found:
+            if info.pid == self.pid or info.pid in self._peers or info.pid in self._refused:
+                continue
+            try:
+                peer = Peer(info, self._on_peer_import)
+                modules = peer.request("modules").wait(PATCH_TIMEOUT)
+            except PeerError as error:
+                logger.debug("splice watch: cannot reach pid %s: %s", info.pid, error)
+                self._refused.add(info.pid)
+                continue
+            self._peers[info.pid] = peer
+            new.append(peer)
+            entries = modules.get("modules", []) if isinstance(modules, dict) else []
+            for entry in entries:
+                name, path = entry.get("name"), entry.get("file")
+                if isinstance(name, str) and isinstance(path, str):
+                    self._on_peer_import(peer, name, path)
+        return new
+
+    def _forget(self, pid: int) -> None:
+        peer = self._peers.pop(pid, None)
+        if peer is not None:
+            peer.close()
+        with self._lock:
+            self._peer_files.pop(pid, None)
+
+    # Which files ------------------------------------------------------------------------
+
+    def _scan_modules_if_needed(self) -> None:
         if len(sys.modules) != self._known_module_count:
             self._scan_modules()
         else:
@@ -75,43 +205,6 @@ class Watcher:
             path = source_path(main) if main is not None else None
             if path is not None:
                 self._track("__main__", path)
-        results = []
-        with self._lock:
-            files = list(self._files.items())
-        for path, names in files:
-            signature = _signature(path)
-            if signature is None or signature == self._signatures.get(path):
-                continue
-            self._stop.wait(_SETTLE_SECONDS)
-            if _signature(path) != signature:
-                continue  # still being written; the next poll sees it settled
-            self._signatures[path] = signature
-            text = _read(path)
-            if text is None or text == self._patched_text.get(path):
-                continue
-            self._patched_text[path] = text
-            for name in sorted(names):
-                module = sys.modules.get(name)
-                if module is None:
-                    continue
-                try:
-                    result = patch_module(module, text)
-                except UnknownModuleError:
-                    continue
-                except Exception:
-                    raise  # a bug in splice: logged by the poll loop
-                except BaseException as error:  # SystemExit from a new decorator, say
-                    result = escaped_result(name, error, "apply-failed")
-                results.append(result)
-                self.report(result)
-        return results
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.poll()
-            except Exception:  # the watcher must outlive any one bad save
-                logger.debug("splice watch: a poll failed", exc_info=True)
 
     def _on_import(self, name: str, path: str) -> None:
         self._track(name, path)
@@ -125,40 +218,204 @@ class Watcher:
                 self._track(name, path)
 
     def _track(self, name: str, path: str) -> None:
-        if not _is_within(path, self.root):
+        if not self.watches(path):
             return
         with self._lock:
             names = self._files.setdefault(path, set())
             if name in names:
                 return
             names.add(name)
-        if path in self._signatures or path in self._patched_text:
+            if path in self._signatures or path in self._patched_text:
+                return
+            known = baseline_source(name)
+            if known is not None:
+                # What the module runs is the starting point, not what the file says
+                # now: a save that came before this first look is still patched.
+                self._patched_text[path] = known
+                return
+            signature, text = _signature(path), _read(path)
+            if signature is not None and text is not None:
+                self._signatures[path] = signature
+                self._patched_text[path] = text
+
+    def _on_peer_import(self, peer: Peer, name: str, path: str) -> None:
+        # On the peer's reader thread: only bookkeeping here, the requests wait for poll().
+        if not self.watches(path):
             return
-        known = baseline_source(name)
-        if known is not None:
-            # What the module runs is the starting point, not what the file says
-            # now: a save that came before this first look is still patched.
-            self._patched_text[path] = known
-            return
-        signature, text = _signature(path), _read(path)
-        if signature is not None and text is not None:
-            self._signatures[path] = signature
-            self._patched_text[path] = text
+        with self._lock:
+            names = self._peer_files.setdefault(peer.pid, {}).setdefault(path, set())
+            if name not in names:
+                names.add(name)
+                self._first_looks.append((peer, name, path))
+
+    def _settle_first_looks(self, patched_now: set[str]) -> list[ProcessOutcome]:
+        """Files a process imported since the last poll: learn what it runs, catch it up."""
+        with self._lock:
+            looks, self._first_looks = self._first_looks, []
+        outcomes: list[ProcessOutcome] = []
+        for peer, name, path in looks:
+            if peer.closed:
+                continue
+            if path not in self._patched_text:
+                # First sight of this file: the process's baseline is what runs. Left
+                # without a signature, so a save made before this look is still patched.
+                try:
+                    answer = peer.request("baseline", {"module": name}).wait(PATCH_TIMEOUT)
+                except PeerError:
+                    continue
+                source = answer.get("source") if isinstance(answer, dict) else None
+                if isinstance(source, str):
+                    self._patched_text[path] = source
+                continue
+            if path in self._patched_once and path not in patched_now:
+                # A process that started before the last patch reached it but was seen
+                # after (a fork in flight): it gets the text every other process runs.
+                outcome = self._collect(
+                    peer, [peer.request("patch", _patch_params(name, self._patched_text[path]))]
+                )
+                outcomes.extend(outcome)
+                if any(not item.ok or _changed(item.result) for item in outcome):
+                    self.report(path, outcome)
+        return outcomes
+
+    def _changed_text(self, path: str) -> str | None:
+        signature = _signature(path)
+        if signature is None or signature == self._signatures.get(path):
+            return None
+        self._stop.wait(_SETTLE_SECONDS)
+        if _signature(path) != signature:
+            return None  # still being written; the next poll sees it settled
+        self._signatures[path] = signature
+        text = _read(path)
+        if text is None or text == self._patched_text.get(path):
+            return None
+        return text
+
+    # Patching ---------------------------------------------------------------------------
+
+    def _patch_everywhere(self, path: str, text: str) -> list[ProcessOutcome]:
+        """Send the patch to every other process first, patch this one, then collect."""
+        sent = []
+        with self._lock:
+            targets = [
+                (self._peers[pid], sorted(files[path]))
+                for pid, files in self._peer_files.items()
+                if path in files and pid in self._peers
+            ]
+            local = sorted(self._files.get(path, ()))
+        for peer, names in targets:
+            sent.append(
+                (peer, [peer.request("patch", _patch_params(name, text)) for name in names])
+            )
+        here = [self._patch_here(name, text) for name in local]
+        outcomes = [outcome for outcome in here if outcome is not None]
+        for peer, pending in sent:
+            outcomes.extend(self._collect(peer, pending))
+        return outcomes
+
+    def _patch_here(self, name: str, text: str) -> ProcessOutcome | None:
+        module = sys.modules.get(name)
+        if module is None:
+            return None
+        try:
+            result = patch_module(module, text)
+        except UnknownModuleError:
+            return None
+        except Exception:
+            raise  # a bug in splice: logged by the poll loop
+        except BaseException as error:  # SystemExit from a new decorator, say
+            result = escaped_result(name, error, "apply-failed")
+        return ProcessOutcome(self.pid, _own_label(), result)
+
+    def _collect(self, peer: Peer, pending: Iterable[Pending]) -> list[ProcessOutcome]:
+        label = f"{peer.info.program or 'python'}, {peer.info.role}"
+        outcomes = []
+        deadline = time.monotonic() + PATCH_TIMEOUT
+        for item in pending:
+            try:
+                answer = item.wait(max(0.0, deadline - time.monotonic()))
+                outcomes.append(ProcessOutcome(peer.pid, label, PatchResult.from_dict(answer)))
+            except PeerError as error:
+                outcomes.append(ProcessOutcome(peer.pid, label, error=str(error)))
+            except (KeyError, TypeError, ValueError) as error:
+                outcomes.append(
+                    ProcessOutcome(peer.pid, label, error=f"a malformed answer ({error})")
+                )
+        return outcomes
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.poll()
+            except Exception:  # the watcher must outlive any one bad save
+                logger.debug("splice watch: a poll failed", exc_info=True)
 
 
-def print_result(result: PatchResult, stream: TextIO | None = None) -> None:
-    """One line per patch; then one ``file:line: message`` line per problem."""
+def _patch_params(name: str, text: str) -> dict[str, object]:
+    return {"module": name, "source": text, "dryRun": False, "deleteRemoved": True}
+
+
+def _changed(result: PatchResult | None) -> bool:
+    return result is not None and bool(
+        result.changed or result.added or result.deleted or result.rebound
+    )
+
+
+def _own_label() -> str:
+    from splice.agent.process import current
+
+    agent = current()
+    if agent is not None:
+        return agent.program
+    return os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "python"
+
+
+def print_outcomes(path: str, outcomes: list[ProcessOutcome], stream: TextIO | None = None) -> None:
+    """One line per save; then each problem once, as ``file:line: message``."""
     out = stream or sys.stderr
-    name = file_label(result)
-    lines = [describe_result(result), *(f"  {line}" for line in describe_details(result, name))]
+    name = os.path.basename(path)
+    lines = [describe_outcomes(name, outcomes)]
+    for outcome in outcomes:
+        if outcome.result is None:
+            continue
+        for line in describe_details(outcome.result, name):
+            if f"  {line}" not in lines:
+                lines.append(f"  {line}")
     print("\n".join(lines), file=out, flush=True)
 
 
-def start_watching(root: str, interval: float = POLL_INTERVAL) -> Watcher:
-    """Start a daemon thread that patches modules under ``root`` when saved."""
-    watcher = Watcher(root, interval)
+def start_watching(
+    extra_paths: Sequence[str] = (),
+    interval: float = POLL_INTERVAL,
+    *,
+    listening: bool = True,
+    announce: TextIO | None = None,
+) -> Watcher:
+    """Start a daemon thread that patches every process of this program when a file is saved."""
+    watcher = Watcher(extra_paths, interval, processes=listening)
+    print(watcher.describe(), file=announce or sys.stderr, flush=True)
     watcher.start()
     return watcher
+
+
+def library_directories() -> tuple[str, ...]:
+    """The standard library, site-packages and splice itself: folders whose files are not watched."""
+    found: set[str] = set()
+    schemes = [sysconfig.get_paths()]
+    with contextlib.suppress(KeyError, ValueError):
+        schemes.append(
+            sysconfig.get_paths(vars={"base": sys.base_prefix, "platbase": sys.base_exec_prefix})
+        )
+    for paths in schemes:
+        for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+            if paths.get(key):
+                found.add(paths[key])
+    with contextlib.suppress(AttributeError):
+        found.update(site.getsitepackages())
+    with contextlib.suppress(AttributeError):
+        found.add(site.getusersitepackages())
+    found.add(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # splice
+    return tuple(sorted({os.path.realpath(path) for path in found if path}))
 
 
 def _signature(path: str) -> Signature | None:

@@ -1,0 +1,40 @@
+"""splice's start-up hook for the Python processes a program under ``splice run`` starts.
+
+``splice run`` puts this folder first on ``PYTHONPATH``, so every child
+interpreter (spawned multiprocessing workers, the forkserver, Python
+subprocesses) runs this before any user import: it starts splice's baseline
+recorder and agent (``splice.agent.children``), then runs the user's own
+``sitecustomize``, if there is one further down the path, as it would have run.
+"""
+
+import os
+import sys
+
+
+def _start_splice() -> None:
+    try:
+        from splice.agent.children import bootstrap
+    except Exception:  # another interpreter without splice: it runs as it would have
+        return
+    bootstrap()
+
+
+def _chain_to_the_next_sitecustomize() -> None:
+    here = os.path.dirname(os.path.abspath(__file__))
+    ours = sys.modules.pop("sitecustomize", None)
+    saved = list(sys.path)
+    sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or ".") != here]
+    try:
+        import sitecustomize  # type: ignore[import-not-found]  # noqa: F401  (the user's, if any)
+    except ImportError as error:
+        if error.name != "sitecustomize":
+            raise
+        if ours is not None:
+            sys.modules["sitecustomize"] = ours
+    finally:
+        sys.path[:] = saved
+
+
+if os.environ.get("SPLICE_ROOT_PID"):
+    _start_splice()
+_chain_to_the_next_sitecustomize()
