@@ -273,7 +273,15 @@ class BaselinePlanner(Planner):
                 line=definition.line,
             )
             return
-        self.plan_run(definition, "added")
+        # A later definition of the same name binds it when the module runs (an
+        # implementation after an overload stub, the last of several registered
+        # handlers): the new one only runs for what its decorators do.
+        later = any(
+            other.qualname == definition.qualname and other.line > definition.line
+            for other in self.new.ordered
+            if not other.in_block
+        )
+        self.plan_run(definition, "added", bind_name=not later or definition.in_block)
 
     def plan_delete(self, definition: Definition) -> None:
         namespace = namespace_of(self.module, definition.parent)

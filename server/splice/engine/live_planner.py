@@ -446,6 +446,10 @@ class LivePlanner(Planner):
         """
         owners = self.owners.setdefault(definition.qualname, {})
         group = self.groups[definition.qualname]
+        # An overload stub is never what the name binds (typing.overload returns a dummy).
+        evaluate = self.evaluator(self.module, definition.line)
+        real = [d for d in group if not is_overload(list(d.node.decorator_list), evaluate)]
+        group = real or group
         codes = [find_code(module_code, path, candidate.line) for candidate in group]
         for function in functions:
             if id(function) in owners:

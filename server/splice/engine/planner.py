@@ -221,7 +221,15 @@ class Planner:
         self.plan.changed.append(new.qualname)
         self.plan.add_step(new.line, f"regenerating dataclass {new.qualname}", regeneration.commit)
 
-    def plan_run(self, definition: Definition, report: Literal["added", "rebound"]) -> None:
+    def plan_run(
+        self,
+        definition: Definition,
+        report: Literal["added", "rebound"],
+        *,
+        bind_name: bool = True,
+    ) -> None:
+        """Run a definition at commit, with its decorators; ``bind_name`` False runs
+        it only for what its decorators do (a later same-name sibling keeps the name)."""
         namespace = namespace_of(self.module, definition.parent)
         live_classes = self.live_classes(definition)
         if namespace is None or live_classes is None:
@@ -242,7 +250,8 @@ class Planner:
 
         def run(undo: Undo) -> None:
             bindings = run_definition(code, enclosing, live_classes, module)
-            bind(namespace, definition.member, bindings[definition.member], undo)
+            if bind_name:
+                bind(namespace, definition.member, bindings[definition.member], undo)
 
         verb = "defining" if report == "added" else "re-creating"
         self.plan.add_step(definition.line, f"{verb} {definition.qualname}", run)

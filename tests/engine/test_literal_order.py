@@ -1,0 +1,85 @@
+"""Literal assignments are definitions, applied and evaluated in source order."""
+
+from __future__ import annotations
+
+from engine.helpers import Live, ok
+
+
+def test_literal_deleted_removes_name(live: Live) -> None:
+    module = live.load("z = 123\nkeep = 1\n\ndef f():\n    return keep\n")
+    result = ok(live.patch(module, "keep = 1\n\ndef f():\n    return keep\n"))
+    if live.baseline:
+        assert result.deleted == ("z",)
+        assert not hasattr(module, "z")
+    else:  # a value in the namespace cannot be told from one the program set
+        assert module.z == 123
+    assert module.f() == 1
+
+
+def test_class_literal_deleted_removes_attribute(live: Live) -> None:
+    module = live.load("class C:\n    z = 123\n    y = 1\n")
+    result = ok(live.patch(module, "class C:\n    y = 1\n"))
+    assert result.ok
+    assert hasattr(module.C, "z") is (not live.baseline)
+    assert module.C.y == 1
+
+
+def test_literal_edited_is_not_deleted(live: Live) -> None:
+    module = live.load("z = 1\n")
+    result = ok(live.patch(module, "z = 2\n"))
+    assert result.deleted == ()
+    assert module.z == 2
+
+
+def test_literal_deleted_but_bound_elsewhere_is_kept(live: Live) -> None:
+    module = live.load("import os\nz = 1\n")
+    result = ok(live.patch(module, "import os\nfrom os import sep as z\n"))
+    assert result.deleted == ()
+    assert module.z == module.os.sep
+
+
+def test_default_reads_literal_assigned_above_in_the_same_patch(live: Live) -> None:
+    module = live.load("x = 42\n\ndef foo(y=1):\n    return y\n")
+    ok(live.patch(module, "x = 44\n\ndef foo(y=x):\n    return y\n"))
+    assert module.foo() == 44
+
+
+def test_default_of_added_function_reads_literal_assigned_above(live: Live) -> None:
+    module = live.load("x = 42\n")
+    ok(live.patch(module, "x = 44\n\ndef foo(y=x):\n    return y\n"))
+    assert module.foo() == 44
+
+
+def test_name_assigned_twice_ends_with_the_last_value(live: Live) -> None:
+    source = "x = 1\nx = 2\n\ndef f():\n    return x\n"
+    module = live.load(source)
+    ok(live.patch(module, source.replace("return x", "return x * 10")))
+    assert module.x == 2
+    assert module.f() == 20
+
+
+def test_name_assigned_twice_first_edited_keeps_the_last_value(live: Live) -> None:
+    source = "x = 1\nx = 2\n"
+    module = live.load(source)
+    ok(live.patch(module, source.replace("x = 1", "x = 5")))
+    assert module.x == 2
+
+
+def test_counter_changed_by_the_program_is_not_reset(live: Live) -> None:
+    source = "count = 0\n\ndef bump():\n    global count\n    count += 1\n    return count\n"
+    module = live.load(source)
+    module.bump()
+    ok(live.patch(module, source.replace("return count", "return count * 1")))
+    assert module.count == 1
+
+
+def test_import_added_without_baseline_binds_name(live: Live) -> None:
+    module = live.load("def f():\n    return 1\n")
+    result = ok(
+        live.patch(
+            module,
+            "import math\nfrom collections import Counter\n\ndef f():\n    return math.floor(2.5), Counter('aa')['a']\n",
+        )
+    )
+    assert result.statements_applied == (1, 2)
+    assert module.f() == (2, 2)
