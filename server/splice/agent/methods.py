@@ -9,6 +9,7 @@ user's result to report, never a reason to end the connection or the process.
 
 from __future__ import annotations
 
+import logging
 import sys
 import types
 from collections.abc import Callable
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from splice.engine.result import PatchResult
 
 Runner = Callable[[Callable[[], Any]], Any]
+
+logger = logging.getLogger(__name__)
 
 
 class MethodError(Exception):
@@ -64,9 +67,46 @@ def list_modules(params: dict[str, Any], run: Runner) -> dict[str, Any]:
         except Exception:  # a module with a hostile __getattr__ must not break the listing
             continue
         if path:
-            entries.append({"name": name, "file": path, "hasBaseline": baseline.has_baseline(name)})
+            entries.append(
+                {"name": name, "file": path, "hasBaseline": baseline.has_baseline(name)}
+                | _baseline_origin(name)
+            )
     entries.sort(key=lambda entry: str(entry["name"]))
     return {"modules": entries}
+
+
+def _baseline_origin(name: str) -> dict[str, Any]:
+    """How the module's baseline was established (docs/protocol.md, "modules").
+
+    ``import``: recorded as it was imported (or by the host); ``verified``: its
+    file, checked against the live objects when the agent started; ``patched``:
+    set by a patch of a module that had none; ``differs`` / ``unconfirmed``: no
+    baseline, the file was not what runs / could not be shown to be;
+    ``pending``: not checked yet; ``none``: not checked (outside the user's
+    modules) until a request needs it.
+    """
+    from splice.engine import baseline, recovery
+
+    verdict = recovery.verdict_of(name)
+    if baseline.has_baseline(name):
+        if verdict is None:
+            return {"baseline": "import"}
+        origin = "verified" if verdict.verified else "patched"
+    elif verdict is not None:
+        origin = verdict.state
+    else:
+        return {"baseline": "pending" if recovery.is_pending(name) else "none"}
+    return {"baseline": origin, "baselineReason": verdict.reason}
+
+
+def _recover(name: str) -> None:
+    """A module imported before the agent gets its verdict before a request uses its baseline."""
+    from splice.engine import recovery
+
+    try:
+        recovery.ensure_verified(name)
+    except Exception:  # a bug in recovery must not cost the patch: it then has no baseline
+        logger.debug("baseline recovery of %s failed", name, exc_info=True)
 
 
 def get_baseline(params: dict[str, Any], run: Runner) -> dict[str, Any]:
@@ -74,6 +114,7 @@ def get_baseline(params: dict[str, Any], run: Runner) -> dict[str, Any]:
 
     name = _string(params, "module")
     module = _module(name)
+    _recover(name)
     return {
         "module": name,
         "file": baseline.source_path(module),
@@ -143,6 +184,7 @@ def patch(params: dict[str, Any], run: Runner) -> dict[str, Any]:
     dry_run = _flag(params, "dryRun", False)
     delete_removed = _flag(params, "deleteRemoved", True)
     _module(name)
+    _recover(name)
     return _engine_call(
         run,
         lambda: splice.patch_module(
@@ -169,6 +211,7 @@ def run_statement(params: dict[str, Any], run: Runner) -> dict[str, Any]:
         raise MethodError("invalid_params", "'line' must be a positive integer (1-based)")
     source = _optional_string(params, "source")
     _module(name)
+    _recover(name)
     return _engine_call(
         run, lambda: splice.run_statement(name, line, source), name, "statement-failed", line
     )
