@@ -107,14 +107,19 @@ def served(
     script: str = "app.py",
     args: tuple[str, ...] = (),
 ) -> Iterator[ServedApp]:
-    """Write ``source`` as ``app.py`` (it reads its port from argv[1]) and serve it."""
+    """Write ``source`` as ``script`` and serve it.
+
+    The program gets ``args`` with ``{port}`` filled in, or else the port as
+    its only argument.
+    """
     source = textwrap.dedent(source)
     (folder / script).write_text(source)
     for name, text in (files or {}).items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(textwrap.dedent(text))
     port = free_port()
-    with running_kernel(folder, script, [str(port), *args]) as kernel:
+    arguments = [argument.format(port=port) for argument in args] or [str(port)]
+    with running_kernel(folder, script, arguments) as kernel:
         app = ServedApp(kernel, port, source)
         wait_until_serving(app, probe)
         yield app

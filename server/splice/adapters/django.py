@@ -1,0 +1,137 @@
+"""Django: URLconfs follow their edits; model field edits are refused by name.
+
+Views, model methods and template tags and filters are functions, patched
+in place like any other (URL patterns, tag nodes and compiled templates hold
+the very function objects that get the new code). Two things are not:
+
+- ``urlpatterns`` is a top-level statement, which splice never re-runs on
+  its own. In a URLconf it is declarative by convention, so this adapter
+  runs a changed ``urlpatterns = [...]`` and clears Django's resolver caches
+  (``clear_url_caches``), so the next request resolves with the new patterns.
+- A model's fields are its database schema: a changed field needs a
+  migration and a restart, so the patch is refused, instead of a field
+  statement being reported as merely skipped.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from typing import Any
+
+from splice.engine.hooks import Adapter, ClassClaim, PatchPlan
+
+Undo = list[Callable[[], None]]
+_MISSING = object()
+
+
+class DjangoAdapter(Adapter):
+    framework = "django"
+
+    def plan_patch(self, patch: PatchPlan) -> None:
+        module = patch.module
+        outline = patch.plan.outline
+        if outline is None or "urlpatterns" not in vars(module):
+            return
+        statements = {statement.line: statement for statement in outline.statements}
+        chosen = []
+        for finding in list(patch.skipped):
+            statement = statements.get(finding.line) if finding.line is not None else None
+            if (
+                finding.code == "statement-not-run"
+                and statement is not None
+                and statement.scope is None
+                and _assigns_urlpatterns(statement.node)
+            ):
+                patch.skipped.remove(finding)
+                chosen.append(statement)
+        if not chosen:
+            return
+        codes = [
+            (
+                statement.line,
+                compile(
+                    ast.Module(body=[statement.node], type_ignores=[]),
+                    patch.plan.filename,
+                    "exec",
+                    outline.future_flags,
+                    dont_inherit=True,
+                ),
+            )
+            for statement in chosen
+        ]
+        for line, code in codes:
+            patch.plan.statements_applied.append(line)
+            patch.plan.add_step(line, f"line {line} (urlpatterns)", _runner(module, code))
+        patch.last("clearing Django's URL caches", _clear_url_caches)
+
+    def plan_class(self, claim: ClassClaim) -> bool:
+        from django.db import models  # type: ignore[import-untyped]
+
+        live: Any = claim.live
+        if not (isinstance(live, type) and issubclass(live, models.Model)):
+            return False
+        if claim.old is not None:
+            old = [s.text for s in claim.old.statements if not s.is_docstring]
+            new = [s.text for s in claim.new.statements if not s.is_docstring]
+            changed = old != new
+        else:
+            # Without a baseline only the field names can be compared.
+            meta = claim.live._meta  # type: ignore[attr-defined]
+            fields = {field.name for field in (*meta.local_fields, *meta.local_many_to_many)}
+            candidates = _field_names(claim.new.node)
+            others = {name for name in candidates if name in vars(live) and name not in fields}
+            changed = candidates - others != fields
+        if not changed:
+            return False  # method edits are patched in place as usual
+        claim.refuse(
+            "django-model-changed",
+            f"{claim.qualname}: cannot change a Django model's fields or Meta in place: they "
+            "are its database schema. Make a migration (manage.py makemigrations) and restart "
+            "the server",
+        )
+        return True
+
+
+def _assigns_urlpatterns(node: ast.stmt) -> bool:
+    return isinstance(node, ast.Assign) and any(
+        isinstance(target, ast.Name) and target.id == "urlpatterns" for target in node.targets
+    )
+
+
+def _field_names(node: ast.stmt) -> set[str]:
+    assert isinstance(node, ast.ClassDef)
+    return {
+        target.id
+        for statement in node.body
+        if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call)
+        for target in statement.targets
+        if isinstance(target, ast.Name)
+    }
+
+
+def _runner(module: Any, code: Any) -> Callable[[Undo], None]:
+    def run(undo: Undo) -> None:
+        namespace = vars(module)
+        previous = namespace.get("urlpatterns", _MISSING)
+        exec(code, namespace)
+
+        def restore() -> None:
+            if previous is _MISSING:
+                namespace.pop("urlpatterns", None)
+            else:
+                namespace["urlpatterns"] = previous
+            _clear_url_caches([])
+
+        undo.append(restore)
+
+    return run
+
+
+def _clear_url_caches(undo: Undo) -> None:
+    from django.urls import clear_url_caches  # type: ignore[import-untyped]
+
+    clear_url_caches()
+
+
+adapter = DjangoAdapter()

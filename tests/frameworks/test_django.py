@@ -1,0 +1,169 @@
+"""Django under ``splice run manage.py runserver --noreload``: views, model methods, URLconfs, tags."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("django")
+
+from served_app import ServedApp, served  # noqa: E402
+
+MANAGE = """\
+import os
+import sys
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+"""
+
+SETTINGS = """\
+SECRET_KEY = "only-for-tests"
+DEBUG = True
+ALLOWED_HOSTS = ["127.0.0.1"]
+ROOT_URLCONF = "site_urls"
+INSTALLED_APPS = ["shop"]
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}]
+USE_TZ = True
+"""
+
+URLS = """\
+from django.urls import path
+
+from shop import views
+
+urlpatterns = [
+    path("hello/", views.hello),
+    path("label/", views.label),
+    path("tagged/", views.tagged),
+]
+"""
+
+VIEWS = """\
+from django.http import JsonResponse
+from django.shortcuts import render
+
+from shop.models import Product
+
+
+def hello(request):
+    return JsonResponse({"message": "hello"})
+
+
+def label(request):
+    return JsonResponse({"label": Product(name="Pen").label()})
+
+
+def tagged(request):
+    return render(request, "tagged.html")
+"""
+
+MODELS = """\
+from django.db import models
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=20)
+
+    def label(self):
+        return self.name.upper()
+"""
+
+TAGS = """\
+from django import template
+
+register = template.Library()
+
+
+@register.simple_tag
+def greet(name):
+    return f"hello {name}"
+"""
+
+FILES = {
+    "site_settings.py": SETTINGS,
+    "site_urls.py": URLS,
+    "shop/__init__.py": "",
+    "shop/views.py": VIEWS,
+    "shop/models.py": MODELS,
+    "shop/templatetags/__init__.py": "",
+    "shop/templatetags/shop_tags.py": TAGS,
+    "shop/templates/tagged.html": '{% load shop_tags %}{% greet "ada" %}',
+}
+
+ORIGINALS = {
+    "site_urls": URLS,
+    "shop.views": VIEWS,
+    "shop.models": MODELS,
+    "shop.templatetags.shop_tags": TAGS,
+}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
+    folder: Path = tmp_path_factory.mktemp("django")
+    with served(
+        folder,
+        MANAGE,
+        probe="/hello/",
+        files=FILES,
+        script="manage.py",
+        args=("runserver", "--noreload", "127.0.0.1:{port}"),
+    ) as app:
+        yield app
+
+
+@pytest.fixture
+def app(server: ServedApp) -> Iterator[ServedApp]:
+    yield server
+    for module, source in ORIGINALS.items():
+        result = server.patch(source, module=module)
+        assert result.ok, result.errors
+
+
+def test_django_changed_view_applies(app: ServedApp) -> None:
+    assert app.get("/hello/") == (200, {"message": "hello"})
+    result = app.patch(VIEWS.replace('"message": "hello"', '"message": "hi"'), module="shop.views")
+    assert result.ok and result.changed == ("hello",), result
+    assert app.get("/hello/") == (200, {"message": "hi"})
+
+
+def test_django_changed_model_method_applies(app: ServedApp) -> None:
+    assert app.get("/label/") == (200, {"label": "PEN"})
+    result = app.patch(MODELS.replace("upper()", "lower()"), module="shop.models")
+    assert result.ok and result.changed == ("Product.label",), result
+    assert app.get("/label/") == (200, {"label": "pen"})
+
+
+def test_django_urlconf_edit_applies_and_the_old_path_stops(app: ServedApp) -> None:
+    source = URLS.replace('path("hello/", views.hello)', 'path("greeting/", views.hello)')
+    result = app.patch(source, module="site_urls")
+    assert result.fully_applied, result
+    assert result.statements_applied == (source.splitlines().index("urlpatterns = [") + 1,)
+    assert app.get("/greeting/") == (200, {"message": "hello"})
+    assert app.get("/hello/")[0] == 404
+
+
+def test_django_template_tag_edit_applies_to_a_compiled_template(app: ServedApp) -> None:
+    assert app.get("/tagged/") == (200, "hello ada")
+    result = app.patch(
+        TAGS.replace('f"hello {name}"', 'f"hi {name}!"'), module="shop.templatetags.shop_tags"
+    )
+    assert result.ok and result.changed == ("greet",), result
+    assert app.get("/tagged/") == (200, "hi ada!")
+
+
+def test_django_model_field_edit_is_refused(app: ServedApp) -> None:
+    source = MODELS.replace(
+        "    name = models.CharField(max_length=20)\n",
+        "    name = models.CharField(max_length=20)\n    price = models.IntegerField(default=0)\n",
+    ).replace("upper()", "lower()")
+    result = app.patch(source, module="shop.models")
+    assert [error.code for error in result.errors] == ["django-model-changed"]
+    assert app.get("/label/") == (200, {"label": "PEN"})
