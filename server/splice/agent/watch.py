@@ -307,11 +307,13 @@ class Watcher:
             sent.append(
                 (peer, [peer.request("patch", _patch_params(name, text)) for name in names])
             )
-        here = [self._patch_here(name, text) for name in local]
+        # ``__main__`` and ``__mp_main__`` are often one module under two names.
+        modules = {id(module): name for name in local if (module := sys.modules.get(name))}
+        here = [self._patch_here(name, text) for name in sorted(modules.values())]
         outcomes = [outcome for outcome in here if outcome is not None]
         for peer, pending in sent:
             outcomes.extend(self._collect(peer, pending))
-        return outcomes
+        return one_per_process(outcomes)
 
     def _patch_here(self, name: str, text: str) -> ProcessOutcome | None:
         module = sys.modules.get(name)
@@ -349,6 +351,26 @@ class Watcher:
                 self.poll()
             except Exception:  # the watcher must outlive any one bad save
                 logger.debug("splice watch: a poll failed", exc_info=True)
+
+
+def one_per_process(outcomes: list[ProcessOutcome]) -> list[ProcessOutcome]:
+    """One outcome per process: a process that runs the file under two names answers twice.
+
+    Its failure if one failed, else the answer that changed something, so that
+    a second name for an already patched module does not hide what was done.
+    """
+    chosen: dict[int, ProcessOutcome] = {}
+    for outcome in outcomes:
+        previous = chosen.get(outcome.pid)
+        if previous is None or _rank(outcome) > _rank(previous):
+            chosen[outcome.pid] = outcome
+    return list(chosen.values())
+
+
+def _rank(outcome: ProcessOutcome) -> int:
+    if not outcome.ok:
+        return 2
+    return 1 if _changed(outcome.result) else 0
 
 
 def _patch_params(name: str, text: str) -> dict[str, object]:

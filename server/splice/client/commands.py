@@ -29,7 +29,7 @@ from splice.errors import (
     RemoteError,
     SpliceError,
 )
-from splice.report import describe_details, describe_result
+from splice.report import ProcessOutcome, describe_details, describe_outcomes, describe_result
 
 # splice kernels -------------------------------------------------------------------------
 
@@ -52,7 +52,8 @@ def _printable(text: str) -> str:
 
 def kernels_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
-        prog="splice kernels", description="List the live splice kernels of this user."
+        prog="splice kernels",
+        description="List the live splice kernels of this user, each program as a tree of its processes.",
     )
     parser.add_argument("--json", action="store_true", help="print JSON (one object per kernel)")
     options = parser.parse_args(argv)
@@ -67,7 +68,7 @@ def kernels_main(argv: list[str]) -> int:
     if options.json:
         rows = [
             {key: value for key, value in info.to_json().items() if key != "token"}
-            | {"connectionFile": info.path}
+            | {"connectionFile": info.path, "uptime": max(0.0, time.time() - info.started_at)}
             for info in kernels
         ]
         print(json.dumps(rows, indent=2))
@@ -77,27 +78,65 @@ def kernels_main(argv: list[str]) -> int:
             f"no live kernels (looked in {connection.runtime_dir()}); start one with: splice run app.py"
         )
         return 0
-    home = os.path.expanduser("~")
-    table = [("PID", "PROGRAM", "CWD", "ADDRESS", "AGE")]
-    for info in kernels:
-        cwd = "~" + info.cwd[len(home) :] if home != "/" and info.cwd.startswith(home) else info.cwd
+    table = [("PID", "PARENT", "ROLE", "PYTHON", "UPTIME", "ADDRESS", "COMMAND")]
+    for depth, info in process_tree(kernels):
         table.append(
             (
-                str(info.pid),
-                _printable(info.program),
-                _printable(cwd),
-                info.address,
+                "  " * depth + str(info.pid),
+                str(info.parent_pid) if info.parent_pid else "-",
+                info.role,
+                info.python,
                 _age(info.started_at),
+                info.address,
+                _printable(_command(info)),
             )
         )
-    widths = [max(len(row[column]) for row in table) for column in range(4)]
+    last = len(table[0]) - 1
+    widths = [max(len(row[column]) for row in table) for column in range(last)]
     for row in table:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True))
-            + "  "
-            + row[4]
-        )
+        cells = [cell.ljust(width) for cell, width in zip(row[:last], widths, strict=True)]
+        print("  ".join([*cells, row[last]]))
     return 0
+
+
+def process_tree(kernels: list[ConnectionInfo]) -> list[tuple[int, ConnectionInfo]]:
+    """Each kernel with its depth, every process under its parent, programs oldest first.
+
+    A process whose parent has no agent (a forkserver child of a helper, say)
+    is shown under its program's root, or as a root when that is gone too.
+    """
+    by_pid = {info.pid: info for info in kernels}
+    children: dict[int, list[ConnectionInfo]] = {}
+    roots = []
+    for info in kernels:
+        if info.pid != info.program_pid and info.parent_pid in by_pid:
+            children.setdefault(info.parent_pid, []).append(info)
+        elif info.pid != info.program_pid and info.program_pid in by_pid:
+            children.setdefault(info.program_pid, []).append(info)
+        else:
+            roots.append(info)
+    ordered: list[tuple[int, ConnectionInfo]] = []
+
+    def visit(info: ConnectionInfo, depth: int) -> None:
+        ordered.append((depth, info))
+        for child in children.get(info.pid, []):
+            visit(child, depth + 1)
+
+    for root in roots:
+        visit(root, 0)
+    return ordered
+
+
+def _command(info: ConnectionInfo) -> str:
+    """The process's command line, shortened where it is long (a spawned worker's -c code)."""
+    words = list(info.command_line or info.argv) or [info.program]
+    if words and os.path.basename(words[0]).startswith("python"):
+        words[0] = os.path.basename(words[0])
+    text = " ".join(words)
+    home = os.path.expanduser("~")
+    if home != "/":
+        text = text.replace(home + os.sep, "~" + os.sep)
+    return text if len(text) <= 100 else text[:99] + "…"
 
 
 # splice patch ---------------------------------------------------------------------------
@@ -214,6 +253,13 @@ def _patch_parser() -> argparse.ArgumentParser:
         metavar="CONNECTION_FILE|PID",
         help="the kernel to patch (repeatable); default: every live kernel that has FILE loaded",
     )
+    parser.add_argument(
+        "--dask",
+        action="append",
+        metavar="SCHEDULER",
+        help="patch every worker of the Dask cluster at this scheduler address instead"
+        " (repeatable; needs pip install 'splice[dask]')",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument(
         "--dry-run", action="store_true", help="report what would happen, change nothing"
@@ -247,6 +293,8 @@ def patch_main(argv: list[str]) -> int:
     except (OSError, SyntaxError, UnicodeDecodeError) as error:
         print(f"splice patch: cannot read {options.file}: {error}", file=sys.stderr)
         return 2
+    if options.dask:
+        return _patch_clusters(options, path, source)
     explicit = bool(options.kernel)
     try:
         kernels = (
@@ -283,6 +331,65 @@ def patch_main(argv: list[str]) -> int:
         for outcome in outcomes:
             _print_outcome(outcome, options.file)
     return 0 if all(outcome.complete for outcome in outcomes) else 1
+
+
+def _patch_clusters(options: argparse.Namespace, path: str, source: str) -> int:
+    """``--dask``: one ``splice.dask.patch_cluster`` per scheduler, one line each (docs/dask.md)."""
+    try:
+        import splice.dask
+
+        patch_cluster = splice.dask.patch_cluster
+    except ModuleNotFoundError as error:
+        print(f"splice patch: {error}", file=sys.stderr)
+        return 2
+    status = 0
+    clusters = []
+    for address in options.dask:
+        try:
+            outcomes = patch_cluster(
+                address,
+                path,
+                source,
+                timeout=options.timeout,
+                only=options.only,
+                dry_run=options.dry_run,
+            )
+        except (SpliceError, OSError) as error:
+            print(f"splice patch: Dask scheduler {address}: {error}", file=sys.stderr)
+            clusters.append({"address": address, "error": str(error), "processes": []})
+            status = 2
+            continue
+        complete = bool(outcomes) and all(
+            outcome.result is not None and outcome.result.fully_applied for outcome in outcomes
+        )
+        if not complete:
+            status = max(status, 1)
+        clusters.append(
+            {
+                "address": address,
+                "error": None,
+                "processes": [_process_json(outcome) for outcome in outcomes],
+            }
+        )
+        if not options.json:
+            print(f"{address}: {describe_outcomes(os.path.basename(path), outcomes)}")
+            for outcome in outcomes:
+                if outcome.result is not None:
+                    for line in describe_details(outcome.result, options.file):
+                        print(f"  pid {outcome.pid}: {line}")
+    if options.json:
+        print(json.dumps({"file": path, "clusters": clusters}, indent=2))
+    return status
+
+
+def _process_json(outcome: ProcessOutcome) -> dict[str, Any]:
+    return {
+        "pid": outcome.pid,
+        "program": outcome.program,
+        "ok": outcome.ok,
+        "error": outcome.error,
+        "result": outcome.result.to_dict() if outcome.result is not None else None,
+    }
 
 
 def _print_outcome(outcome: KernelOutcome, file: str) -> None:
