@@ -59,6 +59,22 @@ from splice.engine.verification import (
 )
 
 _MISSING = object()
+#: Values a literal assignment can make: a name holding one that the new text
+#: no longer assigns may be a removed literal (reported, not deleted).
+_LITERAL_TYPES = (
+    int,
+    float,
+    complex,
+    str,
+    bytes,
+    bool,
+    tuple,
+    list,
+    dict,
+    set,
+    frozenset,
+    type(None),
+)
 
 
 class LivePlanner(Planner):
@@ -704,6 +720,14 @@ class LivePlanner(Planner):
                     "deletion-unverified",
                     f"{prefix}{member}: the new text no longer defines this class, but nothing "
                     "in it proves it came from a class statement of this file, so it was kept",
+                    qualname=prefix + member,
+                )
+            elif isinstance(value, _LITERAL_TYPES):
+                self.unverified(
+                    "deletion-unverified",
+                    f"{prefix}{member}: the new text no longer assigns it, but a value in the "
+                    "namespace cannot be told from one the program set, so it was kept; delete "
+                    "it by hand if it came from a removed assignment",
                     qualname=prefix + member,
                 )
 

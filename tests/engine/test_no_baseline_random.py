@@ -1,0 +1,209 @@
+"""Random edits without a baseline: a patch never says nothing while behaviour differs.
+
+Each case imports a random program as if before splice (no baseline), patches
+it to a randomly edited version, and compares the module with a fresh import
+of the new text. Where they differ, the result must say so (a refusal or a
+finding): never an ``ok`` with nothing reported.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from engine.helpers import Live
+
+CASES_PER_SEED = 60
+FUNCTION_STYLES = ["", "@functools.cache\n", "@logged\n", "@register\n"]
+METHOD_STYLES = ["", "    @staticmethod\n", "    @classmethod\n", "    @property\n"]
+DEFAULTS = ["1", "2", "'s'", "None", "(1, 2)", "LIMIT"]
+
+
+@dataclass
+class Function:
+    version: int
+    default: str
+    style: str
+    uses_math: bool = False
+
+
+@dataclass
+class Program:
+    functions: dict[str, Function] = field(default_factory=dict)
+    methods: dict[str, tuple[int, str]] = field(default_factory=dict)
+    constants: dict[str, int] = field(default_factory=dict)
+    twice: tuple[int, int] = (1, 2)
+    attributes: dict[str, int] = field(default_factory=dict)
+    counter: int = 0
+
+    def render(self) -> str:
+        parts = ["import functools\n"]
+        if any(function.uses_math for function in self.functions.values()):
+            parts.append("import math\n")
+        parts.append(
+            "\nregistry = []\n\n"
+            "def logged(function):\n    @functools.wraps(function)\n"
+            "    def wrapper(*args, **kwargs):\n        return function(*args, **kwargs)\n"
+            "    return wrapper\n\n"
+            "def register(function):\n    registry.append(function.__name__)\n"
+            "    return function\n\n"
+            "LIMIT = 7\n"
+        )
+        for name, value in self.constants.items():
+            parts.append(f"{name} = {value}\n")
+        parts.append(f"TWICE = {self.twice[0]}\n")
+        for name, function in self.functions.items():
+            extra = ", math.floor(2.5)" if function.uses_math else ""
+            parts.append(
+                f"\n{function.style}def {name}(a={function.default}):\n"
+                f"    return ({name!r}, {function.version}, a{extra})\n"
+            )
+        parts.append(f"\nTWICE = {self.twice[1]}\n\nclass K:\n    kind = 'k'\n")
+        for name, value in self.attributes.items():
+            parts.append(f"    {name} = {value}\n")
+        for name, (version, style) in self.methods.items():
+            first = {"    @staticmethod\n": ""}.get(style, "self")
+            parts.append(
+                f"\n{style}    def {name}({first}):\n        return ({name!r}, {version})\n"
+            )
+        return "".join(parts)
+
+
+def _fresh_name(program: Program, prefix: str) -> str:
+    program.counter += 1
+    return f"{prefix}{program.counter}"
+
+
+def _edit(program: Program, rng: random.Random) -> None:
+    action = rng.choice(
+        [
+            "add function",
+            "version",
+            "default",
+            "style",
+            "math",
+            "delete function",
+            "constant",
+            "delete constant",
+            "twice",
+            "attribute",
+            "add method",
+            "method",
+            "method style",
+            "delete method",
+        ]
+    )
+    functions, methods = program.functions, program.methods
+    if action == "add function" or (not functions and "function" in action):
+        functions[_fresh_name(program, "f")] = Function(
+            rng.randint(0, 9), rng.choice(DEFAULTS), rng.choice(FUNCTION_STYLES)
+        )
+    elif action in ("version", "default", "style", "math", "delete function"):
+        name = rng.choice(list(functions)) if functions else None
+        if name is None:
+            return
+        function = functions[name]
+        if action == "version":
+            function.version += 1
+        elif action == "default":
+            function.default = rng.choice(DEFAULTS)
+        elif action == "style":
+            function.style = rng.choice(FUNCTION_STYLES)
+        elif action == "math":
+            function.uses_math = not function.uses_math
+        else:
+            del functions[name]
+    elif action == "constant":
+        program.constants[rng.choice(["C1", "C2", "C3"])] = rng.randint(0, 9)
+    elif action == "delete constant" and program.constants:
+        del program.constants[rng.choice(list(program.constants))]
+    elif action == "twice":
+        program.twice = (rng.randint(0, 9), rng.randint(0, 9))
+    elif action == "attribute":
+        program.attributes[rng.choice(["a1", "a2"])] = rng.randint(0, 9)
+    elif action == "add method" or (not methods and "method" in action):
+        methods[_fresh_name(program, "m")] = (rng.randint(0, 9), rng.choice(METHOD_STYLES))
+    elif action in ("method", "method style", "delete method"):
+        name = rng.choice(list(methods))
+        version, style = methods[name]
+        if action == "method":
+            methods[name] = (version + 1, style)
+        elif action == "method style":
+            methods[name] = (version, rng.choice(METHOD_STYLES))
+        else:
+            del methods[name]
+
+
+def _call(function: Any) -> Any:
+    try:
+        return function()
+    except Exception as error:  # the behaviour to compare includes failing the same way
+        return type(error).__name__
+
+
+def _behaviour(module: ModuleType) -> dict[str, Any]:
+    namespace = vars(module)
+    answers: dict[str, Any] = {}
+    for name, value in sorted(namespace.items()):
+        if name.startswith("__") or name in ("functools", "math", "logged", "register"):
+            continue
+        if callable(value) and not isinstance(value, type):
+            answers[name] = ("call", _call(value), hasattr(value, "cache_clear"))
+        elif isinstance(value, type):
+            instance = value()
+            for member, attribute in sorted(vars(value).items()):
+                if member.startswith("__"):
+                    continue
+                bound = getattr(instance, member)
+                kind = type(attribute).__name__
+                answers[f"K.{member}"] = (kind, _call(bound) if callable(bound) else bound)
+        else:
+            answers[name] = value
+    return answers
+
+
+@pytest.fixture
+def unwatched(tmp_path: Path) -> Iterator[Live]:
+    """Modules imported as if before splice: this property is about that mode only."""
+    helper = Live(tmp_path, baseline=False)
+    yield helper
+    helper.cleanup()
+
+
+@pytest.mark.parametrize("seed", [21, 22, 23])
+def test_no_baseline_random_edits_never_silent_when_behaviour_differs(
+    unwatched: Live, seed: int
+) -> None:
+    live = unwatched
+    rng = random.Random(seed)
+    applied = 0
+    for case in range(CASES_PER_SEED):
+        before = Program()
+        for _ in range(rng.randint(2, 7)):
+            _edit(before, rng)
+        after = copy.deepcopy(before)
+        for _ in range(rng.randint(1, 3)):
+            _edit(after, rng)
+        module = live.load(before.render(), baseline=False)
+        result = live.patch(module, after.render())
+        expected = _behaviour(live.fresh(after.render()))
+        actual = _behaviour(module)
+        applied += result.patched_count
+        if actual != expected:
+            said = (not result.ok) or bool(result.skipped)
+            assert said, (
+                f"seed {seed}, case {case}: silent ok while behaviour differs\n"
+                f"{result.summary()}\n--- before\n{before.render()}\n--- after\n"
+                f"{after.render()}\n{ {k: (actual.get(k), expected.get(k)) for k in expected.keys() | actual.keys() if actual.get(k) != expected.get(k)} }"
+            )
+        else:
+            assert result.ok, result.errors
+    # The property is only worth something if the patches do apply changes.
+    assert applied > CASES_PER_SEED // 2
