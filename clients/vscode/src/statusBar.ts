@@ -22,7 +22,7 @@ export class StatusBar implements vscode.Disposable {
     this.show(describeStatus(status));
   }
 
-  /** A state the server cannot report itself: starting, stopped, not installed. */
+  /** A state the server cannot report itself: starting, stopped, no usable Python. */
   showProblem(text: string, tooltip: string): void {
     this.status = undefined;
     this.show({ text: `$(warning) ${text}`, tooltip, warning: true });
