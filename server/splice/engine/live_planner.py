@@ -101,6 +101,7 @@ class LivePlanner(Planner):
         #: Live classes checked member by member (not rebuilt, refused or added).
         self.checked: dict[str, type] = {}
         self._runtime_names: set[str] | None = None
+        self._stored_attributes: set[str] | None = None
 
     def selected(self, qualname: str) -> bool:
         return self.only is None or any(
@@ -722,7 +723,9 @@ class LivePlanner(Planner):
                     "in it proves it came from a class statement of this file, so it was kept",
                     qualname=prefix + member,
                 )
-            elif isinstance(value, _LITERAL_TYPES):
+            elif isinstance(value, _LITERAL_TYPES) and (
+                scope is None or member not in self.stored_attributes()
+            ):
                 self.unverified(
                     "deletion-unverified",
                     f"{prefix}{member}: the new text no longer assigns it, but a value in the "
@@ -730,6 +733,16 @@ class LivePlanner(Planner):
                     "it by hand if it came from a removed assignment",
                     qualname=prefix + member,
                 )
+
+    def stored_attributes(self) -> set[str]:
+        """Attribute names the new text assigns anywhere (``cls.tag = tag``)."""
+        if self._stored_attributes is None:
+            self._stored_attributes = {
+                node.attr
+                for node in ast.walk(self.new.tree)
+                if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
+            }
+        return self._stored_attributes
 
     def came_from_def(self, value: Any, member: str, prefix: str, module_name: str) -> bool:
         if isinstance(value, type):
