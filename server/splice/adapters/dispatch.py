@@ -13,9 +13,10 @@ implementation is registered under the new type and the old entry removed.
 from __future__ import annotations
 
 import ast
+import functools
 import gc
 from collections.abc import Callable
-from types import FunctionType, UnionType
+from types import FunctionType, MappingProxyType, UnionType
 from typing import Any, Union, get_args, get_origin
 
 from splice.engine.codeobjects import code_kind, same_code
@@ -227,9 +228,12 @@ def _dispatcher_of(patch: PatchPlan, definition: Definition) -> Any:
         value = vars(namespace).get(target.value.id) if namespace is not None else None
         if value is None:
             value = vars(patch.module).get(target.value.id)
-        dispatcher = getattr(value, "dispatcher", value)  # singledispatchmethod
-        if callable(getattr(dispatcher, "dispatch", None)) and hasattr(dispatcher, "registry"):
-            return dispatcher
+        if isinstance(value, functools.singledispatchmethod):
+            value = value.dispatcher
+        if isinstance(getattr(value, "registry", None), MappingProxyType) and callable(
+            getattr(value, "dispatch", None)
+        ):
+            return value
     return None
 
 

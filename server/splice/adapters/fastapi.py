@@ -18,6 +18,7 @@ from __future__ import annotations
 import inspect
 import sys
 from collections.abc import Callable, Iterator
+from types import ModuleType
 from typing import Any
 
 from starlette.applications import Starlette
@@ -32,12 +33,19 @@ def routers() -> Iterator[Router]:
     """Every Starlette router bound at module level in the process (a FastAPI app's too)."""
     seen: set[int] = set()
     for module in list(sys.modules.values()):
-        namespace = getattr(module, "__dict__", None)
-        if not isinstance(namespace, dict):
+        if not issubclass(type(module), ModuleType):
             continue
+        namespace = vars(module)
         for value in list(namespace.values()):
-            # isinstance only: module globals include objects whose attributes run code.
-            router = value.router if isinstance(value, Starlette) else value
+            # By type only: module globals include proxies whose every attribute
+            # runs code (Django's lazy settings), ``__class__`` included.
+            kind = type(value)
+            if issubclass(kind, Starlette):
+                router = value.router
+            elif issubclass(kind, Router):
+                router = value
+            else:
+                continue
             if isinstance(router, Router):
                 yield from _with_mounted(router, seen)
 

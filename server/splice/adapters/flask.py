@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import sys
 from collections.abc import Callable, Iterator
+from types import ModuleType
 from typing import Any
 
 import flask
@@ -30,11 +31,12 @@ Undo = list[Callable[[], None]]
 def applications() -> Iterator[flask.Flask]:
     seen: set[int] = set()
     for module in list(sys.modules.values()):
-        namespace = getattr(module, "__dict__", None)
-        if not isinstance(namespace, dict):
+        if not issubclass(type(module), ModuleType):
             continue
+        namespace = vars(module)
         for value in list(namespace.values()):
-            if isinstance(value, flask.Flask) and id(value) not in seen:
+            # By type only: a lazy proxy's ``__class__`` may run code.
+            if issubclass(type(value), flask.Flask) and id(value) not in seen:
                 seen.add(id(value))
                 yield value
 
@@ -138,9 +140,10 @@ def _registered_blueprint(patch: PatchPlan, qualname: str) -> str | None:
     for decorator in definition.node.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
-            value = vars(patch.module).get(target.value.id)
-            if isinstance(value, flask.Blueprint) and value._got_registered_once:
-                return value.name
+            value: Any = vars(patch.module).get(target.value.id)
+            if issubclass(type(value), flask.Blueprint) and value._got_registered_once:
+                name: str = value.name
+                return name
     return None
 
 
