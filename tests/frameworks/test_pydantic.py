@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from served_app import ServedApp, served
 
+from engine.helpers import Live
+
 pytest.importorskip("pydantic")
 pytest.importorskip("fastapi")
 
@@ -164,3 +166,39 @@ def test_pydantic_subclassed_model_is_refused(app: ServedApp) -> None:
     result = app.patch(source.replace(FIELDS, FIELDS + "    qty: int = 1\n"))
     assert [error.code for error in result.errors] == ["pydantic-model-subclassed"]
     assert app.get("/fields") == (200, ["name", "price"])
+
+
+MODELS = """\
+from pydantic import BaseModel
+
+
+class Item(BaseModel):
+    name: str
+    price: float = 0
+
+
+saved = Item(name="pen", price=2)
+"""
+
+
+def test_pydantic_model_rebuilt_with_and_without_baseline(live: Live) -> None:
+    module = live.load(MODELS)
+    item_class = module.Item
+    result = live.patch(
+        module, MODELS.replace("    price: float = 0\n", "    price: float = 0\n    qty: int = 1\n")
+    )
+    assert result.ok and result.changed == ("Item",), result.errors
+    assert module.Item is item_class
+    assert list(module.Item.model_fields) == ["name", "price", "qty"]
+    assert module.Item.model_validate({"name": "a", "qty": "3"}).qty == 3
+    assert module.saved.model_dump() == {"name": "pen", "price": 2.0, "qty": 1}
+    # Never a plain class attribute in place of a field.
+    assert "qty" not in vars(module.Item)
+
+
+def test_pydantic_unchanged_model_is_left_alone(live: Live) -> None:
+    module = live.load(MODELS)
+    validator = module.Item.__pydantic_validator__
+    result = live.patch(module, MODELS + "\n\ndef extra():\n    return 1\n")
+    assert result.ok and "Item" not in result.changed, result
+    assert module.Item.__pydantic_validator__ is validator
