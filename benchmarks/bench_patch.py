@@ -14,8 +14,13 @@ medians over repeats in the same run:
 Then the same patch with 5 million live objects in the process, against an
 empty process (each in a fresh subprocess).
 
-    python benchmarks/bench_patch.py            # the full table (about a minute)
-    python benchmarks/bench_patch.py --quick    # fewer repeats
+``--no-baseline`` measures instead, at 2,000 and 20,000 lines, the same patch
+on a module with no baseline (imported before splice: the engine compares the
+new text with the live objects), against the floor and the baseline patch.
+
+    python benchmarks/bench_patch.py                # the full table (about a minute)
+    python benchmarks/bench_patch.py --quick        # fewer repeats
+    python benchmarks/bench_patch.py --no-baseline  # no-baseline vs baseline vs floor
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import time
 from pathlib import Path
 
 import splice
-from splice.engine.baseline import watch_imports
+from splice.engine.baseline import forget_baseline, watch_imports
 
 try:  # IPython's %autoreload 2, for comparison
     from IPython.extensions.autoreload import superreload
@@ -157,6 +162,50 @@ def measure(lines: int, top_level: float, repeats: int, folder: Path) -> dict[st
     }
 
 
+NO_BASELINE_SIZES = (2_000, 20_000)
+
+
+def measure_no_baseline(lines: int, repeats: int, folder: Path) -> dict[str, float]:
+    """Floor, baseline patch and no-baseline patch of the same edit, interleaved."""
+    name = f"bench_nobase_{lines}"
+    path = folder / f"{name}.py"
+    path.write_text(make_module(lines, 0.0, marker=1))
+    module = importlib.import_module(name)
+    floor, baseline, live = [], [], []
+    marker = 1
+    for _ in range(repeats):
+        marker += 1
+        path.write_text(make_module(lines, 0.0, marker))
+        floor.append(floor_once(path))
+        baseline.append(patch_once(module, path))
+        marker += 1
+        path.write_text(make_module(lines, 0.0, marker))
+        forget_baseline(name)  # as if imported before splice
+        live.append(patch_once(module, path))
+        assert module.target([1]) == 3 + marker
+    return {
+        "lines": len(path.read_text().splitlines()),
+        "floor_ms": median_ms(floor),
+        "baseline_ms": median_ms(baseline),
+        "no_baseline_ms": median_ms(live),
+    }
+
+
+def print_no_baseline(repeats: int, folder: Path) -> None:
+    rows = [measure_no_baseline(lines, repeats, folder) for lines in NO_BASELINE_SIZES]
+    print(
+        f"Python {sys.version.split()[0]} on {os.cpu_count()} cores, medians of {repeats} repeats\n"
+    )
+    print("| lines | floor | baseline | no baseline | no baseline/floor | no baseline/baseline |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        print(
+            f"| {row['lines']:,} | {row['floor_ms']:.2f} ms | {row['baseline_ms']:.2f} ms "
+            f"| {row['no_baseline_ms']:.2f} ms | {row['no_baseline_ms'] / row['floor_ms']:.2f}x "
+            f"| {row['no_baseline_ms'] / row['baseline_ms']:.1f}x |"
+        )
+
+
 def heap_probe(objects: int, repeats: int) -> tuple[float, float]:
     """Median patch times at 2,000 lines without and with ``objects`` live objects.
 
@@ -167,7 +216,7 @@ def heap_probe(objects: int, repeats: int) -> tuple[float, float]:
 import sys, importlib, json, tempfile, pathlib
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 import bench_patch as bench
-from splice.engine.baseline import watch_imports
+from splice.engine.baseline import forget_baseline, watch_imports
 watch_imports()
 folder = pathlib.Path(tempfile.mkdtemp())
 sys.path.insert(0, str(folder))
@@ -205,11 +254,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="no-baseline patch vs baseline patch vs floor"
+    )
     options = parser.parse_args()
     repeats = 7 if options.quick else 21
     watch_imports()
     folder = Path(tempfile.mkdtemp(prefix="splice-bench-"))
     sys.path.insert(0, str(folder))
+    if options.no_baseline:
+        print_no_baseline(repeats, folder)
+        return
     rows = [
         measure(lines, top_level, repeats, folder)
         for lines in SIZES

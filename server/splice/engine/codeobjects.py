@@ -55,6 +55,40 @@ def find_code(code: CodeType, path: list[str], line: int | None) -> CodeType | N
     return current
 
 
+class CodeIndex:
+    """``find_code`` over one module's code, each level's children grouped once.
+
+    Looking up every definition of a large module one by one would scan the
+    module's constants again each time.
+    """
+
+    def __init__(self, code: CodeType) -> None:
+        self.code = code
+        self._children: dict[int, dict[str, list[CodeType]]] = {}
+
+    def children(self, code: CodeType) -> dict[str, list[CodeType]]:
+        groups = self._children.get(id(code))
+        if groups is None:
+            groups = {}
+            for child in nested_codes(code):
+                groups.setdefault(child.co_name, []).append(child)
+            self._children[id(code)] = groups
+        return groups
+
+    def find(self, path: list[str], line: int | None) -> CodeType | None:
+        """As ``find_code(self.code, path, line)``."""
+        current = self.code
+        for depth, name in enumerate(path):
+            candidates = self.children(current).get(name)
+            if not candidates:
+                return None
+            last = depth == len(path) - 1
+            if last and line is not None:
+                candidates = [c for c in candidates if c.co_firstlineno == line] or candidates
+            current = candidates[-1] if not last or line is None else candidates[0]
+        return current
+
+
 def same_code(first: CodeType, second: CodeType) -> bool:
     """Whether two code objects do the same thing, wherever they stand in the file."""
     if first is second:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import builtins
 from collections import ChainMap
 from collections.abc import Mapping
 from types import ModuleType
@@ -41,6 +42,13 @@ def evaluate_signature(
     arguments = node.args
 
     def value(expression: ast.expr) -> Any:
+        # Most defaults are constants or names: no need to compile them.
+        if isinstance(expression, ast.Constant):
+            return expression.value
+        if isinstance(expression, ast.Name):
+            for scope in (namespace or {}, module.__dict__, builtins.__dict__):
+                if expression.id in scope:
+                    return scope[expression.id]
         return evaluate_expression(expression, module, namespace, filename)
 
     defaults = tuple(value(expression) for expression in arguments.defaults) or None

@@ -29,7 +29,7 @@ from splice.engine.classes import (
     is_enum,
     own_field_names,
 )
-from splice.engine.codeobjects import code_kind, find_code, same_code
+from splice.engine.codeobjects import CodeIndex, code_kind, same_code
 from splice.engine.definitions import Definition, Outline, Statement
 from splice.engine.evaluation import evaluate_expression, evaluate_signature
 from splice.engine.hooks import claim_class
@@ -102,6 +102,7 @@ class LivePlanner(Planner):
         self.checked: dict[str, type] = {}
         self._runtime_names: set[str] | None = None
         self._stored_attributes: set[str] | None = None
+        self._members: dict[str | None, list[str]] | None = None
 
     def selected(self, qualname: str) -> bool:
         return self.only is None or any(
@@ -153,8 +154,9 @@ class LivePlanner(Planner):
                     )
             if plan.errors:
                 return
-        module_code = compile(
-            self.new.tree, plan.filename, "exec", self.new.future_flags, dont_inherit=True
+        # From the text, not the tree: compiling a syntax tree first converts it back.
+        module_code = CodeIndex(
+            compile(plan.source, plan.filename, "exec", self.new.future_flags, dont_inherit=True)
         )
         for definition in self.new.ordered:
             if not self.selected(definition.qualname) or self.inside_whole(definition.qualname):
@@ -318,9 +320,7 @@ class LivePlanner(Planner):
                 continue
             for name in names:
                 final[name] = (statement, value)
-        for member, _ in [
-            (d.member, d) for d in self.new.ordered if d.parent == definition.qualname
-        ]:
+        for member in self.members().get(definition.qualname, ()):
             final.pop(member, None)
         stale: dict[int, dict[str, Any]] = {}
         for name, (statement, value) in final.items():
@@ -346,7 +346,7 @@ class LivePlanner(Planner):
 
     # -- functions ------------------------------------------------------------
     def plan_definition(
-        self, definition: Definition, namespace: Any, module_code: CodeType
+        self, definition: Definition, namespace: Any, module_code: CodeIndex
     ) -> None:
         plan = self.plan
         bound = binding(namespace, definition.member)
@@ -375,7 +375,7 @@ class LivePlanner(Planner):
                 )
             return
         path = [*(definition.parent.split(".") if definition.parent else []), definition.name]
-        code = find_code(module_code, path, definition.line)
+        code = module_code.find(path, definition.line)
         if code is None:
             return
         group = self.groups[definition.qualname]
@@ -416,11 +416,15 @@ class LivePlanner(Planner):
         self.plan_function(definition, functions, code, namespace)
 
     def evaluator(self, namespace: Any, line: int) -> Any:
-        scope = dict(vars(namespace)) if isinstance(namespace, type) else {}
-        scope = {**self.overlay_at(line), **scope} if not isinstance(namespace, type) else scope
+        scopes: list[dict[str, Any]] = []
 
         def evaluate(expression: ast.expr) -> Any:
-            return evaluate_expression(expression, self.module, scope, self.plan.filename)
+            if not scopes:  # built on first use: most definitions have no decorators
+                if isinstance(namespace, type):
+                    scopes.append(dict(vars(namespace)))
+                else:
+                    scopes.append(dict(self.overlay_at(line)))
+            return evaluate_expression(expression, self.module, scopes[0], self.plan.filename)
 
         return evaluate
 
@@ -453,7 +457,7 @@ class LivePlanner(Planner):
         self,
         definition: Definition,
         functions: list[FunctionType],
-        module_code: CodeType,
+        module_code: CodeIndex,
         path: list[str],
     ) -> dict[int, Definition]:
         """Which of several same-named definitions each live function came from.
@@ -467,7 +471,7 @@ class LivePlanner(Planner):
         evaluate = self.evaluator(self.module, definition.line)
         real = [d for d in group if not is_overload(list(d.node.decorator_list), evaluate)]
         group = real or group
-        codes = [find_code(module_code, path, candidate.line) for candidate in group]
+        codes = [module_code.find(path, candidate.line) for candidate in group]
         for function in functions:
             if id(function) in owners:
                 continue
@@ -733,6 +737,14 @@ class LivePlanner(Planner):
                     "it by hand if it came from a removed assignment",
                     qualname=prefix + member,
                 )
+
+    def members(self) -> dict[str | None, list[str]]:
+        """Each scope's definitions in the new text, by the key they bind."""
+        if self._members is None:
+            self._members = {}
+            for definition in self.new.ordered:
+                self._members.setdefault(definition.parent, []).append(definition.member)
+        return self._members
 
     def stored_attributes(self) -> set[str]:
         """Attribute names the new text assigns anywhere (``cls.tag = tag``)."""

@@ -11,6 +11,7 @@ dataclasses and refuse rude edits through this base.
 from __future__ import annotations
 
 import ast
+import bisect
 import sys
 from types import CodeType, FunctionType
 from typing import Any, Literal
@@ -52,6 +53,9 @@ class Planner:
         #: Dataclasses regenerated: their field statements are handled.
         self.regenerated: set[str] = set()
         self._literals: list[tuple[int, dict[str, Any], set[str]]] | None = None
+        self._overlays: list[tuple[int, dict[str, Any]]] | None = None
+        self._bindings: dict[str | None, list[tuple[int, set[str]]]] | None = None
+        self._bindings_complete: dict[str, bool] = {}
 
     def literals(self) -> list[tuple[int, dict[str, Any], set[str]]]:
         """Per module-level statement of the new text: its line, the literal values
@@ -78,30 +82,35 @@ class Planner:
         Defaults and annotations are evaluated against these (source order),
         not against the values the module had before the patch.
         """
-        values: dict[str, Any] = {}
-        for start, literal, others in self.literals():
-            if start >= line:
-                break
-            for name in others:
-                values.pop(name, None)
-            values.update(literal)
-        return values
-
-    def run(self) -> None:
-        """Add every step and finding of this patch to the plan."""
-        raise NotImplementedError
+        if self._overlays is None:
+            # One snapshot per statement, shared until a statement changes it.
+            self._overlays = []
+            current: dict[str, Any] = {}
+            for start, literal, others in self.literals():
+                if literal or others & current.keys():
+                    current = {n: v for n, v in current.items() if n not in others}
+                    current.update(literal)
+                self._overlays.append((start, current))
+        index = bisect.bisect_left(self._overlays, line, key=lambda entry: entry[0])
+        return self._overlays[index - 1][1] if index else {}
 
     def scope_bindings(self, scope: str | None) -> list[tuple[int, set[str]]]:
         """Each statement and definition of ``scope`` in the new text: its line, the names it binds."""
-        if scope is None:
-            bindings = [(line, set(literal) | others) for line, literal, others in self.literals()]
-            bindings.extend((d.line, {d.name}) for d in self.new.ordered if d.parent is None)
-            return bindings
-        owner = self.new_classes.get(scope)
-        if owner is None:
+        if self._bindings is None:
+            self._bindings = {}
+            for d in self.new.ordered:
+                self._bindings.setdefault(d.parent, []).append((d.line, {d.member}))
+            module = self._bindings.setdefault(None, [])
+            module.extend(
+                (line, set(literal) | others) for line, literal, others in self.literals()
+            )
+        owner = self.new_classes.get(scope) if scope is not None else None
+        if scope is not None and owner is None:
             return []
-        bindings = [(s.line, bound_names(s.node)) for s in owner.statements]
-        bindings.extend((d.line, {d.member}) for d in self.new.ordered if d.parent == scope)
+        bindings = self._bindings.setdefault(scope, [])
+        if owner is not None and not self._bindings_complete.get(owner.qualname):
+            bindings.extend((s.line, bound_names(s.node)) for s in owner.statements)
+            self._bindings_complete[owner.qualname] = True
         return bindings
 
     def bound_after(self, scope: str | None, line: int, name: str) -> bool:
