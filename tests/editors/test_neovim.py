@@ -327,6 +327,134 @@ def test_neovim_kernel_command_opens_kernel_in_terminal(nvim: RunNvim, tmp_path:
     assert Path(run.result["kernel_python"]).resolve() == Path(sys.executable).resolve()
 
 
+RUN_APP = textwrap.dedent(
+    """\
+    import sys
+    import time
+    from pathlib import Path
+
+
+    def greet(name):
+        return "hello " + name
+
+
+    def main():
+        shown = None
+        while True:
+            text = greet("ann")
+            if text != shown:
+                shown = text
+                print(text, flush=True)
+                Path("greeting.txt").write_text(text)
+            time.sleep(0.05)
+
+
+    if __name__ == "__main__":
+        main()
+    """
+)
+
+
+def bare_python(folder: Path) -> Path:
+    """A venv with nothing installed, checked to lack splice."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True)
+    python = folder / "bin" / "python"
+    found = subprocess.run([str(python), "-c", "import splice"], capture_output=True, check=False)
+    assert found.returncode != 0, "the bare venv can import splice"
+    return python
+
+
+def test_neovim_run_command_runs_the_file_with_a_bare_interpreter(
+    nvim: RunNvim, tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "app.py").write_text(RUN_APP)
+    runtime_dir = tmp_path / "runtime"
+    runtime_dir.mkdir(mode=0o700)
+    python = bare_python(tmp_path / "bare")
+
+    run = nvim(
+        "run_command.lua",
+        cwd=project,
+        env={
+            "SPLICE_RUNTIME_DIR": str(runtime_dir),
+            "SPLICE_TEST_FILE": str(project / "app.py"),
+            "SPLICE_TEST_BARE_PYTHON": str(python),
+        },
+    )
+
+    assert_succeeded(run)
+    assert run.result["windows"] == 2
+    assert run.result["back_in_file"] is True
+    assert run.result["kernel_python"] == str(python)
+    assert run.result["patch"]["ok"] is True
+    # What the running program itself did after the write:
+    assert run.result["greeting"] == "hi ann"
+    assert "hello ann" in run.result["terminal"]
+    assert "hi ann" in run.result["terminal"]
+    # Attached by :SpliceRun itself: autoAttach is off.
+    assert run.result["attach_ms"] < 10_000
+
+
+def test_neovim_run_command_names_a_too_old_python(nvim: RunNvim, tmp_path: Path) -> None:
+    # No Python older than 3.10 is installed here: a stand-in answers as Python 3.8 would.
+    old = tmp_path / "python3.8"
+    old.write_text("#!/bin/sh\nprintf 3.8\n")
+    old.chmod(0o755)
+
+    run = nvim(
+        "offline.lua",
+        cwd=tmp_path,
+        env={"SPLICE_TEST_CASE": "run_with_unusable_python", "SPLICE_TEST_BAD_PYTHON": str(old)},
+    )
+
+    assert_succeeded(run)
+    [notification] = run.result["notifications"]
+    assert notification["message"] == (
+        f"splice: splice needs Python 3.10 or newer, and {old} is Python 3.8. "
+        "Set the python option of require('splice').setup() to a Python 3.10 or newer; "
+        "nothing needs to be installed into it."
+    )
+    assert run.result["windows"] == 1
+
+
+def test_neovim_run_command_names_a_missing_python(nvim: RunNvim, tmp_path: Path) -> None:
+    missing = tmp_path / "no-venv" / "bin" / "python"
+
+    run = nvim(
+        "offline.lua",
+        cwd=tmp_path,
+        env={
+            "SPLICE_TEST_CASE": "run_with_unusable_python",
+            "SPLICE_TEST_BAD_PYTHON": str(missing),
+        },
+    )
+
+    assert_succeeded(run)
+    [notification] = run.result["notifications"]
+    assert notification["message"].startswith(
+        f"splice: cannot run the Python interpreter {missing}: not found. "
+    )
+    assert "pip" not in notification["message"]
+    assert run.result["windows"] == 1
+
+
+def test_neovim_launch_finds_splice_beside_the_plugin(nvim: RunNvim, tmp_path: Path) -> None:
+    run = nvim("offline.lua", cwd=tmp_path, env={"SPLICE_TEST_CASE": "launch_commands"})
+
+    assert_succeeded(run)
+    source = str(REPOSITORY / "server")
+    assert run.result["source"] == source
+    default = run.result["default"]
+    assert default["cmd"] == ["python3", "-m", "splice", "run", "app.py"]
+    assert default["env"]["PYTHONPATH"].split(":")[0] == source
+    assert run.result["python"]["cmd"][0] == "/venv/bin/python"
+    assert run.result["module_cmd"]["cmd"] == ["/py/bin/python3", "-m", "splice", "kernel"]
+    # A splice executable in the configured cmd is used as it is.
+    assert run.result["executable_cmd"] == {"cmd": ["uv", "run", "splice", "run", "app.py"]}
+
+
 def test_neovim_vimdoc_tags_every_command(nvim: RunNvim, tmp_path: Path) -> None:
     doc = tmp_path / "doc"
     shutil.copytree(PLUGIN / "doc", doc)

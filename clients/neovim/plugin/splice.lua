@@ -19,4 +19,9 @@ command('SpliceDetach', 'detach', { nargs = '?', desc = 'splice: detach from a k
 command('SpliceReload', 'reload', { nargs = 0, desc = 'splice: patch the definition at the cursor' })
 command('SpliceReloadFile', 'reload_file', { nargs = 0, desc = 'splice: patch the whole buffer' })
 command('SpliceStatus', 'show_status', { nargs = 0, desc = 'splice: show kernels and the last patch' })
+command('SpliceRun', 'run', {
+  nargs = '?',
+  complete = 'file',
+  desc = 'splice: run a file (default: this one) under splice in a terminal',
+})
 command('SpliceKernel', 'open_kernel', { nargs = '*', desc = 'splice: open `splice kernel` in a terminal' })

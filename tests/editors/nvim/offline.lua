@@ -14,6 +14,7 @@ function cases.lazy_commands()
     'SpliceReloadFile',
     'SpliceStatus',
     'SpliceKernel',
+    'SpliceRun',
   }) do
     commands[name] = vim.fn.exists(':' .. name) == 2
   end
@@ -51,6 +52,31 @@ function cases.missing_server()
   require('splice').setup({ cmd = { 'splice-does-not-exist', 'lsp' } })
   vim.cmd('checkhealth splice')
   return { report = vim.api.nvim_buf_get_lines(0, 0, -1, false) }
+end
+
+function cases.run_with_unusable_python()
+  H.load_plugin()
+  require('splice').setup({ python = H.env('SPLICE_TEST_BAD_PYTHON') })
+  local program = vim.fs.joinpath(vim.fn.getcwd(), 'program.py')
+  vim.fn.writefile({ 'print(1)' }, program)
+  vim.cmd.edit(program)
+  vim.cmd('SpliceRun')
+  return {
+    notifications = H.notifications,
+    windows = #vim.api.nvim_tabpage_list_wins(0),
+  }
+end
+
+function cases.launch_commands()
+  H.load_plugin()
+  local config = require('splice.config')
+  return {
+    source = config.splice_source(),
+    default = config.launch('run', { 'app.py' }, config.merge({})),
+    python = config.launch('run', { 'app.py' }, config.merge({ python = '/venv/bin/python' })),
+    module_cmd = config.launch('kernel', {}, config.merge({ cmd = { '/py/bin/python3', '-m', 'splice', 'lsp' } })),
+    executable_cmd = config.launch('run', { 'app.py' }, config.merge({ cmd = { 'uv', 'run', 'splice', 'lsp' } })),
+  }
 end
 
 function cases.helptags()

@@ -163,30 +163,139 @@ function M.show_status()
   end)
 end
 
---- :SpliceKernel [args]: a terminal split running `splice kernel`.
----@param args string|nil
-function M.open_kernel(args)
-  local cmd = config.kernel_cmd()
-  if args and args ~= '' then
-    vim.list_extend(cmd, vim.split(args, '%s+', { trimempty = true }))
-  end
-  if vim.fn.executable(cmd[1]) ~= 1 then
-    notify(('splice: %s is not executable; see :checkhealth splice'):format(cmd[1]), vim.log.levels.ERROR)
-    return
+--- A terminal split running `launch`; returns the job's pid, or nil (after saying why).
+---@param launch splice.Launch
+---@param cwd string|nil
+---@return integer|nil pid
+local function open_terminal(launch, cwd)
+  if launch.python then
+    local problem = config.check_python(launch.python)
+    if problem then
+      notify(problem, vim.log.levels.ERROR)
+      return nil
+    end
+  elseif vim.fn.executable(launch.cmd[1]) ~= 1 then
+    notify(('splice: %s is not executable; see :checkhealth splice'):format(launch.cmd[1]), vim.log.levels.ERROR)
+    return nil
   end
   vim.cmd('botright split')
   vim.cmd.enew()
+  local job_options = { env = launch.env, cwd = cwd }
   local job
   if vim.fn.has('nvim-0.11') == 1 then
-    job = vim.fn.jobstart(cmd, { term = true })
+    job_options.term = true
+    job = vim.fn.jobstart(launch.cmd, job_options)
   else
-    job = vim.fn.termopen(cmd)
+    job = vim.fn.termopen(launch.cmd, job_options)
   end
   if job <= 0 then
-    notify('splice: could not start ' .. table.concat(cmd, ' '), vim.log.levels.ERROR)
+    notify('splice: could not start ' .. table.concat(launch.cmd, ' '), vim.log.levels.ERROR)
+    return nil
+  end
+  return vim.fn.jobpid(job)
+end
+
+--- Attach the language server to kernel `pid` as soon as it listens, whatever
+--- the autoAttach setting says (the server lists it once its connection file exists).
+---@param pid integer
+---@param bufnr integer
+---@param timeout_ms integer|nil
+function M.attach_when_listening(pid, bufnr, timeout_ms)
+  if not splice.client(bufnr) then
     return
   end
-  vim.cmd.startinsert()
+  local deadline = vim.uv.now() + (timeout_ms or 30000)
+  local timer = assert(vim.uv.new_timer())
+  local asking = false
+  local function stop()
+    if not timer:is_closing() then
+      timer:stop()
+      timer:close()
+    end
+  end
+  timer:start(
+    50,
+    100,
+    vim.schedule_wrap(function()
+      if asking or timer:is_closing() then
+        return
+      end
+      if vim.uv.now() > deadline or vim.uv.kill(pid, 0) ~= 0 then
+        stop()
+        return
+      end
+      asking = true
+      local sent = splice.execute('splice.listKernels', {}, function(err, kernels)
+        asking = false
+        if err or type(kernels) ~= 'table' then
+          stop()
+          return
+        end
+        for _, kernel in ipairs(kernels) do
+          if kernel.pid == pid then
+            stop()
+            if not kernel.attached then
+              splice.execute('splice.attach', { pid }, nil, bufnr)
+            end
+            return
+          end
+        end
+      end, bufnr)
+      if not sent then
+        stop()
+      end
+    end)
+  )
+end
+
+--- :SpliceKernel [args]: a terminal split running `splice kernel`.
+---@param args string|nil
+function M.open_kernel(args)
+  local extra = vim.split(args or '', '%s+', { trimempty = true })
+  local launch
+  if config.options.kernel_cmd then
+    launch = { cmd = vim.list_extend(config.kernel_cmd(), extra) }
+  else
+    launch = config.launch('kernel', extra)
+  end
+  local bufnr = vim.api.nvim_get_current_buf()
+  local pid = open_terminal(launch, nil)
+  if pid then
+    M.attach_when_listening(pid, bufnr)
+    vim.cmd.startinsert()
+  end
+end
+
+--- :SpliceRun [file]: run the file (default: the current buffer's, saved first)
+--- under splice in a terminal split, and attach to it as soon as it listens.
+---@param args string|nil
+function M.run(args)
+  local bufnr = vim.api.nvim_get_current_buf()
+  local file
+  if args and args ~= '' then
+    file = vim.fn.fnamemodify(vim.fn.expand(args), ':p')
+  else
+    file = vim.api.nvim_buf_get_name(bufnr)
+    if file == '' or vim.bo[bufnr].buftype ~= '' then
+      notify('splice: :SpliceRun needs a file: open a Python file or give its name', vim.log.levels.ERROR)
+      return
+    end
+    if vim.bo[bufnr].modified then
+      vim.cmd.update()
+    end
+    file = vim.fn.fnamemodify(file, ':p')
+  end
+  if vim.fn.filereadable(file) ~= 1 then
+    notify('splice: no such file: ' .. file, vim.log.levels.ERROR)
+    return
+  end
+  local cwd = config.root_dir(bufnr) or vim.fs.dirname(file)
+  local pid = open_terminal(config.launch('run', { file }), cwd)
+  if pid then
+    M.attach_when_listening(pid, bufnr)
+    -- Back to the file: the point is to edit it while it runs.
+    vim.cmd.wincmd('p')
+  end
 end
 
 return M

@@ -8,12 +8,12 @@ local M = {}
 
 ---@class (exact) splice.Options
 ---@field cmd string[]? Command that starts the language server; nil: derived from `python`
----@field python string? Interpreter that has splice installed (for cmd, :SpliceKernel, health)
+---@field python string? Interpreter for cmd, :SpliceRun, :SpliceKernel and health (3.10+)
 ---@field filetypes string[] Filetypes the client attaches to
 ---@field root_markers string[] Files that mark a project root
 ---@field settings table<string, any> Server settings (docs/settings.md), sent untouched
 ---@field notify boolean Show changes in the attached kernels with vim.notify
----@field kernel_cmd string[]? Command :SpliceKernel runs; nil: derived like cmd
+---@field kernel_cmd string[]? Command :SpliceKernel runs; nil: see launch()
 
 ---@class (exact) splice.SetupOptions
 ---@field cmd? string[]
@@ -145,6 +145,75 @@ function M.server_cmd(options)
   return { 'splice', 'lsp' }
 end
 
+--- clients/neovim: this file is lua/splice/config.lua inside it.
+---@return string
+function M.plugin_root()
+  local source = debug.getinfo(1, 'S').source:gsub('^@', '')
+  local file = vim.fn.fnamemodify(source, ':p')
+  return vim.fs.dirname(vim.fs.dirname(vim.fs.dirname(file)))
+end
+
+--- The folder holding the splice package next to the plugin (server/ of the
+--- checkout the plugin lives in), or nil when the plugin was copied elsewhere.
+---@return string|nil
+function M.splice_source()
+  local server = vim.fn.simplify(vim.fs.joinpath(M.plugin_root(), '..', '..', 'server'))
+  if vim.uv.fs_stat(vim.fs.joinpath(server, 'splice', '__init__.py')) then
+    return server
+  end
+  return nil
+end
+
+--- The interpreter named by the options: `python`, or the X of a cmd `{ X, '-m', 'splice', ... }`.
+---@param options splice.Options|nil
+---@return string|nil
+function M.configured_python(options)
+  options = options or M.options
+  if options.python then
+    return options.python
+  end
+  local cmd = options.cmd
+  if cmd and cmd[2] == '-m' and cmd[3] == 'splice' then
+    return cmd[1]
+  end
+  return nil
+end
+
+---@class splice.Launch
+---@field cmd string[] the job's command
+---@field env table<string, string>|nil added to the job's environment
+---@field python string|nil the interpreter to check first (nil: a configured command, trusted)
+
+--- How to start `splice SUBCOMMAND ARGS...` (run, kernel) for a program.
+---
+--- A configured `cmd` that runs a splice executable (`{ 'splice', 'lsp' }`,
+--- `{ 'uv', 'run', 'splice', 'lsp' }`) is used with `lsp` replaced. Otherwise
+--- the interpreter (`python`, the one in cmd, else python3) runs `-m splice`
+--- with the splice next to this plugin on PYTHONPATH, for that job only: the
+--- agent needs only the standard library, so nothing has to be installed.
+---@param subcommand string
+---@param args string[]|nil
+---@param options splice.Options|nil
+---@return splice.Launch
+function M.launch(subcommand, args, options)
+  options = options or M.options
+  local python = M.configured_python(options)
+  if not python and options.cmd and options.cmd[#options.cmd] == 'lsp' then
+    local cmd = vim.deepcopy(options.cmd)
+    cmd[#cmd] = subcommand
+    return { cmd = vim.list_extend(cmd, args or {}) }
+  end
+  python = python or 'python3'
+  local cmd = vim.list_extend({ python, '-m', 'splice', subcommand }, args or {})
+  local source = M.splice_source()
+  local env = nil
+  if source then
+    local existing = vim.env.PYTHONPATH
+    env = { PYTHONPATH = (existing and existing ~= '') and (source .. ':' .. existing) or source }
+  end
+  return { cmd = cmd, env = env, python = python }
+end
+
 ---@param options splice.Options|nil
 ---@return string[]
 function M.kernel_cmd(options)
@@ -152,12 +221,45 @@ function M.kernel_cmd(options)
   if options.kernel_cmd then
     return vim.deepcopy(options.kernel_cmd)
   end
-  local cmd = M.server_cmd(options)
-  if cmd[#cmd] == 'lsp' then
-    cmd[#cmd] = 'kernel'
-    return cmd
+  return M.launch('kernel', {}, options).cmd
+end
+
+M.minimum_python = { 3, 10 }
+
+--- Nil when `python` is 3.10 or newer; else the one message saying what to do.
+---@param python string
+---@return string|nil problem
+function M.check_python(python)
+  local minimum = table.concat(M.minimum_python, '.')
+  local what_next = ("Set the python option of require('splice').setup() to a Python %s or newer;"):format(minimum)
+    .. ' nothing needs to be installed into it.'
+  if vim.fn.executable(python) ~= 1 then
+    return ('splice: cannot run the Python interpreter %s: not found. %s'):format(python, what_next)
   end
-  return { 'splice', 'kernel' }
+  -- Valid in every Python, so that any interpreter answers.
+  local script = "import sys; sys.stdout.write('%d.%d' % sys.version_info[:2])"
+  local ok, done = pcall(function()
+    return vim.system({ python, '-c', script }, { text = true }):wait(15000)
+  end)
+  local major, minor = nil, nil
+  if ok and done.code == 0 then
+    major, minor = (done.stdout or ''):match('^(%d+)%.(%d+)$')
+  end
+  if not major then
+    local detail = ok and vim.trim((done.stderr or '') .. ' (exit ' .. tostring(done.code) .. ')') or tostring(done)
+    return ('splice: cannot run the Python interpreter %s: %s. %s'):format(python, detail, what_next)
+  end
+  major, minor = tonumber(major), tonumber(minor)
+  if major < M.minimum_python[1] or (major == M.minimum_python[1] and minor < M.minimum_python[2]) then
+    return ('splice: splice needs Python %s or newer, and %s is Python %d.%d. %s'):format(
+      minimum,
+      python,
+      major,
+      minor,
+      what_next
+    )
+  end
+  return nil
 end
 
 --- The project root of `bufnr`: the nearest root marker, else the file's directory.

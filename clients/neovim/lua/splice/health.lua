@@ -64,7 +64,8 @@ local function check_server()
   local executable = vim.fn.exepath(cmd[1])
   if executable == '' then
     health.error(('%s: not found'):format(cmd[1]), {
-      'install splice: python -m pip install splice',
+      'install splice into a Python 3.10+ from its wheel or a checkout (docs/install.md):'
+        .. ' python -m pip install /path/to/splice',
       'or point at an interpreter that has it: require("splice").setup({ python = "/path/to/python" })',
     })
     return
@@ -78,7 +79,7 @@ local function check_server()
       health.ok(output)
     else
       health.error(('%s failed: %s'):format(table.concat(version_cmd, ' '), output), {
-        'reinstall splice in that environment: python -m pip install splice',
+        'reinstall splice in that environment from its wheel or a checkout (docs/install.md)',
       })
     end
   end
@@ -174,7 +175,7 @@ local function check_kernels()
     end
     if response and not response.err and type(response.result) == 'table' then
       if #response.result == 0 then
-        health.info('no live kernel: start one with `splice run app.py` or :SpliceKernel')
+        health.info('no live kernel: start one with :SpliceRun app.py or :SpliceKernel')
       end
       for _, kernel in ipairs(response.result) do
         health.ok(describe(kernel) .. (kernel.attached and ' (attached)' or ' (not attached)'))
@@ -189,7 +190,7 @@ local function check_kernels()
   local kernels, directory = kernels_from_files()
   if #kernels == 0 then
     health.info(
-      ('no live kernel in %s: start one with `splice run app.py` or :SpliceKernel'):format(directory)
+      ('no live kernel in %s: start one with :SpliceRun app.py or :SpliceKernel'):format(directory)
     )
   end
   for _, kernel in ipairs(kernels) do
@@ -197,9 +198,29 @@ local function check_kernels()
   end
 end
 
+--- What :SpliceRun and :SpliceKernel start, and whether that interpreter can.
+local function check_programs()
+  health.start('Programs (:SpliceRun, :SpliceKernel)')
+  local launch = config.launch('run', { 'FILE' })
+  local source = launch.env and launch.env.PYTHONPATH and config.splice_source()
+  health.ok(
+    (':SpliceRun FILE runs: %s%s'):format(
+      table.concat(launch.cmd, ' '),
+      source and (' (splice from %s; nothing installed)'):format(source) or ''
+    )
+  )
+  if launch.python then
+    local problem = config.check_python(launch.python)
+    if problem then
+      health.error(problem)
+    end
+  end
+end
+
 function M.check()
   check_neovim()
   check_server()
+  check_programs()
   check_kernels()
 end
 
