@@ -2,6 +2,7 @@
 // the server (workspace/executeCommand) to do the work; the server reports the
 // outcome itself (messages, diagnostics, splice/status).
 import * as vscode from "vscode";
+import { attachToProcess } from "./attachProcess";
 import { startKernelTerminal } from "./kernelTerminal";
 import { SpliceServer } from "./server";
 import { plural } from "./status";
@@ -160,6 +161,7 @@ export function registerCommands(server: SpliceServer, statusBar: StatusBar, log
     register("splice.runFileWithKernel", runFile),
     register("splice.startKernel", startRepl),
     register("splice.attachKernel", attach),
+    register("splice.attachToProcess", () => attachToProcess(server)),
     register("splice.detachKernel", detach),
     register("splice.reloadFunctionAtCursor", reloadFunction),
     register("splice.reloadCurrentFile", reloadFile),
