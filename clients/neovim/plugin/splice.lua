@@ -15,6 +15,10 @@ command(
   'attach',
   { nargs = '?', complete = 'file', desc = 'splice: attach to a live kernel' }
 )
+command('SpliceAttachProcess', 'attach_process', {
+  nargs = '?',
+  desc = 'splice: start splice in a running Python process and attach to it',
+})
 command('SpliceDetach', 'detach', { nargs = '?', desc = 'splice: detach from a kernel (all without a pid)' })
 command('SpliceReload', 'reload', { nargs = 0, desc = 'splice: patch the definition at the cursor' })
 command('SpliceReloadFile', 'reload_file', { nargs = 0, desc = 'splice: patch the whole buffer' })

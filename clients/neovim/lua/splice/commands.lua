@@ -85,6 +85,42 @@ function M.attach(args)
   end)
 end
 
+--- :SpliceAttachProcess [pid]: start splice in a running Python process (`splice attach`)
+--- and attach to it; without a pid, pick one of your Python processes.
+---@param args string|nil
+function M.attach_process(args)
+  if args and args ~= '' then
+    local pid = tonumber(args)
+    if not pid then
+      notify('splice: :SpliceAttachProcess takes a process id, got ' .. args, vim.log.levels.ERROR)
+      return
+    end
+    notify(('splice: attaching to pid %d...'):format(pid))
+    splice.execute('splice.attachProcess', { pid })
+    return
+  end
+  splice.execute('splice.attachProcess', {}, function(err, processes)
+    if err then
+      return
+    end
+    if type(processes) ~= 'table' or #processes == 0 then
+      notify('splice: no Python 3.10+ process of yours is running', vim.log.levels.WARN)
+      return
+    end
+    vim.ui.select(processes, {
+      prompt = 'Attach splice to a Python process',
+      format_item = function(process)
+        local running = process.kernel and '  [splice]' or ''
+        return ('%s  %s%s'):format(process.pid, process.command, running)
+      end,
+    }, function(process)
+      if process then
+        M.attach_process(tostring(process.pid))
+      end
+    end)
+  end)
+end
+
 --- :SpliceDetach [pid]: without an argument, detach from every kernel.
 ---@param args string|nil
 function M.detach(args)
