@@ -22,3 +22,11 @@ def live(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Live]:
     helper = Live(tmp_path, baseline=request.param == "baseline")
     yield helper
     helper.cleanup()
+
+
+@pytest.fixture
+def unwatched(tmp_path: Path) -> Iterator[Live]:
+    """Only the no-baseline mode: for behaviours that exist only without a baseline."""
+    helper = Live(tmp_path, baseline=False)
+    yield helper
+    helper.cleanup()

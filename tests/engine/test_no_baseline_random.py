@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import copy
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -167,14 +165,6 @@ def _behaviour(module: ModuleType) -> dict[str, Any]:
         else:
             answers[name] = value
     return answers
-
-
-@pytest.fixture
-def unwatched(tmp_path: Path) -> Iterator[Live]:
-    """Modules imported as if before splice: this property is about that mode only."""
-    helper = Live(tmp_path, baseline=False)
-    yield helper
-    helper.cleanup()
 
 
 @pytest.mark.parametrize("seed", [21, 22, 23])

@@ -31,7 +31,11 @@ from splice.engine.classes import (
 )
 from splice.engine.codeobjects import CodeIndex, code_kind, same_code
 from splice.engine.definitions import Definition, Outline, Statement
-from splice.engine.evaluation import evaluate_expression, evaluate_signature
+from splice.engine.evaluation import (
+    evaluate_expression,
+    evaluate_signature,
+    future_annotations_flag,
+)
 from splice.engine.hooks import claim_class
 from splice.engine.mutations import bind, binder, unbind
 from splice.engine.pieces import compile_to_run, run_definition
@@ -541,7 +545,11 @@ class LivePlanner(Planner):
         docstring = ast.get_docstring(node, clean=sys.version_info >= (3, 13))
         if any(function.__doc__ != docstring for function in functions):
             return False
-        if not all(pure(e) for e in expressions) or not all(pure(a) for a in annotations if a):
+        # Under ``from __future__ import annotations`` they stay text: nothing to evaluate.
+        stringified = bool(self.flags & future_annotations_flag())
+        if not all(pure(e) for e in expressions) or not (
+            stringified or all(pure(a) for a in annotations if a)
+        ):
             return None
         try:
             values = evaluate_signature(

@@ -9,7 +9,9 @@ verifiable, never guessed.
 
 from __future__ import annotations
 
+import abc
 import ast
+import contextlib
 import functools
 import typing
 from collections.abc import Callable
@@ -27,6 +29,12 @@ _KNOWN_WRAPPERS: dict[Any, str] = {
     property: "property",
     functools.cache: "cache",
     functools.lru_cache: "cache",
+    # Wrappers made with functools.wraps: they show as a __wrapped__ link.
+    contextlib.contextmanager: UNKNOWN,
+    contextlib.asynccontextmanager: UNKNOWN,
+    # Decorators that return the function itself (flags only class creation reads).
+    abc.abstractmethod: "",
+    typing.final: "",
 }
 
 
@@ -143,7 +151,7 @@ def expected_chain(
         if name is None or (isinstance(decorator, ast.Call) and value is not functools.lru_cache):
             chain.append(UNKNOWN)
             known = False
-        else:
+        elif name:
             chain.append(name)
     return chain, known
 

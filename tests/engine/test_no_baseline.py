@@ -1,0 +1,132 @@
+"""What the no-baseline mode verifies, and what it says it could not (docs/edits.md#no-baseline)."""
+
+from __future__ import annotations
+
+from engine.helpers import Live, codes, ok
+from splice.engine import baseline
+
+REGISTERED = """\
+handlers = []
+
+def register(function):
+    handlers.append(function.__name__)
+    return function
+
+@register
+def do():
+    return 1
+"""
+
+
+def test_no_baseline_identity_decorator_unverified_until_edited(unwatched: Live) -> None:
+    live = unwatched
+    module = live.load(REGISTERED, baseline=False)
+    first = ok(live.patch(module, REGISTERED.replace("return 1", "return 2")))
+    assert first.changed == ("do",)
+    assert codes(first.unverified) == ["decorator-unverified"]
+    assert baseline.has_baseline(module.__name__)
+    # The baseline does not vouch for it: the next patch says it again...
+    second = ok(live.patch(module, REGISTERED.replace("return 1", "return 3")))
+    assert codes(second.unverified) == ["decorator-unverified"]
+    assert "not verified (no baseline)" in second.summary()
+    # ...until an edit of the decorators re-runs it.
+    third = ok(live.patch(module, REGISTERED.replace("@register\n", "@register  # again\n")))
+    assert codes(third.unverified) == ["decorator-unverified"]
+    fourth = ok(live.patch(module, REGISTERED.replace("@register\n", "@register\n@register\n")))
+    assert fourth.rebound == ("do",)
+    assert codes(fourth.unverified) == []
+    assert (
+        codes(
+            ok(
+                live.patch(module, REGISTERED.replace("@register\n", "@register\n@register\n"))
+            ).skipped
+        )
+        == []
+    )
+
+
+def test_no_baseline_known_wrappers_verified(unwatched: Live) -> None:
+    live = unwatched
+    source = (
+        "import abc, contextlib, functools\n\nclass A(abc.ABC):\n    @abc.abstractmethod\n"
+        "    def m(self): ...\n\n    @staticmethod\n    def s():\n        return 1\n\n"
+        "@contextlib.contextmanager\ndef cm():\n    yield 1\n\n@functools.cache\ndef c():\n"
+        "    return 1\n"
+    )
+    module = live.load(source, baseline=False)
+    result = ok(live.patch(module, source.replace("yield 1", "yield 2")))
+    assert result.changed == ("cm",)
+    assert result.skipped == ()
+    with module.cm() as value:
+        assert value == 2
+
+
+def test_no_baseline_wrapper_changed_rebinds(unwatched: Live) -> None:
+    live = unwatched
+    source = "class A:\n    @staticmethod\n    def s():\n        return 1\n"
+    module = live.load(source, baseline=False)
+    result = ok(
+        live.patch(
+            module, source.replace("@staticmethod", "@classmethod").replace("s():", "s(cls):")
+        )
+    )
+    assert result.rebound == ("A.s",)
+    assert isinstance(vars(module.A)["s"], classmethod)
+
+
+def test_no_baseline_only_keeps_no_baseline(unwatched: Live) -> None:
+    live = unwatched
+    module = live.load("def f():\n    return 1\n\ndef g():\n    return 1\n", baseline=False)
+    ok(live.patch(module, "def f():\n    return 2\n\ndef g():\n    return 2\n", only=["f"]))
+    assert not baseline.has_baseline(module.__name__)
+    result = ok(live.patch(module, "def f():\n    return 2\n\ndef g():\n    return 2\n"))
+    assert result.changed == ("g",)
+
+
+def test_no_baseline_method_deleted_and_class_with_methods_deleted(unwatched: Live) -> None:
+    live = unwatched
+    source = "class A:\n    def keep(self):\n        return 1\n\n    def gone(self):\n        return 2\n\nclass B:\n    def m(self):\n        return 3\n"
+    module = live.load(source, baseline=False)
+    result = ok(live.patch(module, "class A:\n    def keep(self):\n        return 1\n"))
+    assert set(result.deleted) == {"A.gone", "B"}
+    assert not hasattr(module.A, "gone")
+    assert not hasattr(module, "B")
+
+
+def test_no_baseline_empty_class_deletion_unverified(unwatched: Live) -> None:
+    live = unwatched
+    module = live.load("class E(Exception):\n    pass\n\nX = 1\n", baseline=False)
+    result = ok(live.patch(module, "X = 1\n"))
+    if hasattr(module.E, "__firstlineno__"):  # 3.13+: a class statement is provable
+        assert result.deleted == ("E",)
+    else:
+        assert codes(result.skipped) == ["deletion-unverified"]
+        assert module.E.__name__ == "E"
+
+
+def test_no_baseline_class_literal_applied_and_docstring(unwatched: Live) -> None:
+    live = unwatched
+    source = 'class C:\n    """One."""\n    LIMIT = 3\n\n    def limit(self):\n        return self.LIMIT\n'
+    module = live.load(source, baseline=False)
+    after = source.replace("LIMIT = 3", "LIMIT = 9").replace("One.", "Two.")
+    result = ok(live.patch(module, after))
+    assert module.C().limit() == 9
+    assert module.C.__doc__ == "Two."
+    assert result.skipped == ()
+
+
+def test_no_baseline_changed_default_applied(unwatched: Live) -> None:
+    live = unwatched
+    source = "def f(a=1, *, b=2):\n    return a, b\n"
+    module = live.load(source, baseline=False)
+    result = ok(live.patch(module, "def f(a=1, *, b=3):\n    return a, b\n"))
+    assert result.changed == ("f",)
+    assert module.f() == (1, 3)
+
+
+def test_no_baseline_call_default_unverified(unwatched: Live) -> None:
+    live = unwatched
+    source = "def make():\n    return []\n\ndef f(a=make()):\n    return a\n"
+    module = live.load(source, baseline=False)
+    result = ok(live.patch(module, source))
+    assert codes(result.skipped) == ["signature-unverified"]
