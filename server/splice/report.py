@@ -143,6 +143,20 @@ def describe_outcomes(name: str, outcomes: Sequence[ProcessOutcome]) -> str:
     return "; ".join(parts)
 
 
+def describe_catch_up(name: str, outcome: ProcessOutcome) -> str:
+    """A process that ran the old text and was reached after the others (it started meanwhile).
+
+    ``patched app.py in pid 12 (app, fork), which started before the save: who changed in 1.2 ms``
+    """
+    late = f"{outcome.who}, which started before the save"
+    if outcome.result is None:
+        return f"not patched {name} in {late}: {outcome.error or 'no answer'}"
+    if not outcome.result.ok:
+        return f"not patched {name} in {late}: {_failure(outcome)}"
+    changes = describe_changes(outcome.result)
+    return f"patched {name} in {late}: {changes} in {milliseconds(outcome.result.duration_ms)}"
+
+
 def _one(name: str, outcome: ProcessOutcome) -> str:
     if outcome.result is not None:
         return describe_result(outcome.result)

@@ -49,6 +49,8 @@ class AgentOptions:
     role: str = "main"
     root_pid: int | None = None
     parent_pid: int | None = None
+    #: Whether forked children get agents of their own (``splice run --no-children``: no).
+    children: bool = True
 
     def __post_init__(self) -> None:
         if self.transport not in TRANSPORTS:

@@ -131,6 +131,8 @@ def _restart_in_child() -> None:
         return
     parent.abandon()
     _agent = None
+    if not parent.options.children:
+        return
     # The parent's event-loop runner belongs to a loop that does not run here.
     options = dataclasses.replace(
         parent.options,

@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-children",
         action="store_true",
-        help="start no agent in the Python processes the program spawns (forked ones still get one)",
+        help="start no agent in the processes the program starts (forked, spawned or subprocesses)",
     )
     parser.add_argument(
         "--unix-socket",
@@ -211,6 +211,7 @@ def main(argv: list[str]) -> int:
             argv=[program.argv0, *program_args],
             host_kind="run",
             transport=transport,
+            children=not options.no_children,
         )
     if options.no_children or options.no_listen:
         children.disable_children()

@@ -32,13 +32,19 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TextIO
 
+from splice.agent.connection import pid_alive
 from splice.agent.methods import escaped_result
 from splice.agent.program import Peer, PeerError, Pending, program_processes
 from splice.engine.apply import patch_module
 from splice.engine.baseline import add_import_listener, baseline_source, source_path
 from splice.engine.result import PatchResult
 from splice.errors import UnknownModuleError
-from splice.report import ProcessOutcome, describe_details, describe_outcomes
+from splice.report import (
+    ProcessOutcome,
+    describe_catch_up,
+    describe_details,
+    describe_outcomes,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +56,9 @@ _SETTLE_SECONDS = 0.03
 PROCESS_SCAN_INTERVAL = 0.5
 #: Seconds a process has to answer one patch before it is reported as not answering.
 PATCH_TIMEOUT = 10.0
+
+#: Seconds a process whose connection closed mid-patch has to be gone, to count as exited.
+EXIT_GRACE = 0.5
 
 Signature = tuple[int, int, int]
 Report = Callable[[str, list[ProcessOutcome]], None]
@@ -66,10 +75,12 @@ class Watcher:
         *,
         processes: bool = True,
         runtime_dir: str | None = None,
+        catch_up_report: Callable[[str, ProcessOutcome], None] | None = None,
     ) -> None:
         self.extra_paths = tuple(os.path.realpath(path) for path in extra_paths)
         self.interval = interval
         self.report = report or print_outcomes
+        self.report_catch_up = catch_up_report or print_catch_up
         #: Patch the program's other processes too (needs this process's agent).
         self.processes = processes
         self.runtime_dir = runtime_dir
@@ -82,7 +93,9 @@ class Watcher:
         self._first_looks: list[tuple[Peer, str, str]] = []  # files a process just imported
         self._signatures: dict[str, Signature] = {}
         self._patched_text: dict[str, str] = {}
-        self._patched_once: set[str] = set()
+        #: (pid, path) -> the text last sent to that process for that file.
+        self._sent: dict[tuple[int, str], str] = {}
+        self._saves: set[str] = set()  # files patched at least once
         self._known_module_count = -1
         self._last_process_scan = 0.0
         self._stop = threading.Event()
@@ -127,7 +140,6 @@ class Watcher:
         outcomes: list[ProcessOutcome] = []
         with self._lock:
             paths = set(self._files).union(*(files for files in self._peer_files.values()))
-        patched_now: set[str] = set()
         for path in sorted(paths):
             if path not in self._patched_text:
                 continue  # not looked at yet: what its process runs comes first
@@ -138,13 +150,12 @@ class Watcher:
                 # A process that started since the last look must get this patch too.
                 new_peers = self._scan_processes()
             self._patched_text[path] = text
-            self._patched_once.add(path)
-            patched_now.add(path)
+            self._saves.add(path)
             round_outcomes = self._patch_everywhere(path, text)
             if round_outcomes:
                 self.report(path, round_outcomes)
             outcomes.extend(round_outcomes)
-        outcomes.extend(self._settle_first_looks(patched_now))
+        outcomes.extend(self._settle_first_looks())
         return outcomes
 
     # Which processes --------------------------------------------------------------------
@@ -193,6 +204,8 @@ class Watcher:
             peer.close()
         with self._lock:
             self._peer_files.pop(pid, None)
+        for key in [key for key in self._sent if key[0] == pid]:
+            del self._sent[key]
 
     # Which files ------------------------------------------------------------------------
 
@@ -248,7 +261,7 @@ class Watcher:
                 names.add(name)
                 self._first_looks.append((peer, name, path))
 
-    def _settle_first_looks(self, patched_now: set[str]) -> list[ProcessOutcome]:
+    def _settle_first_looks(self) -> list[ProcessOutcome]:
         """Files a process imported since the last poll: learn what it runs, catch it up."""
         with self._lock:
             looks, self._first_looks = self._first_looks, []
@@ -266,17 +279,25 @@ class Watcher:
                 source = answer.get("source") if isinstance(answer, dict) else None
                 if isinstance(source, str):
                     self._patched_text[path] = source
+                    self._sent[(peer.pid, path)] = source
                 continue
-            if path in self._patched_once and path not in patched_now:
-                # A process that started before the last patch reached it but was seen
-                # after (a fork in flight): it gets the text every other process runs.
-                outcome = self._collect(
-                    peer, [peer.request("patch", _patch_params(name, self._patched_text[path]))]
-                )
-                outcomes.extend(outcome)
-                if any(not item.ok or _changed(item.result) for item in outcome):
-                    self.report(path, outcome)
+            text = self._patched_text[path]
+            if self._sent.get((peer.pid, path)) == text or not self._saved(path):
+                continue
+            # The process imported the file before a save but was seen after the
+            # others were patched (it started meanwhile): it gets what they run.
+            self._sent[(peer.pid, path)] = text
+            found = self._collect(peer, [peer.request("patch", _patch_params(name, text))])
+            found = [outcome for outcome in found if not self._exited(outcome)]
+            outcomes.extend(found)
+            for outcome in found:
+                if not outcome.ok or _changed(outcome.result):
+                    self.report_catch_up(path, outcome)
         return outcomes
+
+    def _saved(self, path: str) -> bool:
+        """Whether any save of ``path`` has been patched (else every process runs its first text)."""
+        return path in self._saves
 
     def _changed_text(self, path: str) -> str | None:
         signature = _signature(path)
@@ -304,6 +325,7 @@ class Watcher:
             ]
             local = sorted(self._files.get(path, ()))
         for peer, names in targets:
+            self._sent[(peer.pid, path)] = text
             sent.append(
                 (peer, [peer.request("patch", _patch_params(name, text)) for name in names])
             )
@@ -313,7 +335,20 @@ class Watcher:
         outcomes = [outcome for outcome in here if outcome is not None]
         for peer, pending in sent:
             outcomes.extend(self._collect(peer, pending))
-        return one_per_process(outcomes)
+        return [outcome for outcome in one_per_process(outcomes) if not self._exited(outcome)]
+
+    def _exited(self, outcome: ProcessOutcome) -> bool:
+        """A process that went away during the patch runs no old code: it is no failure."""
+        peer = self._peers.get(outcome.pid)
+        if outcome.error is None or peer is None or not peer.closed:
+            return False
+        deadline = time.monotonic() + EXIT_GRACE
+        while pid_alive(outcome.pid):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        self._forget(outcome.pid)
+        return True
 
     def _patch_here(self, name: str, text: str) -> ProcessOutcome | None:
         module = sys.modules.get(name)
@@ -403,6 +438,16 @@ def print_outcomes(path: str, outcomes: list[ProcessOutcome], stream: TextIO | N
         for line in describe_details(outcome.result, name):
             if f"  {line}" not in lines:
                 lines.append(f"  {line}")
+    print("\n".join(lines), file=out, flush=True)
+
+
+def print_catch_up(path: str, outcome: ProcessOutcome, stream: TextIO | None = None) -> None:
+    """One line for a process that was patched after the others, and its problems."""
+    out = stream or sys.stderr
+    name = os.path.basename(path)
+    lines = [describe_catch_up(name, outcome)]
+    if outcome.result is not None:
+        lines.extend(f"  {line}" for line in describe_details(outcome.result, name))
     print("\n".join(lines), file=out, flush=True)
 
 

@@ -1,0 +1,139 @@
+"""multiprocessing pools and ProcessPoolExecutor under ``splice run --watch``: one save, every worker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from processes_support import Program, save
+
+HELPER = """\
+import os
+
+
+def label():
+    return "alpha"
+
+
+def answer(_):
+    return f"{label()}:{os.getpid()}"
+"""
+
+POOL = """\
+import multiprocessing
+import sys
+import time
+
+import helper
+
+if __name__ == "__main__":
+    context = multiprocessing.get_context(sys.argv[1])
+    with context.Pool(2, maxtasksperchild=int(sys.argv[2]) or None) as pool:
+        for _ in range(600):
+            print(" ".join(pool.map(helper.answer, range(4), chunksize=1)), flush=True)
+            time.sleep(0.05)
+"""
+
+EXECUTOR = """\
+import concurrent.futures
+import time
+
+import helper
+
+if __name__ == "__main__":
+    with concurrent.futures.ProcessPoolExecutor(2) as executor:
+        for _ in range(600):
+            print(" ".join(executor.map(helper.answer, range(4))), flush=True)
+            time.sleep(0.05)
+"""
+
+
+def labels(line: str) -> set[str]:
+    return {word.split(":")[0] for word in line.split()}
+
+
+def pids(line: str) -> set[int]:
+    return {int(word.split(":")[1]) for word in line.split()}
+
+
+def lines_after(program: Program, start: int, count: int) -> list[str]:
+    program.wait_for_stdout("", start=start + count - 1)
+    return program.stdout[start : start + count]
+
+
+def patched_processes(program: Program) -> int:
+    """How many processes the reports say ``label`` changed in, with catch-ups of late ones."""
+    count = 0
+    for line in program.stderr:
+        assert "failed" not in line and "not patched" not in line, program.stderr
+        if "which started before the save: label changed" in line:
+            count += 1
+        elif line.startswith("patched helper.py in ") and "label changed" in line:
+            count += int(line.split(" in ")[1].split()[0])
+        elif line.startswith("patched helper.py: label changed"):
+            count += 1
+    return count
+
+
+def patch_and_check(program: Program, tmp_path: Path, processes: int) -> list[str]:
+    """Save a new ``label``; the reports name every process; later lines are all new."""
+    program.wait_for_stdout("alpha")
+    save(tmp_path / "helper.py", HELPER.replace('"alpha"', '"beta"'))
+    program.wait_for_stderr("patched helper.py in ")
+    start = len(program.stdout)
+    after = lines_after(program, start, 15)
+    assert all(labels(line) == {"beta"} for line in after), after
+    # A worker that had not run a task yet at the save is caught up when it imports helper.
+    assert patched_processes(program) == processes
+    return after
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_pool_workers_run_the_saved_code(
+    run_program: Callable[..., Program], tmp_path: Path, method: str
+) -> None:
+    (tmp_path / "helper.py").write_text(HELPER)
+    (tmp_path / "app.py").write_text(POOL)
+    program = run_program("--watch", "app.py", method, "0")
+    kernels = program.wait_for_processes(3)
+    roles = sorted(info.role for info in kernels if info.role != "main")
+    # forkserver: the server is spawned, the workers are forked from it.
+    expected = {"fork": ["fork", "fork"], "spawn": ["spawn", "spawn"]}.get(method)
+    if expected is not None:
+        assert roles == expected
+    else:
+        program.wait_for_processes(4)
+        assert sorted(info.role for info in program.kernels()) == ["fork", "fork", "main", "spawn"]
+    after = patch_and_check(program, tmp_path, processes=3)
+    assert all(len(pids(line)) >= 1 for line in after)
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_pool_workers_started_after_a_save_run_the_saved_code(
+    run_program: Callable[..., Program], tmp_path: Path, method: str
+) -> None:
+    (tmp_path / "helper.py").write_text(HELPER)
+    (tmp_path / "app.py").write_text(POOL)
+    # One task per worker: the pool keeps replacing its workers with new ones.
+    program = run_program("--watch", "app.py", method, "1")
+    program.wait_for_stdout("alpha")
+    save(tmp_path / "helper.py", HELPER.replace('"alpha"', '"beta"'))
+    program.wait_for_stderr("patched helper.py")
+    # Workers spawned before the save may finish a task meanwhile: two lines of grace.
+    start = len(program.stdout) + 2
+    after = lines_after(program, start, 6)
+    assert all(labels(line) == {"beta"} for line in after), after
+    workers = set().union(*(pids(line) for line in after))
+    assert len(workers) >= 6  # new processes, every one of them started after the save
+
+
+def test_process_pool_executor_workers_run_the_saved_code(
+    run_program: Callable[..., Program], tmp_path: Path
+) -> None:
+    (tmp_path / "helper.py").write_text(HELPER)
+    (tmp_path / "app.py").write_text(EXECUTOR)
+    program = run_program("--watch", "app.py")
+    program.wait_for_stdout("alpha")
+    program.wait_for_processes(3)
+    patch_and_check(program, tmp_path, processes=3)
