@@ -36,8 +36,8 @@ class DispatchAdapter(Adapter):
         from splice.engine.baseline import baseline_outline
 
         outline = patch.plan.outline
-        if outline is None:
-            return
+        if outline is None or ".register" not in patch.plan.source:
+            return  # the hot path: most modules register nothing
         old_outline = baseline_outline(patch.module.__name__, patch.plan.filename)
         old_by_key = old_outline.by_key() if old_outline is not None else {}
         for definition in outline.ordered:
