@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,8 +136,14 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def kernel(project: Path) -> Iterator[Any]:
-    """``splice run app.py`` in its own runtime directory."""
+    """``splice run app.py`` in its own runtime directory, once app.py has defined main()."""
     with kernel_support.running_kernel(project, "app.py") as running:
+        # The agent listens before the program starts: its connection file can
+        # appear before app.py's definitions exist.
+        deadline = time.monotonic() + 10
+        while running.evaluate("'main' in dir()") != "True":
+            assert time.monotonic() < deadline, "app.py never defined main()"
+            time.sleep(0.02)
         yield running
 
 
