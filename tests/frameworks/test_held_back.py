@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -76,3 +77,26 @@ def test_held_back_nothing_when_the_refused_edit_is_alone(kernel: RunningKernel)
     result = kernel.patch("__main__", APP.replace("    RED = 1\n", "    RED = 3\n"))
     assert not result.ok
     assert [f for f in result.skipped if f.code == "held-back"] == []
+
+
+def wait_for_stderr(kernel: RunningKernel, text: str, timeout: float = 10.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text in kernel.stderr():
+            return kernel.stderr()
+        time.sleep(0.05)
+    raise AssertionError(f"{text!r} not on stderr: {kernel.stderr()!r}")
+
+
+def test_held_back_watch_line_prints_the_command(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(APP)
+    with running_kernel(tmp_path, "app.py", run_options=["--watch"], ready="ready") as kernel:
+        time.sleep(0.3)  # the watcher's first look records the file as it is
+        (tmp_path / "app.py").write_text(SAVE)
+        output = wait_for_stderr(kernel, "held-back")
+        assert "not patched app.py: Colour: cannot patch in place" in output
+        assert (
+            "warning: [held-back] price (changed) was not applied because another edit of "
+            "this save was refused (a patch is all or nothing); to apply the other changes "
+            "alone: splice patch --apply-others app.py"
+        ) in output
