@@ -14,6 +14,7 @@ from served_app import ServedApp, served  # noqa: E402
 APP = """\
 import sys
 
+import attrs
 from flask import Blueprint, Flask, jsonify
 
 app = Flask(__name__)
@@ -36,6 +37,17 @@ def hello():
 @app.route("/old")
 def old_path():
     return jsonify(path="old")
+
+
+@attrs.define(slots=False)
+class Point:
+    x: int
+    y: int = 0
+
+
+@app.route("/point")
+def point():
+    return jsonify(point=repr(Point(1)))
 
 
 @app.route("/doomed")
@@ -86,7 +98,18 @@ def test_flask_added_route_serves_after_the_first_request(app: ServedApp) -> Non
 def test_flask_removed_route_stops_serving(app: ServedApp) -> None:
     assert app.get("/doomed") == (200, {"doomed": True})
     result = app.patch(
-        APP.replace('@app.route("/doomed")\ndef doomed():\n    return jsonify(doomed=True)\n', "")
+        APP.replace('@attrs.define(slots=False)
+class Point:
+    x: int
+    y: int = 0
+
+
+@app.route("/point")
+def point():
+    return jsonify(point=repr(Point(1)))
+
+
+@app.route("/doomed")\ndef doomed():\n    return jsonify(doomed=True)\n', "")
     )
     assert result.ok and result.deleted == ("doomed",), result
     assert app.get("/doomed")[0] == 404
@@ -120,3 +143,11 @@ def test_flask_refused_route_holds_nothing_half_applied(app: ServedApp) -> None:
     assert app.get("/part") == (200, {"part": 1})
     assert app.get("/hello") == (200, {"message": "hello world"})
     assert [f.qualname for f in result.skipped if f.code == "held-back"] == ["hello"]
+
+
+def test_flask_attrs_class_fields_follow_in_the_served_app(app: ServedApp) -> None:
+    pytest.importorskip("attrs")
+    assert app.get("/point") == (200, {"point": "Point(x=1, y=0)"})
+    result = app.patch(APP.replace("    y: int = 0\n", "    y: int = 0\n    z: int = 5\n"))
+    assert result.ok and result.changed == ("Point",), result
+    assert app.get("/point") == (200, {"point": "Point(x=1, y=0, z=5)"})
