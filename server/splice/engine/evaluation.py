@@ -1,6 +1,7 @@
 """Evaluating the expressions of a definition that a patch must evaluate."""
 
 from __future__ import annotations
+import __future__
 
 import ast
 import builtins
@@ -81,6 +82,7 @@ def evaluate_signature(
 
 
 def future_annotations_flag() -> int:
-    import __future__
+    return _FUTURE_ANNOTATIONS
 
-    return __future__.annotations.compiler_flag
+
+_FUTURE_ANNOTATIONS: int = __future__.annotations.compiler_flag

@@ -15,6 +15,7 @@ its function unchanged, a statement's effect) is reported with an
 from __future__ import annotations
 
 import ast
+import builtins
 import importlib.util
 import sys
 from collections.abc import Sequence
@@ -158,9 +159,9 @@ class LivePlanner(Planner):
                     )
             if plan.errors:
                 return
-        # From the text, not the tree: compiling a syntax tree first converts it back.
+        # From the tree already parsed (faster than compiling the text again).
         module_code = CodeIndex(
-            compile(plan.source, plan.filename, "exec", self.new.future_flags, dont_inherit=True)
+            compile(self.new.tree, plan.filename, "exec", self.new.future_flags, dont_inherit=True)
         )
         for definition in self.new.ordered:
             if not self.selected(definition.qualname) or self.inside_whole(definition.qualname):
@@ -551,15 +552,19 @@ class LivePlanner(Planner):
             stringified or all(pure(a) for a in annotations if a)
         ):
             return None
+        values = None
+        if not any(annotations):
+            values = self.simple_defaults(definition, live_class)
         try:
-            values = evaluate_signature(
-                definition,
-                self.module,
-                live_class,
-                self.plan.filename,
-                self.flags,
-                self.overlay_at(definition.line),
-            )
+            if values is None:
+                values = evaluate_signature(
+                    definition,
+                    self.module,
+                    live_class,
+                    self.plan.filename,
+                    self.flags,
+                    self.overlay_at(definition.line),
+                )
         except Exception:
             return False  # evaluating them now fails: planning the swap will say why
         defaults, keyword_defaults, new_annotations = values
@@ -569,6 +574,37 @@ class LivePlanner(Planner):
             and same_values(function.__annotations__, new_annotations)
             for function in functions
         )
+
+    def simple_defaults(
+        self, definition: Definition, live_class: type | None
+    ) -> tuple[tuple[Any, ...] | None, dict[str, Any] | None, dict[str, Any]] | None:
+        """The defaults when each is a constant or a name (most are), looked up as
+        the ``def`` would; None when another kind needs ``evaluate_signature``."""
+        node = definition.node
+        assert not isinstance(node, ast.ClassDef)
+        scopes: list[Any] = [vars(live_class)] if live_class is not None else []
+        scopes += [self.overlay_at(definition.line), vars(self.module), builtins.__dict__]
+
+        def value(expression: ast.expr) -> Any:
+            if isinstance(expression, ast.Constant):
+                return expression.value
+            if isinstance(expression, ast.Name):
+                for scope in scopes:
+                    if expression.id in scope:
+                        return scope[expression.id]
+            raise LookupError(expression)
+
+        arguments = node.args
+        try:
+            defaults = tuple(value(expression) for expression in arguments.defaults) or None
+            keywords = {
+                argument.arg: value(default)
+                for argument, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
+                if default is not None
+            } or None
+        except LookupError:
+            return None
+        return defaults, keywords, {}
 
     # -- module-level statements ---------------------------------------------
     def plan_module_statements(self) -> None:
