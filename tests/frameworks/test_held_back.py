@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kernel_support import RunningKernel, running_kernel
+from splice.engine.hooks import held_back_definitions
 
 APP = """\
 import enum
@@ -65,9 +66,10 @@ def test_held_back_changes_are_named_with_the_command(kernel: RunningKernel) -> 
 
 
 def test_held_back_changes_apply_alone_with_only(kernel: RunningKernel) -> None:
-    held = [f.qualname for f in kernel.patch("__main__", SAVE).skipped if f.code == "held-back"]
+    held = held_back_definitions(kernel.patch("__main__", SAVE))
+    assert held == ["price", "name", "added"]
     with kernel.client() as client:
-        result = client.patch("__main__", SAVE, only=[name for name in held if name])
+        result = client.patch("__main__", SAVE, only=held)
     assert result.ok, result
     assert kernel.evaluate("price(), name(), added()") == "(2, 'b', 0)"
     assert kernel.evaluate("[c.name for c in Colour]") == "['RED']"

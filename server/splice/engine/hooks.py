@@ -36,7 +36,7 @@ from types import CodeType, FrameType, FunctionType
 from typing import TYPE_CHECKING, Any, Literal
 
 from splice.engine.plan import Plan, Undo
-from splice.engine.result import Finding, Severity
+from splice.engine.result import Finding, PatchResult, Severity
 from splice.engine.targets import binding, is_missing, live_functions, namespace_of
 
 if TYPE_CHECKING:
@@ -532,6 +532,20 @@ def _hold_back(plan: Plan) -> None:
         )
 
 
+def held_back_definitions(result: PatchResult) -> list[str]:
+    """The definitions a refused patch held back that ``only=`` can apply alone.
+
+    Deletions are left out: a patch restricted with ``only=`` deletes nothing.
+    """
+    return [
+        finding.qualname
+        for finding in result.skipped
+        if finding.code == "held-back"
+        and finding.qualname
+        and not finding.message.startswith(f"{finding.qualname} (deleted)")
+    ]
+
+
 def _inside(qualname: str, scopes: Iterable[str | None]) -> bool:
     return any(scope and qualname.startswith(scope + ".") for scope in scopes)
 
@@ -546,6 +560,7 @@ __all__ = [
     "active_adapters",
     "changes_of",
     "claim_class",
+    "held_back_definitions",
     "notify_update",
     "on_update",
     "plan_patch",
