@@ -102,3 +102,18 @@ def test_held_back_watch_line_prints_the_command(tmp_path: Path) -> None:
             "this save was refused (a patch is all or nothing); to apply the other changes "
             "alone: splice patch --apply-others app.py"
         ) in output
+
+
+def test_held_back_deletion_says_it_stays_until_the_refusal_is_resolved(
+    kernel: RunningKernel,
+) -> None:
+    source = APP.replace("    RED = 1\n", "    RED = 1\n    BLUE = 2\n").replace(
+        'def name():\n    return "a"\n\n\n', ""
+    )
+    result = kernel.patch("__main__", source)
+    held = [finding for finding in result.skipped if finding.code == "held-back"]
+    assert [finding.message for finding in held] == [
+        "name (deleted) was not applied because another edit of this save was refused (a "
+        "patch is all or nothing); it is removed once the refused edit is fixed or undone"
+    ]
+    assert held_back_definitions(result) == []

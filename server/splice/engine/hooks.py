@@ -519,12 +519,17 @@ def _hold_back(plan: Plan) -> None:
         return
     file = os.path.basename(plan.filename)
     for kind, qualname in held:
+        # Applying the others alone (only=) deletes nothing: say so for a deletion.
+        way_out = (
+            "it is removed once the refused edit is fixed or undone"
+            if kind == "deleted"
+            else f"to apply the other changes alone: splice patch --apply-others {file}"
+        )
         plan.skipped.append(
             Finding(
                 "held-back",
                 f"{qualname} ({kind}) was not applied because another edit of this save was "
-                "refused (a patch is all or nothing); to apply the other changes alone: "
-                f"splice patch --apply-others {file}",
+                f"refused (a patch is all or nothing); {way_out}",
                 qualname=qualname,
                 line=PatchPlan(plan)._line(qualname),
                 severity="warning",
