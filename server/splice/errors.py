@@ -1,13 +1,26 @@
 """The exceptions splice raises, and their stable JSON-RPC error codes.
 
-    SpliceError
-     ├── UnknownModuleError       the module is not loaded, or has no source
-     ├── ProtocolError            a malformed message on the wire
-     ├── AuthenticationError      a missing or wrong token
-     ├── KernelUnavailableError   no kernel found, or the kernel died or did not answer
-     │    ├── KernelBusyError     the kernel refused a connection: too many clients
-     │    └── KernelTimeoutError  the kernel did not answer in time (stopped, deadlocked)
-     └── RemoteError              the kernel answered with a JSON-RPC error
+    SpliceError                          (splice.errors unless named)
+     ├── UnknownModuleError              the module is not loaded, or has no source
+     ├── ProtocolError                   a malformed message on the wire
+     │    └── FrameTooLargeError         a frame announced a body over the limit (agent.wire)
+     ├── AuthenticationError             a missing or wrong token
+     ├── KernelUnavailableError          no kernel found, or the kernel died or did not answer
+     │    ├── KernelBusyError            the kernel refused a connection: too many clients
+     │    └── KernelTimeoutError         the kernel did not answer in time (also a TimeoutError)
+     ├── RemoteError                     the kernel answered with a JSON-RPC error
+     ├── UnsafeRuntimeDirectoryError     the runtime directory could let another user in
+     │                                   (agent.connection; also a PermissionError)
+     └── AttachError                     ``splice attach`` could not start the agent; ``.reason``
+                                         is one of attach.errors.REASONS (attach.errors)
+
+Internal, caught where they are raised and never reaching the caller: the
+agent's ``MethodError`` (a JSON-RPC error reply, agent.methods),
+``UntrustedConnectionFileError`` (a connection file discovery skips;
+``load()`` turns it into KernelUnavailableError), ``ConnectionClosedError``
+(agent.wire, a ``ConnectionError``), ``PeerError`` (a process ``--watch``
+could not reach, agent.program) and ``CallInterruptedError`` (inside gdb,
+attach.gdb_script).
 
 The engine raises only on misuse (an unknown module, a wrong argument type);
 a patch that cannot be applied is reported in its ``PatchResult``, not raised.
