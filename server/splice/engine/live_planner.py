@@ -64,6 +64,8 @@ from splice.engine.verification import (
 )
 
 _MISSING = object()
+#: Python 3.13 cleans docstrings (as inspect.cleandoc) when compiling.
+_CLEAN_DOCSTRINGS = sys.version_info >= (3, 13)
 #: Values a literal assignment can make: a name holding one that the new text
 #: no longer assigns may be a removed literal (reported, not deleted).
 _LITERAL_TYPES = (
@@ -355,11 +357,17 @@ class LivePlanner(Planner):
     ) -> None:
         plan = self.plan
         bound = binding(namespace, definition.member)
-        functions = [
-            function
-            for function in live_functions(bound, definition.name, None)
-            if function.__code__.co_filename == plan.filename
-        ]
+        if type(bound) is FunctionType and not bound.__closure__ and not bound.__dict__:
+            # The common case, a plain function: no wrappers to look behind.
+            code_of = bound.__code__
+            same_file = code_of.co_filename == plan.filename
+            functions = [bound] if same_file and code_of.co_name == definition.name else []
+        else:
+            functions = [
+                function
+                for function in live_functions(bound, definition.name, None)
+                if function.__code__.co_filename == plan.filename
+            ]
         evaluate = self.evaluator(namespace, definition.line)
         if not functions:
             if is_missing(bound):
@@ -537,15 +545,27 @@ class LivePlanner(Planner):
         None when some of them cannot be evaluated without running code."""
         node = definition.node
         assert not isinstance(node, ast.ClassDef)
-        arguments = node.args
-        expressions = [*arguments.defaults, *arguments.kw_defaults]
-        annotations = [a.annotation for a in [*arguments.posonlyargs, *arguments.args]]
-        annotations += [a.annotation for a in arguments.kwonlyargs]
-        annotations += [arguments.vararg.annotation if arguments.vararg else None]
-        annotations += [arguments.kwarg.annotation if arguments.kwarg else None, node.returns]
-        docstring = ast.get_docstring(node, clean=sys.version_info >= (3, 13))
+        docstring = ast.get_docstring(node, clean=_CLEAN_DOCSTRINGS)
         if any(function.__doc__ != docstring for function in functions):
             return False
+        arguments = node.args
+        expressions = [*arguments.defaults, *arguments.kw_defaults]
+        annotations = [a.annotation for a in arguments.args if a.annotation]
+        if arguments.posonlyargs or arguments.kwonlyargs or arguments.vararg or arguments.kwarg:
+            every = [
+                *arguments.posonlyargs,
+                *arguments.kwonlyargs,
+                arguments.vararg,
+                arguments.kwarg,
+            ]
+            annotations += [a.annotation for a in every if a is not None and a.annotation]
+        if node.returns:
+            annotations.append(node.returns)
+        if not expressions and not annotations:
+            return all(
+                f.__defaults__ is None and not f.__kwdefaults__ and not f.__annotations__
+                for f in functions
+            )
         # Under ``from __future__ import annotations`` they stay text: nothing to evaluate.
         stringified = bool(self.flags & future_annotations_flag())
         if not all(pure(e) for e in expressions) or not (
@@ -599,7 +619,9 @@ class LivePlanner(Planner):
             defaults = tuple(value(expression) for expression in arguments.defaults) or None
             keywords = {
                 argument.arg: value(default)
-                for argument, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
+                for argument, default in zip(
+                    arguments.kwonlyargs, arguments.kw_defaults, strict=True
+                )
                 if default is not None
             } or None
         except LookupError:
