@@ -59,6 +59,7 @@ async def test_modules_lists_main_with_its_real_path(project):
         "name": "__main__",
         "file": str((project / "app.py").resolve()),
         "hasBaseline": True,
+        "baseline": "import",
     }
 
 

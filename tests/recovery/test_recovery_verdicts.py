@@ -264,3 +264,9 @@ def test_process_start_ns_is_before_now_and_after_boot() -> None:
     assert start is not None
     assert time.time_ns() - 24 * 3600 * 10**9 * 365 < start < time.time_ns()
     assert sys.platform == "linux"
+
+
+def test_recovery_thread_name_is_the_one_the_import_watcher_leaves_out() -> None:
+    from splice.agent.imports import RECOVERY_THREAD
+
+    assert recovery.THREAD_NAME == RECOVERY_THREAD

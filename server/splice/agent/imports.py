@@ -17,6 +17,8 @@ logger = logging.getLogger(__name__)
 
 #: Events kept while clients are slow to read; older ones are dropped.
 MAX_QUEUED = 10_000
+#: ``splice.engine.recovery.THREAD_NAME`` (not imported: it would load the engine).
+RECOVERY_THREAD = "splice-agent-baselines"
 
 
 class ImportWatcher:
@@ -48,8 +50,13 @@ class ImportWatcher:
         self._active = active
 
     def _on_import(self, name: str, path: str) -> None:
-        # Runs in the user's importing thread: no locks, no I/O.
-        if self._active:
+        # Runs in the user's importing thread: no locks, no I/O. splice's own
+        # modules, and whatever baseline recovery's thread loads, are not the user's.
+        if (
+            self._active
+            and not name.startswith("splice.")
+            and threading.current_thread().name != RECOVERY_THREAD
+        ):
             self._queue.append((name, path))
             self._wake.set()
 
