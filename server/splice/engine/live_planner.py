@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import ast
 import builtins
-import importlib.util
 import sys
 from collections.abc import Sequence
-from types import CodeType, FunctionType, ModuleType
+from types import CodeType, FunctionType
 from typing import Any
 
 from splice.engine.classes import (
@@ -55,12 +54,19 @@ from splice.engine.statements import (
 from splice.engine.targets import binding, is_missing, live_functions, namespace_of
 from splice.engine.verification import (
     chains_agree,
+    dataclass_field_call,
     expected_chain,
+    import_current,
+    is_dataclass_decorator,
     is_overload,
     live_chain,
+    property_accessors,
     pure,
+    same_member,
     same_value,
     same_values,
+    slots,
+    unmangled,
 )
 
 _MISSING = object()
@@ -223,7 +229,7 @@ class LivePlanner(Planner):
             self.checked[definition.qualname] = bound
             node = definition.node
             assert isinstance(node, ast.ClassDef)
-            decorators = [d for d in node.decorator_list if not _is_dataclass_decorator(d)]
+            decorators = [d for d in node.decorator_list if not is_dataclass_decorator(d)]
             keywords = [k for k in node.keywords if k.arg != "metaclass"]
             if decorators or keywords:
                 self.unverified(
@@ -251,7 +257,7 @@ class LivePlanner(Planner):
             return  # an adapter rebuilds it (a pydantic model, an attrs class) or refused
         elif is_enum(live):
             if enum_member_names(definition) != list(getattr(live, "__members__", {})) or any(
-                not _same_member(live, statement) for statement in definition.statements
+                not same_member(live, statement) for statement in definition.statements
             ):
                 self.refuse_enum(definition)
         elif is_dataclass_type(live):
@@ -274,7 +280,7 @@ class LivePlanner(Planner):
                     return False
                 continue
             if not pure(node.value):
-                if not (isinstance(node.value, ast.Call) and _dataclass_field_call(node.value)):
+                if not (isinstance(node.value, ast.Call) and dataclass_field_call(node.value)):
                     return False
                 continue  # field(...): its options are compared by regenerating only on change
             try:
@@ -334,7 +340,7 @@ class LivePlanner(Planner):
             if is_enum(live):
                 break  # members were compared by the enum check
             if name == "__slots__":
-                if not same_values(tuple(_slots(value)), tuple(_slots(vars(live).get(name)))):
+                if not same_values(tuple(slots(value)), tuple(slots(vars(live).get(name)))):
                     self.error(
                         "slots-changed",
                         f"{definition.qualname}: cannot patch in place: __slots__ changed, and a "
@@ -393,7 +399,7 @@ class LivePlanner(Planner):
             return
         group = self.groups[definition.qualname]
         if isinstance(bound, property) and definition is group[0]:
-            accessors = _property_accessors(group)
+            accessors = property_accessors(group)
             actual = {name for name in ("fget", "fset", "fdel") if getattr(bound, name) is not None}
             if accessors is not None and accessors != actual:
                 self.plan_rebind(definition)  # a setter or deleter added or removed
@@ -693,7 +699,8 @@ class LivePlanner(Planner):
             return False
         if scope is None and self.used_after(name, statement.line):
             return False  # a later statement (itself reported) explains the difference
-        if isinstance(value, (list, dict, set)) or name in self.runtime_names():
+        dunder = name.startswith("__") and name.endswith("__")  # __all__: declared, not state
+        if (isinstance(value, (list, dict, set)) and not dunder) or name in self.runtime_names():
             where = f"{scope}.{name}" if scope else name
             self.unverified(
                 "statement-unverified",
@@ -749,7 +756,7 @@ class LivePlanner(Planner):
         node = statement.node
         assert isinstance(node, (ast.Import, ast.ImportFrom))
         code = compile_to_run(node, [], self.plan.filename, self.flags)
-        if _import_current(node, self.module):
+        if import_current(node, self.module):
             return
         module = self.module
 
@@ -833,7 +840,7 @@ class LivePlanner(Planner):
                 for inner_name, inner in vars(value).items()
             )
         filename = self.plan.filename
-        for function in live_functions(value, _unmangled(member, prefix), None):
+        for function in live_functions(value, unmangled(member, prefix), None):
             if (
                 function.__module__ == module_name
                 and function.__qualname__ == prefix + function.__name__
@@ -843,7 +850,7 @@ class LivePlanner(Planner):
         return False
 
     def plan_delete(self, scope: str | None, namespace: Any, member: str, value: Any) -> None:
-        name = _unmangled(member, f"{scope}.") if scope else member
+        name = unmangled(member, f"{scope}.") if scope else member
         qualname = f"{scope}.{name}" if scope else member
         if not self.delete_removed:
             self.skip(
@@ -860,111 +867,3 @@ class LivePlanner(Planner):
             unbind(namespace, member, undo)
 
         self.plan.add_step(0, f"deleting {qualname}", delete)
-
-
-def _unmangled(member: str, prefix: str) -> str:
-    """``_C__x`` in class ``C`` is the function ``__x``."""
-    owner = prefix[:-1].rpartition(".")[2].lstrip("_")
-    mangled = f"_{owner}__"
-    if owner and member.startswith(mangled):
-        return member[len(mangled) - 2 :]
-    return member
-
-
-def _property_accessors(group: list[Definition]) -> set[str] | None:
-    """Which accessors a property's definitions give it, or None if not plain ones."""
-    accessors: set[str] = set()
-    for definition in group:
-        decorators = definition.node.decorator_list
-        if definition.in_block or len(decorators) != 1:
-            return None
-        [decorator] = decorators
-        if isinstance(decorator, ast.Name) and decorator.id == "property":
-            accessors = {"fget"}
-        elif isinstance(decorator, ast.Attribute) and decorator.attr in _ACCESSORS:
-            accessors.add(_ACCESSORS[decorator.attr])
-        else:
-            return None
-    return accessors
-
-
-_ACCESSORS = {"getter": "fget", "setter": "fset", "deleter": "fdel"}
-
-
-def _slots(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    return list(value) if value is not None else []
-
-
-def _is_dataclass_decorator(node: ast.expr) -> bool:
-    target = node.func if isinstance(node, ast.Call) else node
-    name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
-    return name == "dataclass"
-
-
-def _dataclass_field_call(node: ast.Call) -> bool:
-    target = node.func
-    name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
-    return name == "field"
-
-
-def _same_member(live: type, statement: Statement) -> bool:
-    """Whether an enum's literal member has the live member's value."""
-    node = statement.node
-    names = literal_targets(node)
-    if not names or statement.is_docstring:
-        return True
-    assert isinstance(node, (ast.Assign, ast.AnnAssign))
-    try:
-        value = literal_value(node, "<enum>")
-    except Exception:
-        return True
-    members = getattr(live, "__members__", {})
-    return all(name not in members or same_value(members[name].value, value) for name in names)
-
-
-def _import_names(node: ast.Import | ast.ImportFrom) -> list[str]:
-    return [(alias.asname or alias.name).partition(".")[0] for alias in node.names]
-
-
-def _import_current(node: ast.Import | ast.ImportFrom, module: ModuleType) -> bool:
-    """Whether every name the import binds is already bound to what it would bind."""
-    namespace = vars(module)
-    if isinstance(node, ast.Import):
-        for alias in node.names:
-            if alias.asname:
-                target = sys.modules.get(alias.name)
-                name = alias.asname
-            else:
-                name = alias.name.partition(".")[0]
-                target = sys.modules.get(name)
-                if alias.name not in sys.modules:
-                    return False  # the submodule is not imported yet
-            if target is None or namespace.get(name, _MISSING) is not target:
-                return False
-        return True
-    try:
-        source_name = importlib.util.resolve_name(
-            "." * node.level + (node.module or ""), module.__package__ or None
-        )
-    except (ImportError, ValueError):
-        return False
-    source = sys.modules.get(source_name)
-    if source is None:
-        return False
-    for alias in node.names:
-        if alias.name == "*":
-            public = getattr(source, "__all__", None) or [
-                n for n in vars(source) if not n.startswith("_")
-            ]
-            pairs = [(n, n) for n in public]
-        else:
-            pairs = [(alias.name, alias.asname or alias.name)]
-        for attribute, name in pairs:
-            value = vars(source).get(attribute, _MISSING)
-            if value is _MISSING:
-                value = sys.modules.get(f"{source_name}.{attribute}", _MISSING)
-            if value is _MISSING or namespace.get(name, _MISSING) is not value:
-                return False
-    return True

@@ -13,15 +13,21 @@ import abc
 import ast
 import contextlib
 import functools
+import importlib.util
+import sys
 import typing
 from collections.abc import Callable
-from types import FunctionType
+from types import FunctionType, ModuleType
 from typing import Any
+
+from splice.engine.definitions import Definition, Statement
+from splice.engine.statements import literal_targets, literal_value
 
 #: The chain of wrappers from a name's binding to its function, outermost first.
 Chain = list[str]
 #: Stands for a decorator whose effect on the binding is not known.
 UNKNOWN = "?"
+_ABSENT = object()
 
 _KNOWN_WRAPPERS: dict[Any, str] = {
     staticmethod: "staticmethod",
@@ -185,4 +191,108 @@ def _hashable(value: Any) -> bool:
         hash(value)
     except TypeError:
         return False
+    return True
+
+
+def unmangled(member: str, prefix: str) -> str:
+    """``_C__x`` in class ``C`` is the function ``__x``."""
+    owner = prefix[:-1].rpartition(".")[2].lstrip("_")
+    mangled = f"_{owner}__"
+    if owner and member.startswith(mangled):
+        return member[len(mangled) - 2 :]
+    return member
+
+
+def property_accessors(group: list[Definition]) -> set[str] | None:
+    """Which accessors a property's definitions give it, or None if not plain ones."""
+    accessors: set[str] = set()
+    for definition in group:
+        decorators = definition.node.decorator_list
+        if definition.in_block or len(decorators) != 1:
+            return None
+        [decorator] = decorators
+        if isinstance(decorator, ast.Name) and decorator.id == "property":
+            accessors = {"fget"}
+        elif isinstance(decorator, ast.Attribute) and decorator.attr in _ACCESSORS:
+            accessors.add(_ACCESSORS[decorator.attr])
+        else:
+            return None
+    return accessors
+
+
+_ACCESSORS = {"getter": "fget", "setter": "fset", "deleter": "fdel"}
+
+
+def slots(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return list(value) if value is not None else []
+
+
+def is_dataclass_decorator(node: ast.expr) -> bool:
+    target = node.func if isinstance(node, ast.Call) else node
+    name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+    return name == "dataclass"
+
+
+def dataclass_field_call(node: ast.Call) -> bool:
+    target = node.func
+    name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+    return name == "field"
+
+
+def same_member(live: type, statement: Statement) -> bool:
+    """Whether an enum's literal member has the live member's value."""
+    node = statement.node
+    names = literal_targets(node)
+    if not names or statement.is_docstring:
+        return True
+    assert isinstance(node, (ast.Assign, ast.AnnAssign))
+    try:
+        value = literal_value(node, "<enum>")
+    except Exception:
+        return True
+    members = getattr(live, "__members__", {})
+    return all(name not in members or same_value(members[name].value, value) for name in names)
+
+
+def import_current(node: ast.Import | ast.ImportFrom, module: ModuleType) -> bool:
+    """Whether every name the import binds is already bound to what it would bind."""
+    namespace = vars(module)
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                target = sys.modules.get(alias.name)
+                name = alias.asname
+            else:
+                name = alias.name.partition(".")[0]
+                target = sys.modules.get(name)
+                if alias.name not in sys.modules:
+                    return False  # the submodule is not imported yet
+            if target is None or namespace.get(name, _ABSENT) is not target:
+                return False
+        return True
+    try:
+        source_name = importlib.util.resolve_name(
+            "." * node.level + (node.module or ""), module.__package__ or None
+        )
+    except (ImportError, ValueError):
+        return False
+    source = sys.modules.get(source_name)
+    if source is None:
+        return False
+    for alias in node.names:
+        if alias.name == "*":
+            public = getattr(source, "__all__", None) or [
+                n for n in vars(source) if not n.startswith("_")
+            ]
+            pairs = [(n, n) for n in public]
+        else:
+            pairs = [(alias.name, alias.asname or alias.name)]
+        for attribute, name in pairs:
+            value = vars(source).get(attribute, _ABSENT)
+            if value is _ABSENT:
+                value = sys.modules.get(f"{source_name}.{attribute}", _ABSENT)
+            if value is _ABSENT or namespace.get(name, _ABSENT) is not value:
+                return False
     return True
