@@ -26,7 +26,7 @@ def error_code(reply):
 
 def test_dispatch_evaluates_in_the_named_module():
     reply = dispatch(request("evaluate", {"expression": "answer + 1", "module": __name__}), RUN)
-    assert reply == {"jsonrpc": "2.0", "id": 1, "result": {"value": "42"}}
+    assert reply["result"]["value"] == "42"
 
 
 def test_dispatch_answers_with_the_request_id():
@@ -73,7 +73,7 @@ def test_dispatch_gives_no_reply_to_notifications_and_responses():
 def test_dispatch_reports_an_expression_raising_system_exit_as_an_error_reply():
     reply = dispatch(request("evaluate", {"expression": "exit(3)", "module": __name__}), RUN)
     assert error_code(reply) == RPC_CODES["server_error"]
-    assert reply["error"]["data"] == {"exception": "SystemExit"}
+    assert reply["error"]["data"]["exception"] == "SystemExit"
 
 
 def test_dispatch_reports_an_unknown_module():

@@ -115,7 +115,7 @@ def test_evaluate_that_exits_is_an_error_reply_on_a_kept_connection(kernel, expr
     with pytest.raises(RemoteError) as raised:
         client.evaluate(expression)
     assert raised.value.code == RPC_CODES["server_error"]
-    assert raised.value.data == {"exception": exception}
+    assert raised.value.data["exception"] == exception
     assert client.evaluate("1 + 1") == "2"
     assert kernel.process.poll() is None and kernel.stderr() == ""
 
@@ -262,7 +262,7 @@ def test_initialize_without_jsonrpc_2_is_refused(kernel):
 def test_an_evaluate_result_larger_than_a_client_reads_is_refused_clearly(kernel):
     client = kernel.client()
     with pytest.raises(RemoteError) as raised:
-        client.evaluate("'x' * (17 * 2**20)")
+        client.request("evaluate", {"expression": "'x' * (17 * 2**20)", "maxRepr": 18 * 2**20})
     assert raised.value.code == RPC_CODES["server_error"]
     assert f"more than the {wire.DEFAULT_MAX_MESSAGE_SIZE} a client accepts" in str(raised.value)
     assert client.evaluate("1 + 1") == "2"

@@ -10,6 +10,7 @@ user's result to report, never a reason to end the connection or the process.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import types
 from collections.abc import Callable
@@ -217,26 +218,128 @@ def run_statement(params: dict[str, Any], run: Runner) -> dict[str, Any]:
     )
 
 
+#: Characters of a value's text sent back by default (``maxRepr``): far below
+#: a reply's limit, so a huge object costs the kernel and the editor little.
+DEFAULT_MAX_REPR = 1_000_000
+
+
+def _limit(params: dict[str, Any], name: str, default: int) -> int:
+    value = params.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise MethodError("invalid_params", f"'{name}' must be a positive integer")
+    return value
+
+
 def evaluate(params: dict[str, Any], run: Runner) -> dict[str, Any]:
+    """Run an expression (or, with ``statements``, a block) in a module's namespace."""
+    from splice.agent import evaluation
+
     name = _string(params, "module", default="__main__")
     expression = _string(params, "expression")
+    statements = _flag(params, "statements", False)
+    evaluation_id = _optional_string(params, "id")
+    limit = _limit(params, "maxRepr", DEFAULT_MAX_REPR)
     namespace = _module(name).__dict__
     try:
-        code = compile(expression, "<splice evaluate>", "eval")
+        body, last = evaluation.compile_input(expression, statements)
     except SyntaxError as error:
-        raise MethodError("invalid_params", f"not an expression: {error.msg}") from None
+        kind = "valid Python" if statements else "an expression"
+        raise MethodError("invalid_params", f"not {kind}: {error.msg}") from None
+    guard = evaluation.Interruptible()
 
-    def work() -> str:
-        return repr(eval(code, namespace))
+    def work() -> dict[str, Any]:
+        with evaluation.captured_output() as output:
+            try:
+                with evaluation.registered(evaluation_id, guard):
+                    with guard.running():
+                        if body is not None:
+                            exec(body, namespace)
+                        value = eval(last, namespace) if last is not None else None
+                    if last is None:
+                        return {
+                            "value": None,
+                            "type": None,
+                            "truncated": False,
+                            "output": output.text(),
+                        }
+                    shown = evaluation.bounded_repr(value, limit, guard)
+            except ValueError as error:  # the id is taken
+                raise MethodError("invalid_params", str(error)) from None
+            except BaseException as error:  # SystemExit and KeyboardInterrupt are results too
+                raise evaluation.Raised(error, output.text()) from None
+        return {
+            "value": shown.text,
+            "type": shown.type_name,
+            "truncated": shown.truncated,
+            "output": output.text(),
+        }
 
     try:
-        return {"value": run(work)}
-    except BaseException as error:  # SystemExit and KeyboardInterrupt are results too
-        raise MethodError(
+        result: dict[str, Any] = run(work)
+    except evaluation.Raised as raised:
+        raise _raised_error(raised) from None
+    result.setdefault("output", "")
+    return result
+
+
+def _raised_error(raised: Any) -> MethodError:
+    from splice.agent import evaluation
+
+    error = raised.error
+    if isinstance(error, evaluation.EvaluationCancelled):
+        return MethodError(
             "server_error",
-            f"evaluation raised {error.__class__.__name__}: {error}",
-            {"exception": error.__class__.__name__},
-        ) from None
+            "evaluation cancelled",
+            {"exception": "EvaluationCancelled", "cancelled": True, "output": raised.output},
+        )
+    return MethodError(
+        "server_error",
+        f"evaluation raised {error.__class__.__name__}: {error}",
+        {
+            "exception": error.__class__.__name__,
+            "traceback": evaluation.format_traceback(error),
+            "output": raised.output,
+        },
+    )
+
+
+def cancel(params: dict[str, Any], run: Runner) -> dict[str, Any]:
+    """Interrupt a running evaluation by its ``id``; runs on the caller's thread, at once."""
+    from splice.agent import evaluation
+
+    return {"cancelled": evaluation.cancel(_string(params, "id"))}
+
+
+_CHAIN = re.compile(r"[^\W\d]\w*(\.[^\W\d]\w*)*")
+
+
+def inspect_name(params: dict[str, Any], run: Runner) -> dict[str, Any]:
+    """A module-level name or attribute chain's live type and text, without running the program."""
+    from splice.agent import evaluation, inspection
+
+    name = _string(params, "module", default="__main__")
+    expression = _string(params, "expression")
+    if not _CHAIN.fullmatch(expression):
+        raise MethodError("invalid_params", "'expression' must be a name or a dotted chain")
+    limit = _limit(params, "maxRepr", 2000)
+    attributes = _flag(params, "attributes", False)
+    namespace = _module(name).__dict__
+    guard = evaluation.Interruptible()
+    try:
+        return inspection.describe(namespace, expression, limit, guard, attributes=attributes)
+    except inspection.NotResolved as missing:
+        return {"found": False, "expression": expression, "reason": str(missing)}
+
+
+def undo(params: dict[str, Any], run: Runner) -> dict[str, Any]:
+    """Patch a module back to the text it ran before its last patch."""
+    from splice.engine import undo as engine_undo
+
+    name = _string(params, "module")
+    _module(name)
+    result = _engine_call(run, lambda: engine_undo.undo_last_patch(name), name, "apply-failed")
+    result["undoDepth"] = engine_undo.undo_depth(name)
+    return result
 
 
 HANDLERS: dict[str, Callable[[dict[str, Any], Runner], Any]] = {
@@ -245,4 +348,7 @@ HANDLERS: dict[str, Callable[[dict[str, Any], Runner], Any]] = {
     "patch": patch,
     "runStatement": run_statement,
     "evaluate": evaluate,
+    "cancel": cancel,
+    "inspect": inspect_name,
+    "undo": undo,
 }

@@ -29,6 +29,10 @@ _outlines: dict[str, Outline] = {}
 #: Per module: what a patch without a baseline could not verify. The baseline
 #: holds for everything else; these findings are repeated until resolved.
 _unverified: dict[str, tuple[Finding, ...]] = {}
+#: Per module: the baselines before the current one, oldest first (for undo).
+_history: dict[str, list[str]] = {}
+#: How many earlier baselines of a module are kept.
+HISTORY_DEPTH = 10
 _finder: _BaselineFinder | None = None
 #: Called with (module name, file) after a module with a source file is imported.
 _import_listeners: list[Callable[[str, str], None]] = []
@@ -43,6 +47,11 @@ def reset_baseline_lock() -> None:
 def remember_baseline(name: str, source: str, outline: Outline | None = None) -> None:
     """Record ``source`` as the text that module ``name`` runs now."""
     with _lock:
+        previous = _sources.get(name)
+        if previous is not None and previous != source:
+            history = _history.setdefault(name, [])
+            history.append(previous)
+            del history[:-HISTORY_DEPTH]
         _sources[name] = source
         _unverified.pop(name, None)
         if outline is None:
@@ -54,8 +63,22 @@ def remember_baseline(name: str, source: str, outline: Outline | None = None) ->
 def forget_baseline(name: str) -> None:
     with _lock:
         _sources.pop(name, None)
+        _history.pop(name, None)
         _outlines.pop(name, None)
         _unverified.pop(name, None)
+
+
+def earlier_baselines(name: str) -> tuple[str, ...]:
+    """The texts module ``name`` ran before its current baseline, oldest first."""
+    return tuple(_history.get(name, ()))
+
+
+def drop_earlier_baselines(name: str, count: int) -> None:
+    """Forget the ``count`` most recent earlier baselines (an undo has used them up)."""
+    with _lock:
+        history = _history.get(name)
+        if history is not None and count > 0:
+            del history[-count:]
 
 
 def remember_unverified(name: str, findings: Sequence[Finding]) -> None:
