@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.helpers import Live, ok
+from engine.helpers import Live, codes, ok
 
 
 def test_literal_deleted_removes_name(live: Live) -> None:
@@ -11,8 +11,9 @@ def test_literal_deleted_removes_name(live: Live) -> None:
     if live.baseline:
         assert result.deleted == ("z",)
         assert not hasattr(module, "z")
-    else:  # a value in the namespace cannot be told from one the program set
+    else:  # a value in the namespace cannot be told from one the program set: said
         assert module.z == 123
+        assert [f.qualname for f in result.skipped if f.code == "deletion-unverified"] == ["z"]
     assert module.f() == 1
 
 
@@ -21,6 +22,7 @@ def test_class_literal_deleted_removes_attribute(live: Live) -> None:
     result = ok(live.patch(module, "class C:\n    y = 1\n"))
     assert result.ok
     assert hasattr(module.C, "z") is (not live.baseline)
+    assert codes(result.skipped) == live.either([], ["deletion-unverified"])
     assert module.C.y == 1
 
 
