@@ -19,7 +19,10 @@ class Cart:
         return sum(items)
 """
 V2 = V1.replace("return x * RATE", "return x * RATE + 10")
-V3 = V2.replace("return sum(items)", "return sum(items) * 2") + "\n\ndef added():\n    return 'new'\n"
+V3 = (
+    V2.replace("return sum(items)", "return sum(items) * 2")
+    + "\n\ndef added():\n    return 'new'\n"
+)
 
 
 def test_undo_restores_the_previous_text_in_place_keeping_identity(live: Live):

@@ -129,5 +129,8 @@ class BlockingKernelClient:
             params["source"] = source
         return PatchResult.from_dict(self.request("runStatement", params))
 
+    def undo(self, module: str) -> PatchResult:
+        return PatchResult.from_dict(self.request("undo", {"module": module}))
+
     def evaluate(self, expression: str, module: str = "__main__") -> str:
         return str(self.request("evaluate", {"module": module, "expression": expression})["value"])

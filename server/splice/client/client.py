@@ -230,6 +230,10 @@ class KernelClient:
             params["source"] = source
         return PatchResult.from_dict(await self.request("runStatement", params))
 
+    async def undo(self, module: str) -> PatchResult:
+        """Patch ``module`` back to the text it ran before its last patch."""
+        return PatchResult.from_dict(await self.request("undo", {"module": module}))
+
     async def evaluate(self, expression: str, module: str = "__main__") -> str:
         result = await self.request("evaluate", {"module": module, "expression": expression})
         return str(result["value"])

@@ -192,6 +192,8 @@ class PatchRequest:
     only: list[str] | None
     dry_run: bool
     timeout: float
+    #: Undo each module's last patch instead of sending the text (``--undo``).
+    undo: bool = False
 
 
 async def _patch_one(info: ConnectionInfo, request: PatchRequest) -> KernelOutcome:
@@ -216,7 +218,10 @@ async def _patch_one(info: ConnectionInfo, request: PatchRequest) -> KernelOutco
             return outcome
         for name in names:
             try:
-                result = await client.patch(name, source, only=only, dry_run=dry_run)
+                if request.undo:
+                    result = await client.undo(name)
+                else:
+                    result = await client.patch(name, source, only=only, dry_run=dry_run)
             except KernelTimeoutError as error:
                 outcome.error = (
                     f"{_error_text(error, info)}; the patch of {name} may still apply "
@@ -262,6 +267,11 @@ def _patch_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument(
+        "--undo",
+        action="store_true",
+        help="undo the last patch of FILE instead: the kernels run the text they ran before it",
+    )
+    parser.add_argument(
         "--dry-run", action="store_true", help="report what would happen, change nothing"
     )
     parser.add_argument(
@@ -286,6 +296,9 @@ def _seconds(text: str) -> float:
 
 def patch_main(argv: list[str]) -> int:
     options = _patch_parser().parse_args(argv)
+    if options.undo and (options.only or options.dry_run or options.dask):
+        print("splice patch: --undo takes no --only, --dry-run or --dask", file=sys.stderr)
+        return 2
     path = os.path.realpath(options.file)
     try:
         with open(path, "rb") as stream:
@@ -308,7 +321,9 @@ def patch_main(argv: list[str]) -> int:
     if not kernels:
         print("splice patch: no kernel found (start one with: splice run app.py)", file=sys.stderr)
         return 2
-    request = PatchRequest(path, source, options.only, options.dry_run, options.timeout)
+    request = PatchRequest(
+        path, source, options.only, options.dry_run, options.timeout, undo=options.undo
+    )
     outcomes = asyncio.run(_patch_all(kernels, request))
     if not explicit:
         # Kernels that do not run this file are simply not concerned by it.
