@@ -57,6 +57,8 @@ Evidence = Literal["live-objects", "file-times", ""]
 THREAD_NAME = "splice-agent-baselines"
 #: How deep to follow wrappers to reach a function.
 _MAX_DEPTH = 8
+#: Seconds the background pass rests at most between two modules.
+_MAX_REST = 0.1
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ def verify_module(name: str, module: ModuleType) -> Verdict | None:
     None when there is nothing to judge: it already has a baseline, or no source file.
     """
     from splice.engine.apply import PATCH_LOCK
+    from splice.engine.commit import collection_paused
 
     path = _path(module)
     if path is None or getattr(module, "__name__", None) != name:
@@ -143,7 +146,8 @@ def verify_module(name: str, module: ModuleType) -> Verdict | None:
         if known is not None and _judged.get(name) == id(module):
             return known
         started = time.perf_counter()
-        verdict, text, outline = _judge(name, module, path)
+        with collection_paused():  # as a patch: a big heap must not make collections costly
+            verdict, text, outline = _judge(name, module, path)
         verdict = _timed(verdict, started)
         if verdict.verified and text is not None and sys.modules.get(name) is module:
             remember_baseline(name, text, outline)
@@ -379,6 +383,7 @@ def _recover_all() -> None:
         with _lock:
             _pending.update(name for name, _ in candidates)
         for name, module in candidates:
+            began = time.perf_counter()
             try:
                 verify_module(name, module)
             except Exception:  # never let the thread fail noisily in the user's process
@@ -386,7 +391,9 @@ def _recover_all() -> None:
             finally:
                 with _lock:
                     _pending.discard(name)
-            time.sleep(0)  # let the program's own threads run between modules
+            # Rest as long as the module took: the program keeps at least half of
+            # the interpreter meanwhile (a request that needs a module judges it first).
+            time.sleep(min(time.perf_counter() - began, _MAX_REST))
     finally:
         finished.set()
 
