@@ -57,6 +57,8 @@ Evidence = Literal["live-objects", "file-times", ""]
 THREAD_NAME = "splice-agent-baselines"
 #: How deep to follow wrappers to reach a function.
 _MAX_DEPTH = 8
+#: How the live planner's findings end; said once by the verdict instead.
+_NO_BASELINE = " (no baseline: the module was imported before splice)"
 #: Seconds the background pass rests at most between two modules.
 _MAX_REST = 0.1
 
@@ -238,9 +240,12 @@ def _judge(name: str, module: ModuleType, path: str) -> tuple[Verdict, str | Non
         )
         return verdict("verified", reason, "file-times", lines), text, outline
     first = unverified[0]
+    detail = first.message.removesuffix(_NO_BASELINE)
+    if not detail.startswith(first.where()):
+        detail = f"{first.where()}: {detail}"
     reason = (
-        f"the live objects cannot show whether the file is what runs ({first.where()}: "
-        f"{first.message}), and it was written after the process started"
+        f"the live objects cannot show whether the file is what runs ({detail}), "
+        "and it was written after the process started"
     )
     return verdict("unconfirmed", reason, lines=lines), None, None
 
