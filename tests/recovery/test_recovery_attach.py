@@ -57,9 +57,30 @@ def _splice(*arguments: str, runtime: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _pyenv_python(version: str) -> str | None:
+    pyenv = shutil.which("pyenv")
+    if pyenv is None:
+        return None
+    completed = subprocess.run([pyenv, "prefix", version], capture_output=True, text=True)
+    path = Path(completed.stdout.strip(), "bin", "python")
+    return str(path) if completed.returncode == 0 and path.exists() else None
+
+
+def _interpreters() -> list[object]:
+    found: list[object] = [
+        pytest.param(_base_python(), id=f"{sys.version_info[0]}.{sys.version_info[1]}")
+    ]
+    for version in ("3.10.13", "3.12.1", "3.13.0"):
+        path = _pyenv_python(version)
+        marks = [] if path else [pytest.mark.skip(reason=f"pyenv has no CPython {version} here")]
+        found.append(pytest.param(path or "", id=version, marks=marks))
+    return found
+
+
 @pytest.mark.timeout(90)
+@pytest.mark.parametrize("python", _interpreters())
 def test_attach_unchanged_module_gets_a_verified_baseline_and_five_edits_apply(
-    tmp_path: Path,
+    tmp_path: Path, python: str
 ) -> None:
     runtime = tmp_path / "rt"
     runtime.mkdir(mode=0o700)
@@ -69,7 +90,7 @@ def test_attach_unchanged_module_gets_a_verified_baseline_and_five_edits_apply(
     output = tmp_path / "stdout"
     with open(output, "wb") as stdout:
         target = subprocess.Popen(
-            [_base_python(), "app.py"], cwd=tmp_path, stdout=stdout, env={"PATH": "/usr/bin:/bin"}
+            [python, "app.py"], cwd=tmp_path, stdout=stdout, env={"PATH": "/usr/bin:/bin"}
         )
     try:
         wait_until(lambda: "ready" in output.read_text(), what="the target")
