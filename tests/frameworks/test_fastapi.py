@@ -160,3 +160,19 @@ def test_fastapi_changed_method_answers_the_new_method_only(app: ServedApp) -> N
     assert result.ok, result
     assert app.post("/old") == (200, {"path": "old"})
     assert app.get("/old")[0] == 405
+
+
+def test_fastapi_changed_dependency_signature_rebuilds_its_routes(app: ServedApp) -> None:
+    source = with_hello(
+        'def hello(config: dict = Depends(settings)):\n    return {"message": config["greeting"]}\n'
+    )
+    assert app.patch(source).ok
+    assert app.get("/hello?loud=1") == (200, {"message": "hi"})
+    result = app.patch(
+        source.replace(
+            'def settings():\n    return {"greeting": "hi"}',
+            'def settings(loud: bool = False):\n    return {"greeting": "HI" if loud else "hi"}',
+        )
+    )
+    assert result.ok and result.changed == ("settings",), result
+    assert app.get("/hello?loud=1") == (200, {"message": "HI"})

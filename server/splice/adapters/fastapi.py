@@ -63,14 +63,31 @@ def _with_mounted(router: Router, seen: set[int]) -> Iterator[Router]:
                 yield from _with_mounted(inner, seen)
 
 
-def routes_of(endpoints: dict[int, str]) -> list[tuple[Router, BaseRoute]]:
-    """(router, route) for every route whose endpoint is one of ``endpoints`` (by id)."""
+def routes_of(
+    endpoints: dict[int, str], dependencies: bool = False
+) -> list[tuple[Router, BaseRoute]]:
+    """(router, route) for every route whose endpoint is one of ``endpoints`` (by id).
+
+    With ``dependencies``, also those that depend on one of them (``Depends``).
+    """
     found = []
     for router in routers():
         for route in router.routes:
-            if id(getattr(route, "endpoint", None)) in endpoints:
+            calls = {id(getattr(route, "endpoint", None))}
+            if dependencies:
+                _dependency_calls(getattr(route, "dependant", None), calls)
+            if not calls.isdisjoint(endpoints):
                 found.append((router, route))
     return found
+
+
+def _dependency_calls(dependant: Any, calls: set[int], depth: int = 0) -> None:
+    """The ids of every dependency callable of a route (a changed one rebuilds it too)."""
+    if dependant is None or depth > 32:
+        return
+    for inner in getattr(dependant, "dependencies", ()):
+        calls.add(id(getattr(inner, "call", None)))
+        _dependency_calls(inner, calls, depth + 1)
 
 
 class FastAPIAdapter(Adapter):
@@ -105,7 +122,7 @@ class FastAPIAdapter(Adapter):
                         old_docs[id(endpoint)] = _docstring(endpoint)
         if not changed and not gone:
             return
-        rebuild = routes_of(changed)
+        rebuild = routes_of(changed, dependencies=True)
         remove = routes_of(gone)
         if not rebuild and not remove:
             return
