@@ -177,11 +177,15 @@ def test_patch_to_a_pid_without_kernel_says_none_was_found(tmp_path, project):
     assert done.stderr.startswith("splice patch: no kernel found for pid 999999")
 
 
-def test_kernels_lists_pid_program_cwd_and_address(project, kernel):
+def test_kernels_lists_pid_parent_role_program_python_and_address(project, kernel):
     done = splice_command(kernel.runtime_dir, "kernels")
     header, row = done.stdout.splitlines()
-    assert header.split() == ["PID", "PROGRAM", "CWD", "ADDRESS", "AGE"]
-    assert row.split()[:4] == [str(kernel.info.pid), "app.py", str(project), kernel.info.address]
+    assert header.split() == [
+        *("PID", "PARENT", "ROLE", "PROGRAM", "PYTHON", "UPTIME", "ADDRESS", "COMMAND")
+    ]
+    info = kernel.info
+    assert row.split()[:4] == [str(info.pid), str(info.parent_pid), "main", "app.py"]
+    assert row.split()[6] == info.address
 
 
 def test_kernels_json_omits_the_token(project, kernel):

@@ -28,7 +28,11 @@ logger = logging.getLogger(__name__)
 #: this much later (``fork`` + ``exec``, as in a subprocess, must leave none).
 CHILD_PUBLISH_DELAY = 0.1
 
+#: Seconds a fork waits for a patch in progress to finish (``_hold_engine_for_fork``).
+FORK_WAIT = 2.0
+
 _state_lock = threading.Lock()
+_fork_holds: list[Any] = []
 _agent: Agent | None = None
 _hooks_installed = False
 
@@ -58,7 +62,11 @@ def _listen(options: AgentOptions, publish_delay: float = 0.0) -> ConnectionInfo
         if not _hooks_installed:
             atexit.register(_stop_at_exit)
             if hasattr(os, "register_at_fork"):
-                os.register_at_fork(after_in_child=_restart_in_child)
+                os.register_at_fork(
+                    before=_hold_engine_for_fork,
+                    after_in_parent=_release_engine_after_fork,
+                    after_in_child=_restart_in_child,
+                )
             _hooks_installed = True
         _recover_baselines()
         logger.debug("splice agent listening on %s (connection file %s)", info.address, info.path)
@@ -120,9 +128,30 @@ def _stop_at_exit() -> None:
             agent.stop()
 
 
+def _hold_engine_for_fork() -> None:
+    """Before fork: wait for a patch (or baseline check) that splice's threads are making.
+
+    Those threads import modules as they go (framework adapters, metadata); a
+    fork in the middle of an import leaves the child that module's import
+    lock held by a thread it does not have, and any import of it there waits
+    forever. Bounded, so that a fork never waits long on splice.
+    """
+    from splice.engine import apply
+
+    lock = apply.PATCH_LOCK
+    _fork_holds.append(lock if lock.acquire(timeout=FORK_WAIT) else None)
+
+
+def _release_engine_after_fork() -> None:
+    lock = _fork_holds.pop() if _fork_holds else None
+    if lock is not None:
+        lock.release()
+
+
 def _restart_in_child() -> None:
     """After fork: the child gets an agent and connection file of its own."""
     global _agent, _state_lock
+    _fork_holds.clear()  # the engine's locks are new in the child (reset_after_fork)
     # Another thread may have held these at the moment of the fork.
     _state_lock = threading.Lock()
     reset_after_fork()

@@ -103,10 +103,14 @@ class Watcher:
         self._lock = threading.Lock()
 
     def start(self) -> None:
-        self._scan_modules()
-        add_import_listener(self._on_import)
+        self.start_without_thread()
         self._thread = threading.Thread(target=self._run, name="splice-watch", daemon=True)
         self._thread.start()
+
+    def start_without_thread(self) -> None:
+        """Track modules as ``start`` does, for a caller that calls ``poll()`` itself."""
+        self._scan_modules()
+        add_import_listener(self._on_import)
 
     def stop(self) -> None:
         self._stop.set()

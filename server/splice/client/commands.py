@@ -78,13 +78,14 @@ def kernels_main(argv: list[str]) -> int:
             f"no live kernels (looked in {connection.runtime_dir()}); start one with: splice run app.py"
         )
         return 0
-    table = [("PID", "PARENT", "ROLE", "PYTHON", "UPTIME", "ADDRESS", "COMMAND")]
+    table = [("PID", "PARENT", "ROLE", "PROGRAM", "PYTHON", "UPTIME", "ADDRESS", "COMMAND")]
     for depth, info in process_tree(kernels):
         table.append(
             (
                 "  " * depth + str(info.pid),
                 str(info.parent_pid) if info.parent_pid else "-",
                 info.role,
+                _printable(info.program),
                 info.python,
                 _age(info.started_at),
                 info.address,

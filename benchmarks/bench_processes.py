@@ -1,0 +1,150 @@
+"""One save patching every process of a program: 1, 4 and 16 worker processes.
+
+The benchmark process plays the root of a program under ``splice run``: it
+listens, starts N forked worker processes (each gets its own agent, as
+gunicorn's workers do) that import a generated module of about 2,000 lines
+after the fork, and runs the ``--watch`` machinery (``splice.agent.watch.Watcher``)
+without its thread. Each save edits one function of the module and times one
+``poll()``: noticing the save, reading the file, sending the patch to every
+worker over the connections the watcher keeps open, and every worker's
+answer. The watcher's deliberate 30 ms wait for a save to settle is set to
+zero here, since it is the same for any number of processes. It checks that
+every worker applied every save, and reports the median of several saves
+and the slowest worker's engine time.
+
+    python benchmarks/bench_processes.py            # 1, 4 and 16 workers, 9 saves each
+    python benchmarks/bench_processes.py --quick    # 5 saves each
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import splice
+from splice.agent import watch
+from splice.agent.program import program_processes
+from splice.report import ProcessOutcome
+
+FUNCTIONS = 250
+
+
+def make_module(marker: int) -> str:
+    """About 2,000 lines of functions; ``target`` returns ``marker``."""
+    lines = ['"""A generated module for benchmarks."""', ""]
+    for index in range(FUNCTIONS):
+        lines += [
+            f"def function_{index}(value, scale={index}):",
+            f'    """Function {index}."""',
+            "    total = value * scale",
+            "    for step in range(3):",
+            "        total += step",
+            "    return total",
+            "",
+        ]
+    lines += ["def target():", f"    return {marker}", ""]
+    return "\n".join(lines)
+
+
+def worker(name: str, ready: Any) -> None:
+    """A worker: import the module after the fork (as gunicorn without --preload), then wait."""
+    __import__(name)
+    ready.put(os.getpid())
+    time.sleep(3600)
+
+
+def save(path: Path, text: str) -> None:
+    path.write_text(text)
+    stamp = time.time() + 1
+    os.utime(path, (stamp, stamp))
+
+
+def measure(workers: int, saves: int, folder: Path) -> dict[str, float]:
+    name = f"bench_processes_{workers}"
+    path = folder / f"{name}.py"
+    path.write_text(make_module(0))
+    context = multiprocessing.get_context("fork")
+    ready = context.Queue()
+    processes = [context.Process(target=worker, args=(name, ready)) for _ in range(workers)]
+    for process in processes:
+        process.start()
+    try:
+        for _ in processes:
+            ready.get(timeout=60)
+        deadline = time.monotonic() + 60
+        while len(program_processes(os.getpid())) < workers + 1:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"only some of the {workers} workers listen")
+            time.sleep(0.05)
+        watcher = watch.Watcher(report=lambda path, outcomes: None)
+        watcher.start_without_thread()
+        for _ in range(3):  # connect to every worker, learn what each runs
+            watcher.poll()
+            time.sleep(watch.PROCESS_SCAN_INTERVAL)
+        timings, slowest = [], []
+        for marker in range(1, saves + 2):  # the first save warms every worker's engine up
+            save(path, make_module(marker))
+            started = time.perf_counter()
+            outcomes = watcher.poll()
+            elapsed = (time.perf_counter() - started) * 1000
+            check(outcomes, workers)
+            if marker > 1:
+                timings.append(elapsed)
+                slowest.append(max(o.result.duration_ms for o in outcomes if o.result))
+        watcher.stop()
+        return {
+            "workers": workers,
+            "save_ms": statistics.median(timings),
+            "engine_slowest_ms": statistics.median(slowest),
+        }
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(10)
+
+
+def check(outcomes: list[ProcessOutcome], workers: int) -> None:
+    if len(outcomes) != workers or not all(
+        outcome.result is not None and outcome.result.changed == ("target",) for outcome in outcomes
+    ):
+        raise SystemExit(f"a save did not patch all {workers} workers: {outcomes}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="5 saves per size instead of 9")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    options = parser.parse_args()
+    saves = 5 if options.quick else 9
+    watch._SETTLE_SECONDS = 0.0
+    splice.listen()
+    rows = []
+    with tempfile.TemporaryDirectory() as directory:
+        folder = Path(directory).resolve()
+        sys.path.insert(0, str(folder))
+        for workers in (1, 4, 16):
+            rows.append(measure(workers, saves, folder))
+    if options.json:
+        print(json.dumps(rows, indent=2))
+        return
+    print(f"one save, {FUNCTIONS * 7 + 4}-line module, median of {saves} saves")
+    print(f"{'workers':>8} {'save':>10} {'engine, slowest':>16} {'vs 1':>6}")
+    for row in rows:
+        ratio = row["save_ms"] / rows[0]["save_ms"]
+        print(
+            f"{row['workers']:>8} {row['save_ms']:>8.1f} ms {row['engine_slowest_ms']:>13.1f} ms"
+            f" {ratio:>5.1f}x"
+        )
+
+
+if __name__ == "__main__":
+    main()
