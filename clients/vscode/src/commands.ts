@@ -101,13 +101,13 @@ export function registerCommands(server: SpliceServer, statusBar: StatusBar, log
   const runFile = async () => {
     const editor = pythonEditor();
     if (editor?.document.uri.scheme === "file") {
-      await startKernelTerminal(server, server.launcher, log, editor.document);
+      await startKernelTerminal(server, log, editor.document);
     } else if (editor) {
       void vscode.window.showWarningMessage("Splice: save the file first; a kernel runs a file on disk.");
     }
   };
 
-  const startRepl = () => startKernelTerminal(server, server.launcher, log);
+  const startRepl = () => startKernelTerminal(server, log);
 
   const reloadFunction = async () => {
     const editor = pythonEditor();

@@ -12,7 +12,6 @@ import { SpliceServer } from "./server";
 
 export async function startKernelTerminal(
   server: SpliceServer,
-  launcher: string,
   log: vscode.LogOutputChannel,
   document?: vscode.TextDocument,
 ): Promise<void> {
@@ -34,7 +33,7 @@ export async function startKernelTerminal(
     env: { [LAUNCH_REPORT_VARIABLE]: reportFile },
   });
   terminal.show();
-  const commandLine = kernelCommandLine(interpreter.command, launcher, document?.uri.fsPath);
+  const commandLine = kernelCommandLine(interpreter.command, server.launcher, document?.uri.fsPath);
   log.info(`Starting a kernel: ${commandLine}`);
   terminal.sendText(commandLine);
   void attachWhenListening(server, log, reportFile, terminal);
