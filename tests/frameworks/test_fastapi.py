@@ -176,3 +176,22 @@ def test_fastapi_changed_dependency_signature_rebuilds_its_routes(app: ServedApp
     )
     assert result.ok and result.changed == ("settings",), result
     assert app.get("/hello?loud=1") == (200, {"message": "HI"})
+
+
+def test_fastapi_signature_fastapi_rejects_undoes_the_whole_patch(app: ServedApp) -> None:
+    source = (
+        with_hello("def hello(weird: Weird):\n    return {}\n")
+        .replace("class Public(BaseModel):", "class Weird:\n    pass\n\n\nclass Public(BaseModel):")
+        .replace('return {"path": "old"}', 'return {"path": "changed"}')
+    )
+    result = app.patch(source)
+    assert not result.ok
+    [error] = result.errors
+    assert error.code == "apply-failed"
+    assert "updating FastAPI routes raised FastAPIError: Invalid args for response field" in (
+        error.message
+    )
+    assert error.line == len(source.splitlines())
+    # Everything was undone: the old signature, the old route, the other edit too.
+    assert app.get("/hello?weird=1") == (200, {"message": "hello world"})
+    assert app.get("/old") == (200, {"path": "old"})

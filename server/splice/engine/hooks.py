@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from types import CodeType, FrameType, FunctionType
 from typing import TYPE_CHECKING, Any, Literal
 
-from splice.engine.plan import Plan, Undo
+from splice.engine.definitions import source_lines
+from splice.engine.plan import Plan, Step, Undo
 from splice.engine.result import Finding, PatchResult, Severity
 from splice.engine.targets import binding, is_missing, live_functions, namespace_of
 
@@ -61,10 +62,6 @@ BUNDLED = {
     "functools": "splice.adapters.dispatch:adapter",
     "django": "splice.adapters.django:adapter",
 }
-
-#: Steps an adapter adds run before (line 0) or after every step of the plan.
-_FIRST_LINE = 0
-_LAST_LINE = sys.maxsize
 
 
 @dataclass(frozen=True)
@@ -239,25 +236,31 @@ class PatchPlan:
 
     def first(self, label: str, action: Callable[[Undo], None]) -> None:
         """Run ``action`` before every other step of the commit."""
-        self.plan.add_step(_FIRST_LINE, label, action)
+        # Steps run sorted by line, stably: at line 1, and first in the list.
+        self.plan.steps.insert(0, Step(1, label, action))
 
     def last(self, label: str, action: Callable[[Undo], None]) -> None:
         """Run ``action`` after every other step of the commit."""
-        self.plan.add_step(_LAST_LINE, label, action)
+        # The file's last line, so a failure of this step is reported inside the file.
+        lines = source_lines(self.plan.source)
+        if lines and not lines[-1]:
+            lines.pop()  # the text ends with a newline: no line after it
+        self.plan.add_step(max(1, len(lines)), label, action)
 
     def refuse(self, code: str, message: str, qualname: str | None = None) -> None:
-        line = self._line(qualname)
+        line = self.line_of(qualname)
         self.plan.errors.append(Finding(code, message, qualname=qualname, line=line))
 
     def warn(
         self, code: str, message: str, qualname: str | None = None, severity: Severity = "warning"
     ) -> None:
-        line = self._line(qualname)
+        line = self.line_of(qualname)
         self.plan.skipped.append(
             Finding(code, message, qualname=qualname, line=line, severity=severity)
         )
 
-    def _line(self, qualname: str | None) -> int | None:
+    def line_of(self, qualname: str | None) -> int | None:
+        """Where ``qualname`` starts in the new text (None when it is not there)."""
         outline = self.plan.outline
         if qualname is None or outline is None:
             return None
@@ -531,7 +534,7 @@ def _hold_back(plan: Plan) -> None:
                 f"{qualname} ({kind}) was not applied because another edit of this save was "
                 f"refused (a patch is all or nothing); {way_out}",
                 qualname=qualname,
-                line=PatchPlan(plan)._line(qualname),
+                line=PatchPlan(plan).line_of(qualname),
                 severity="warning",
             )
         )
