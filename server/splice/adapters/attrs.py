@@ -34,6 +34,8 @@ class AttrsAdapter(Adapter):
         live: Any = claim.live
         if "__attrs_attrs__" not in vars(live):
             return False
+        if claim.only_bodies_changed():
+            return False  # method bodies are patched in place as usual
         try:
             new: Any = claim.build()
         except Exception as error:

@@ -74,6 +74,8 @@ class PydanticAdapter(Adapter):
         live: Any = claim.live
         if not (is_model(live) or is_pydantic_dataclass(live)):
             return False
+        if claim.only_bodies_changed():
+            return False  # method bodies are patched in place as usual
         try:
             new: Any = claim.build()
         except Exception as error:

@@ -25,6 +25,7 @@ Three kinds of participants, all optional, none imported by the engine:
 
 from __future__ import annotations
 
+import ast
 import importlib
 import logging
 import os
@@ -140,6 +141,16 @@ class ClassClaim:
     def qualname(self) -> str:
         return self.new.qualname
 
+    def only_bodies_changed(self) -> bool:
+        """With a baseline: only method bodies changed (no statement, decorator or member).
+
+        Then nothing a class decorator or metaclass made from the class body
+        can differ, and the class need not be built again to know it.
+        """
+        if self.old is None:
+            return False
+        return _class_shape(self.old) == _class_shape(self.new)
+
     def build(self) -> Any:
         """The new class, made by running its statement apart from the live module.
 
@@ -166,6 +177,17 @@ class ClassClaim:
         self.planner.whole.add(self.qualname)
         self.plan.changed.append(self.qualname)
         self.plan.add_step(self.new.line, label, action)
+
+
+def _class_shape(definition: Definition) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    node = definition.node
+    members = [
+        (child.name, [ast.dump(decorator) for decorator in child.decorator_list])
+        for child in getattr(node, "body", ())
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    ]
+    statements = [statement.text for statement in definition.statements]
+    return statements, members
 
 
 def claim_class(
