@@ -14,7 +14,9 @@ from processes_support import Program
 def run_program(tmp_path: Path) -> Iterator[Callable[..., Program]]:
     started: list[Program] = []
 
-    def start(*command: str, env: dict[str, str] | None = None) -> Program:
+    def start(
+        *command: str, env: dict[str, str] | None = None, under_splice_run: bool = True
+    ) -> Program:
         runtime_dir = tmp_path / "runtime"
         merged = {
             **os.environ,
@@ -26,7 +28,7 @@ def run_program(tmp_path: Path) -> Iterator[Callable[..., Program]]:
             **(env or {}),
         }
         merged.pop("PYTHONSTARTUP", None)
-        program = Program(command, tmp_path, runtime_dir, merged)
+        program = Program(command, tmp_path, runtime_dir, merged, under_splice_run=under_splice_run)
         started.append(program)
         return program
 

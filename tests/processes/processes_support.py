@@ -29,11 +29,18 @@ class Program:
     """A ``python -m splice run ...`` subprocess with its output collected line by line."""
 
     def __init__(
-        self, command: Sequence[str], cwd: Path, runtime_dir: Path, env: dict[str, str]
+        self,
+        command: Sequence[str],
+        cwd: Path,
+        runtime_dir: Path,
+        env: dict[str, str],
+        *,
+        under_splice_run: bool = True,
     ) -> None:
         self.runtime_dir = runtime_dir
+        prefix = ["-m", "splice", "run"] if under_splice_run else []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "splice", "run", *command],
+            [sys.executable, *prefix, *command],
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,

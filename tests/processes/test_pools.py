@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -137,3 +140,58 @@ def test_process_pool_executor_workers_run_the_saved_code(
     program.wait_for_stdout("alpha")
     program.wait_for_processes(3)
     patch_and_check(program, tmp_path, processes=3)
+
+
+EARLY_FORKS = """\
+import multiprocessing
+import sys
+import time
+
+import helper
+
+sys.path.insert(0, "modules")
+for index in range(40):
+    __import__(f"module_{index}")
+
+import splice
+
+
+def work():
+    while True:
+        time.sleep(0.05)
+
+
+if __name__ == "__main__":
+    splice.listen()
+    # Forked at once, while splice's baseline check of the modules above runs on its thread.
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=work) for _ in range(8)]
+    for worker in workers:
+        worker.start()
+    print("started", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_workers_forked_while_splice_starts_up_can_be_patched(
+    run_program: Callable[..., Program], tmp_path: Path
+) -> None:
+    (tmp_path / "modules").mkdir()
+    for index in range(40):
+        (tmp_path / "modules" / f"module_{index}.py").write_text(f"def f():\n    return {index}\n")
+    (tmp_path / "helper.py").write_text(HELPER)
+    (tmp_path / "app.py").write_text(EARLY_FORKS)
+    program = run_program("app.py", under_splice_run=False)
+    program.wait_for_stdout("started")
+    program.wait_for_processes(9)
+    save(tmp_path / "helper.py", HELPER.replace('"alpha"', '"beta"'))
+    finished = subprocess.run(
+        [sys.executable, "-m", "splice", "patch", "helper.py", "--timeout", "5"],
+        cwd=tmp_path,
+        env={**os.environ, "SPLICE_RUNTIME_DIR": str(program.runtime_dir)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert finished.stdout.count("patched helper.py: label changed") == 9
