@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -167,3 +169,43 @@ def test_django_model_field_edit_is_refused(app: ServedApp) -> None:
     result = app.patch(source, module="shop.models")
     assert [error.code for error in result.errors] == ["django-model-changed"]
     assert app.get("/label/") == (200, {"label": "PEN"})
+
+
+#: A module with no baseline (as after ``splice attach``), patched, then asked through Django.
+NO_BASELINE = """\
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_settings")
+import django
+
+django.setup()
+from django.test import Client
+
+import site_urls
+import splice
+from splice.engine.baseline import forget_baseline, has_baseline
+
+forget_baseline("site_urls")
+assert not has_baseline("site_urls")
+client = Client(HTTP_HOST="127.0.0.1")
+assert client.get("/hello/").status_code == 200
+source = open("site_urls.py").read().replace('"hello/"', '"greeting/"')
+result = splice.patch_module(site_urls, source)
+assert result.ok, result
+print(client.get("/greeting/").status_code, client.get("/hello/").status_code)
+forget_baseline("site_urls")
+again = splice.patch_module(site_urls, source + "# unchanged patterns are not run again\n")
+print(again.ok, again.statements_applied)
+"""
+
+
+def test_django_urlconf_edit_applies_without_a_baseline(tmp_path: Path) -> None:
+    for name, text in FILES.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    (tmp_path / "check.py").write_text(NO_BASELINE)
+    completed = subprocess.run(
+        [sys.executable, "check.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.splitlines() == ["200 404", "True ()"]

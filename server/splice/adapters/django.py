@@ -33,8 +33,19 @@ class DjangoAdapter(Adapter):
         outline = patch.plan.outline
         if outline is None or "urlpatterns" not in vars(module):
             return
+        from splice.engine.baseline import has_baseline
+
         statements = {statement.line: statement for statement in outline.statements}
         chosen = []
+        if not has_baseline(module.__name__):
+            # No diff says what changed: compare the patterns the new text makes.
+            chosen = [
+                statement
+                for statement in outline.statements
+                if statement.scope is None
+                and _assigns_urlpatterns(statement.node)
+                and _patterns_differ(module, statement.node, patch.plan.filename)
+            ]
         for finding in list(patch.skipped):
             statement = statements.get(finding.line) if finding.line is not None else None
             if (
@@ -97,6 +108,31 @@ def _assigns_urlpatterns(node: ast.stmt) -> bool:
     return isinstance(node, ast.Assign) and any(
         isinstance(target, ast.Name) and target.id == "urlpatterns" for target in node.targets
     )
+
+
+def _patterns_differ(module: Any, node: ast.stmt, filename: str) -> bool:
+    """Whether running ``node`` (a ``urlpatterns =``) would give other patterns than now."""
+    scratch = dict(vars(module))
+    try:
+        exec(compile(ast.Module(body=[node], type_ignores=[]), filename, "exec"), scratch)
+    except Exception:
+        return True  # let the commit run it, report it and undo everything
+    return _signature(scratch.get("urlpatterns")) != _signature(vars(module).get("urlpatterns"))
+
+
+def _signature(patterns: Any) -> list[tuple[str, str, Any, int, str]]:
+    if not isinstance(patterns, (list, tuple)):
+        return [("", repr(patterns), None, 0, "")]
+    return [
+        (
+            type(pattern).__name__,
+            str(getattr(pattern, "pattern", "")),
+            getattr(pattern, "name", None),
+            id(getattr(pattern, "callback", None)),
+            repr(getattr(pattern, "urlconf_name", None)),
+        )
+        for pattern in patterns
+    ]
 
 
 def _field_names(node: ast.stmt) -> set[str]:
