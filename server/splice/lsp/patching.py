@@ -90,7 +90,7 @@ class KernelOutcome(ProcessOutcome):
         return mapped
 
 
-Action = Literal["save", "reloadFile", "reloadDefinition", "runStatement", "applyOthers"]
+Action = Literal["save", "reloadFile", "reloadDefinition", "runStatement", "applyOthers", "undo"]
 
 
 @dataclass(frozen=True)
@@ -256,6 +256,18 @@ class Patcher:
             return _outcome(kernel, module, result)
 
         return await self._each_kernel("applyOthers", uri, path, text, one)
+
+    async def undo(self, uri: str, path: str, text: str) -> PatchReport:
+        """Every kernel running ``path`` goes back to the text it ran before its last patch."""
+
+        async def one(kernel: Kernel, module: str) -> KernelOutcome:
+            result = await self._request(kernel, kernel.client.undo(module))
+            if not result.ok:
+                return _outcome(kernel, module, error=result.summary())
+            # Its findings are about the older text, not the buffer's: the log has them.
+            return _outcome(kernel, module, dataclasses.replace(result, skipped=()))
+
+        return await self._each_kernel("undo", uri, path, text, one)
 
     # Plumbing ---------------------------------------------------------------------
 

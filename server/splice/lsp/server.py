@@ -20,7 +20,7 @@ from pygls.uris import to_fs_path
 
 from splice import __version__
 from splice.errors import SpliceError
-from splice.lsp import actions, arguments, convert, documents
+from splice.lsp import actions, arguments, convert, documents, evaluate, hover
 from splice.lsp.diagnostics import DiagnosticStore
 from splice.lsp.kernels import KernelEvent, KernelRegistry, real_path
 from splice.lsp.markers import LiveMarkers
@@ -43,6 +43,9 @@ class SpliceServer(LanguageServer):
         self.patcher = Patcher(self.registry, self.on_report)
         self.store = DiagnosticStore()
         self.markers = LiveMarkers(self.registry)
+        #: The kernel that evaluates, hovers and completes when several run a file.
+        self.choice = evaluate.KernelChoice(self.registry)
+        self.evaluations = evaluate.Evaluations()
         self.last_report: PatchReport | None = None
         self.ready = False
 
@@ -255,6 +258,22 @@ async def code_lens(ls: SpliceServer, params: types.CodeLensParams) -> list[type
     return [convert.marker_lens(m.first_line, m.qualname, m.state, uri, m.line) for m in markers]
 
 
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+async def hover_live(ls: SpliceServer, params: types.HoverParams) -> types.Hover | None:
+    uri = params.text_document.uri
+    document = ls.workspace.get_text_document(uri)
+    return await hover.hover_at(ls.choice, document, ls.path_of(uri), params.position)
+
+
+@server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=["."]))
+async def completion_live(
+    ls: SpliceServer, params: types.CompletionParams
+) -> types.CompletionList | None:
+    uri = params.text_document.uri
+    document = ls.workspace.get_text_document(uri)
+    return await hover.complete_at(ls.choice, document, ls.path_of(uri), params.position)
+
+
 @server.feature(
     types.TEXT_DOCUMENT_CODE_ACTION,
     types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, actions.KIND]),
@@ -267,6 +286,9 @@ def code_action(ls: SpliceServer, params: types.CodeActionParams) -> list[types.
     found = actions.code_actions(
         uri, ls.text_of(uri), params.range, params.context, ls.store.findings_data(uri)
     )
+    evaluation = evaluate.code_action(uri, params.range, params.context)
+    if evaluation is not None:
+        found.append(evaluation)
     only = [_kind(kind) for kind in params.context.only or ()]
     if only:
         found = [a for a in found if any(_kind(a.kind).startswith(kind) for kind in only)]
@@ -344,6 +366,43 @@ async def run_statement(
 async def apply_others(ls: SpliceServer, uri: arguments.Uri) -> dict[str, Any]:
     refused = actions.refused_qualnames(ls.store.findings_data(uri))
     report = await ls.patcher.apply_others(uri, ls.path_of(uri), ls.text_of(uri), refused)
+    return await ls.run_action(report)
+
+
+@server.command("splice.evaluate")
+async def evaluate_code(
+    ls: SpliceServer,
+    uri: arguments.Uri,
+    line: arguments.Offset,
+    character: arguments.Offset,
+    end_line: arguments.Offset,
+    end_character: arguments.Offset,
+) -> dict[str, Any]:
+    """Evaluate the range, or the statement at the cursor when it is empty, in the kernel."""
+    document = ls.workspace.get_text_document(uri)
+    code = evaluate.code_for(document, line, character, end_line, end_character)
+    if code is None:
+        return {"ok": False, "error": "nothing to evaluate here", "line": line, "cancelled": False}
+    return await ls.evaluations.run(ls.choice, ls.path_of(uri), code)
+
+
+@server.command("splice.cancelEvaluation")
+def cancel_evaluation(ls: SpliceServer) -> int:
+    """Stop the running evaluations (the kernel interrupts them); how many there were."""
+    return ls.evaluations.cancel()
+
+
+@server.command("splice.selectKernel")
+def select_kernel(ls: SpliceServer, pid: arguments.Offset) -> list[dict[str, Any]]:
+    """The kernel to evaluate in when several run a file (the status bar, ``:SpliceKernel``)."""
+    ls.choice.picked = pid
+    ls.send_status(f"evaluating in pid {pid}")
+    return ls.registry.listing()
+
+
+@server.command("splice.undoPatch")
+async def undo_patch(ls: SpliceServer, uri: arguments.Uri) -> dict[str, Any]:
+    report = await ls.patcher.undo(uri, ls.path_of(uri), ls.text_of(uri))
     return await ls.run_action(report)
 
 
