@@ -194,7 +194,7 @@ result = splice.patch_module(site_urls, source)
 assert result.ok, result
 print(client.get("/greeting/").status_code, client.get("/hello/").status_code)
 forget_baseline("site_urls")
-again = splice.patch_module(site_urls, source + "# unchanged patterns are not run again\n")
+again = splice.patch_module(site_urls, source + "# unchanged patterns are not run again\\n")
 print(again.ok, again.statements_applied)
 """
 
