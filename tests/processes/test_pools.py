@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -195,3 +197,23 @@ def test_workers_forked_while_splice_starts_up_can_be_patched(
     )
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert finished.stdout.count("patched helper.py: label changed") == 9
+
+
+def test_a_worker_that_cannot_answer_is_reported_as_failed_and_the_others_patched(
+    run_program: Callable[..., Program], tmp_path: Path
+) -> None:
+    (tmp_path / "helper.py").write_text(HELPER)
+    (tmp_path / "app.py").write_text(POOL)
+    program = run_program("--watch", "app.py", "fork", "0")
+    program.wait_for_stdout("alpha")
+    workers = [info.pid for info in program.wait_for_processes(3) if info.role == "fork"]
+    time.sleep(1.0)  # the watcher has met both workers
+    stopped = workers[0]
+    os.kill(stopped, signal.SIGSTOP)
+    try:
+        save(tmp_path / "helper.py", HELPER.replace('"alpha"', '"beta"'))
+        line = program.wait_for_stderr("1 process failed", timeout=40)
+    finally:
+        os.kill(stopped, signal.SIGCONT)
+    assert line.startswith("patched helper.py in 2 processes: label changed in ")
+    assert f"1 process failed: pid {stopped} (app.py, fork): " in line

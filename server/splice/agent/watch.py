@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TextIO
 
-from splice.agent.connection import pid_alive
+from splice.agent.connection import ConnectionInfo, pid_alive
 from splice.agent.methods import escaped_result
 from splice.agent.program import Peer, PeerError, Pending, program_processes
 from splice.engine.apply import patch_module
@@ -54,6 +54,8 @@ POLL_INTERVAL = 0.2
 _SETTLE_SECONDS = 0.03
 #: Seconds between looks for processes of the program that started since.
 PROCESS_SCAN_INTERVAL = 0.5
+#: Seconds before trying again to reach a process of the program that did not answer.
+RETRY_INTERVAL = 2.0
 #: Seconds a process has to answer one patch before it is reported as not answering.
 PATCH_TIMEOUT = 10.0
 
@@ -89,7 +91,8 @@ class Watcher:
         self._files: dict[str, set[str]] = {}  # real path -> module names, in this process
         self._peer_files: dict[int, dict[str, set[str]]] = {}  # pid -> real path -> names
         self._peers: dict[int, Peer] = {}
-        self._refused: set[int] = set()  # pids that could not be reached once
+        #: pid -> (when, its connection file, why): processes of the program we could not reach.
+        self._unreachable: dict[int, tuple[float, ConnectionInfo, str]] = {}
         self._first_looks: list[tuple[Peer, str, str]] = []  # files a process just imported
         self._signatures: dict[str, Signature] = {}
         self._patched_text: dict[str, str] = {}
@@ -182,17 +185,27 @@ class Watcher:
         alive = {info.pid for info in found}
         for pid in [pid for pid, peer in self._peers.items() if peer.closed or pid not in alive]:
             self._forget(pid)
+        for pid in [pid for pid in self._unreachable if pid not in alive]:
+            del self._unreachable[pid]
         new = []
+        now = time.monotonic()
         for info in found:
-            if info.pid == self.pid or info.pid in self._peers or info.pid in self._refused:
+            if info.pid == self.pid or info.pid in self._peers:
                 continue
+            tried = self._unreachable.get(info.pid)
+            if tried is not None and now - tried[0] < RETRY_INTERVAL:
+                continue
+            peer = None
             try:
                 peer = Peer(info, self._on_peer_import)
                 modules = peer.request("modules").wait(PATCH_TIMEOUT)
             except PeerError as error:
                 logger.debug("splice watch: cannot reach pid %s: %s", info.pid, error)
-                self._refused.add(info.pid)
+                if peer is not None:
+                    peer.close()
+                self._unreachable[info.pid] = (now, info, str(error))
                 continue
+            self._unreachable.pop(info.pid, None)
             self._peers[info.pid] = peer
             new.append(peer)
             entries = modules.get("modules", []) if isinstance(modules, dict) else []
@@ -339,6 +352,15 @@ class Watcher:
         outcomes = [outcome for outcome in here if outcome is not None]
         for peer, pending in sent:
             outcomes.extend(self._collect(peer, pending))
+        # A process we cannot talk to may run this file: say so rather than guess it does not.
+        for _, info, reason in self._unreachable.values():
+            outcomes.append(
+                ProcessOutcome(
+                    info.pid,
+                    _label(info),
+                    error=f"not reachable ({reason}); it may still run the old code",
+                )
+            )
         return [outcome for outcome in one_per_process(outcomes) if not self._exited(outcome)]
 
     def _exited(self, outcome: ProcessOutcome) -> bool:
@@ -369,7 +391,7 @@ class Watcher:
         return ProcessOutcome(self.pid, _own_label(), result)
 
     def _collect(self, peer: Peer, pending: Iterable[Pending]) -> list[ProcessOutcome]:
-        label = f"{peer.info.program or 'python'}, {peer.info.role}"
+        label = _label(peer.info)
         outcomes = []
         deadline = time.monotonic() + PATCH_TIMEOUT
         for item in pending:
@@ -410,6 +432,10 @@ def _rank(outcome: ProcessOutcome) -> int:
     if not outcome.ok:
         return 2
     return 1 if _changed(outcome.result) else 0
+
+
+def _label(info: ConnectionInfo) -> str:
+    return f"{info.program or 'python'}, {info.role}"
 
 
 def _patch_params(name: str, text: str) -> dict[str, object]:
