@@ -202,3 +202,21 @@ def test_pydantic_unchanged_model_is_left_alone(live: Live) -> None:
     result = live.patch(module, MODELS + "\n\ndef extra():\n    return 1\n")
     assert result.ok and "Item" not in result.changed, result
     assert module.Item.__pydantic_validator__ is validator
+
+
+def test_pydantic_added_serializer_and_config_apply(live: Live) -> None:
+    module = live.load(MODELS)
+    serializer = '\n    @field_serializer("price")\n    def cents(self, value):\n        return int(value * 100)\n'
+    source = MODELS.replace(
+        "from pydantic import BaseModel",
+        "from pydantic import BaseModel, ConfigDict, field_serializer",
+    )
+    source = source.replace("    price: float = 0\n", "    price: float = 0\n" + serializer)
+    assert live.patch(module, source).ok
+    assert module.Item(name="a", price=1.5).model_dump() == {"name": "a", "price": 150}
+    strict = source.replace(
+        "    name: str\n", '    model_config = ConfigDict(extra="forbid")\n\n    name: str\n'
+    )
+    assert live.patch(module, strict).ok
+    with pytest.raises(Exception, match="Extra inputs are not permitted"):
+        module.Item.model_validate({"name": "a", "colour": "red"})

@@ -71,9 +71,13 @@ class AttrsAdapter(Adapter):
         new_names = {attribute.name for attribute in new.__attrs_attrs__}
         removed = [name for name in old_names if name not in new_names]
 
+        provisional = claim.provisional
+
         def regenerate(undo: Undo) -> None:
+            # Made again once this save's new imports ran, when they were needed.
+            made = claim.build() if provisional else new
             snapshot(live, undo)
-            transplant(live, new, undo)
+            transplant(live, made, undo)
             for instance in instances(live):
                 values = vars(instance)
                 before = dict(values)

@@ -117,6 +117,8 @@ class PydanticAdapter(Adapter):
             )
             return True
         rebuild = ModelRebuild(live, new, claim.module.__dict__)
+        if claim.provisional:
+            rebuild.build = claim.build  # again in the commit, once the new imports ran
         claim.apply(f"rebuilding pydantic model {claim.qualname}", rebuild.commit)
         return True
 
@@ -126,10 +128,15 @@ class ModelRebuild:
 
     def __init__(self, live: type, new: type, namespace: dict[str, Any]) -> None:
         self.live = live
-        self.new = new
         self.namespace = namespace
-        old_fields = live.__pydantic_fields__  # type: ignore[attr-defined]
-        new_fields = new.__pydantic_fields__  # type: ignore[attr-defined]
+        #: Set when the new class must be made again at commit time.
+        self.build: Callable[[], Any] | None = None
+        self.prepare(new)
+
+    def prepare(self, new: type) -> None:
+        self.new = new
+        old_fields = fields_of(self.live)
+        new_fields = fields_of(new)
         self.removed = [name for name in old_fields if name not in new_fields]
         self.defaults = {
             name: info
@@ -138,6 +145,8 @@ class ModelRebuild:
         }
 
     def commit(self, undo: Undo) -> None:
+        if self.build is not None:
+            self.prepare(self.build())
         live, new = self.live, self.new
         snapshot(live, undo)
         transplant(live, new, undo)

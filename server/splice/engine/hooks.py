@@ -33,7 +33,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from types import CodeType, FrameType, FunctionType
+from types import CodeType, FrameType, FunctionType, ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
 from splice.engine.definitions import source_lines
@@ -136,6 +136,8 @@ class ClassClaim:
         self.live = live
         #: The baseline's definition; None when the module has no baseline.
         self.old = old
+        #: Set by ``build`` when the class could only be built with this save's new imports.
+        self.provisional = False
 
     @property
     def qualname(self) -> str:
@@ -155,14 +157,51 @@ class ClassClaim:
         """The new class, made by running its statement apart from the live module.
 
         The module and the live class are left untouched; decorators and the
-        metaclass run, as they would in a fresh import.
+        metaclass run, as they would in a fresh import. When the class needs a
+        name that an import of the same save brings (not run before the
+        commit), it is built in a copy of the module's namespace where the new
+        imports ran, and ``provisional`` is True: build it again in the commit
+        step (the imports have run by then; its functions must see the module).
         """
+        try:
+            return self._build(self.module)
+        except NameError:
+            scratch = self._with_new_imports()
+            if scratch is None:
+                raise
+            built = self._build(scratch)
+            self.provisional = True
+            return built
+
+    def _build(self, module: ModuleType) -> Any:
         from splice.engine.pieces import compile_to_run, run_definition
 
         enclosing = self.planner.enclosing(self.new)
         live_classes = self.planner.live_classes(self.new) or []
         code = compile_to_run(self.new.node, enclosing, self.plan.filename, self.planner.flags)
-        return run_definition(code, enclosing, live_classes, self.module)[self.new.member]
+        return run_definition(code, enclosing, live_classes, module)[self.new.member]
+
+    def _with_new_imports(self) -> ModuleType | None:
+        from splice.engine.statements import is_import
+
+        outline = self.plan.outline or self.planner.new
+        imports = [node for node in outline.tree.body if is_import(node)]
+        if not imports:
+            return None
+        scratch = ModuleType(self.module.__name__)
+        scratch.__dict__.update(vars(self.module))
+        try:
+            code = compile(
+                ast.Module(body=imports, type_ignores=[]),
+                self.plan.filename,
+                "exec",
+                self.planner.flags,
+                dont_inherit=True,
+            )
+            exec(code, scratch.__dict__)
+        except Exception:
+            return None
+        return scratch
 
     def refuse(self, code: str, message: str) -> None:
         """Refuse the whole patch: the class keeps working as it is."""
