@@ -138,3 +138,27 @@ def test_running_warning_is_on_the_watch_line(tmp_path: Path) -> None:
         f"app.py:{line}: warning: [function-running] worker is running in thread trainer at "
         f"app.py:{LOOP_LINE}; it runs the old code until it returns"
     ) in output
+
+
+def test_running_recreated_function_is_named_too(kernel: RunningKernel) -> None:
+    source = APP.replace("def worker():", "@staticmethod\ndef worker():").replace(
+        "threading.Thread(target=worker,", "threading.Thread(target=worker.__func__,"
+    )
+    result = kernel.patch("__main__", source)
+    assert "worker" in result.rebound, result
+    assert [at_loop_line(message) for message in running(result)] == [
+        f"worker is running in thread trainer at app.py:{LOOP_LINE}; it runs the old code "
+        "until it returns"
+    ]
+    assert kernel.patch("__main__", APP).ok
+
+
+def test_running_loop_is_named_again_on_a_second_patch(kernel: RunningKernel) -> None:
+    # The loop's frame still runs its first code, which no function holds any more.
+    first = APP.replace("RESULTS.append(total)", "RESULTS.append(total + 1)")
+    second = APP.replace("RESULTS.append(total)", "RESULTS.append(total + 2)")
+    for source in (first, second):
+        result = kernel.patch("__main__", source)
+        assert result.ok and result.changed == ("worker",), result
+        assert len(running(result)) == 1, result
+    assert kernel.patch("__main__", APP).ok

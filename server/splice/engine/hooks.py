@@ -483,11 +483,14 @@ def _running_check(plan: Plan) -> Callable[[Undo], None] | None:
     """A last step that warns about changed functions executing at commit time.
 
     Their frames keep the code object they started with: a loop that never
-    returns keeps running the old body. The old code objects are taken now,
-    while planning, before the commit gives the functions new ones.
+    returns keeps running the old body. A frame is matched by the file and
+    qualified name of its code, not by the code object: a loop started before
+    an earlier patch runs a code object that no function holds any more.
     """
-    old_codes: dict[CodeType, str] = {}
-    for qualname in plan.changed:
+    targets: dict[tuple[str, str], str] = {}
+    functions: list[FunctionType] = []
+    # Re-created and deleted functions keep running their old code just the same.
+    for qualname in (*plan.changed, *plan.rebound, *plan.deleted):
         scope, _, name = qualname.rpartition(".")
         namespace = namespace_of(plan.module, scope or None)
         if namespace is None:
@@ -496,13 +499,16 @@ def _running_check(plan: Plan) -> Callable[[Undo], None] | None:
         if is_missing(value) or isinstance(value, type):
             continue
         for function in live_functions(value, name, None):
-            old_codes[function.__code__] = qualname
-    if not old_codes:
+            functions.append(function)
+            targets[_code_key(function.__code__)] = qualname
+    if not targets:
         return None
     changed_names = {qualname.rpartition(".")[2]: qualname for qualname in plan.changed}
 
     def check(undo: Undo) -> None:
-        findings = _running_findings(plan, old_codes, changed_names)
+        # What the functions hold now is the new code: frames running it are not old.
+        new_codes = {function.__code__ for function in functions}
+        findings = _running_findings(plan, targets, new_codes, changed_names)
         if not findings:
             return
         plan.skipped.extend(findings)
@@ -517,8 +523,16 @@ def _running_check(plan: Plan) -> Callable[[Undo], None] | None:
     return check
 
 
+def _code_key(code: CodeType) -> tuple[str, str]:
+    # co_qualname is 3.11+; on 3.10 the plain name has to do.
+    return (code.co_filename, getattr(code, "co_qualname", code.co_name))
+
+
 def _running_findings(
-    plan: Plan, old_codes: dict[CodeType, str], changed_names: dict[str, str]
+    plan: Plan,
+    targets: dict[tuple[str, str], str],
+    new_codes: set[CodeType],
+    changed_names: dict[str, str],
 ) -> list[Finding]:
     threads = {thread.ident: thread.name for thread in threading.enumerate()}
     findings: list[Finding] = []
@@ -527,7 +541,8 @@ def _running_findings(
     for ident, top in sys._current_frames().items():
         frame: FrameType | None = top
         while frame is not None:
-            qualname = old_codes.get(frame.f_code)
+            code = frame.f_code
+            qualname = targets.get(_code_key(code)) if code not in new_codes else None
             if qualname is not None and (qualname, ident) not in seen:
                 seen.add((qualname, ident))
                 thread = threads.get(ident, f"thread {ident}")
