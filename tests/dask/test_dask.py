@@ -160,11 +160,6 @@ def test_patch_cluster_module_imported_before_the_plugin_gets_body_edits(
     assert set(_answers(client, "early_calc").values()) == {"new"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the engine's no-baseline mode does not compare default values yet (it reports "
-    "'no changes'); docs/dask.md says to register the plugin before tasks import modules",
-)
 def test_patch_cluster_module_imported_before_the_plugin_gets_default_changes(
     client: Any, folder: Path
 ) -> None:
