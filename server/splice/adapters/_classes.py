@@ -39,14 +39,15 @@ def transplant(live: type, new: type, undo: Undo, keep: Iterable[str] = ()) -> N
     Functions that exist in both keep the live object and get the new code
     (as a changed method does), when their closures allow; the rest are
     moved over, and a zero-argument ``super()`` in them is pointed at ``live``.
-    The caller has taken a ``snapshot``.
+    Names in ``keep`` are neither removed nor moved over. The caller has taken
+    a ``snapshot``.
     """
     kept = set(keep)
     for name in list(vars(live)):
         if name not in vars(new) and name not in _OWN and name not in kept:
             delattr(live, name)
     for name, value in vars(new).items():
-        if name in _OWN:
+        if name in _OWN or name in kept:
             continue
         current = vars(live).get(name, _MISSING)
         if _swap(current, value, undo):

@@ -26,7 +26,7 @@ from splice.engine.hooks import Adapter, ClassClaim
 
 Undo = list[Callable[[], None]]
 
-#: Set again by the rebuild, or owned by pydantic's machinery for this class.
+#: What the rebuild makes for the live class itself.
 _REBUILT = ("__pydantic_core_schema__", "__pydantic_validator__", "__pydantic_serializer__")
 
 
@@ -149,11 +149,13 @@ class ModelRebuild:
             self.prepare(self.build())
         live, new = self.live, self.new
         snapshot(live, undo)
-        transplant(live, new, undo)
+        # The live validator and serializer keep serving (the old shape) until
+        # the rebuild replaces them: the new class's would make its instances.
+        transplant(live, new, undo, keep=_REBUILT)
         live.__pydantic_decorators__ = _bound_decorators(new, live)  # type: ignore[attr-defined]
-        for name in _REBUILT:
-            if name in vars(live):
-                delattr(live, name)
+        # Schema generation would reuse a core schema it finds on the class.
+        if "__pydantic_core_schema__" in vars(live):
+            delattr(live, "__pydantic_core_schema__")
         live.__pydantic_complete__ = False  # type: ignore[attr-defined]
         live.model_rebuild(force=True, _types_namespace=self.namespace)  # type: ignore[attr-defined]
         if not live.__pydantic_complete__:  # type: ignore[attr-defined]
