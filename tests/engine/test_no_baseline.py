@@ -96,9 +96,11 @@ def test_no_baseline_method_deleted_and_class_with_methods_deleted(unwatched: Li
 def test_no_baseline_empty_class_deletion_unverified(unwatched: Live) -> None:
     live = unwatched
     module = live.load("class E(Exception):\n    pass\n\nX = 1\n", baseline=False)
+    provable = hasattr(module.E, "__firstlineno__")  # 3.13+: a class statement is provable
     result = ok(live.patch(module, "X = 1\n"))
-    if hasattr(module.E, "__firstlineno__"):  # 3.13+: a class statement is provable
+    if provable:
         assert result.deleted == ("E",)
+        assert not hasattr(module, "E")
     else:
         assert codes(result.skipped) == ["deletion-unverified"]
         assert module.E.__name__ == "E"
