@@ -220,3 +220,18 @@ def test_pydantic_added_serializer_and_config_apply(live: Live) -> None:
     assert live.patch(module, strict).ok
     with pytest.raises(Exception, match="Extra inputs are not permitted"):
         module.Item.model_validate({"name": "a", "colour": "red"})
+
+
+def test_pydantic_rebuild_is_undone_when_a_later_step_fails(live: Live) -> None:
+    module = live.load(MODELS)
+    source = MODELS.replace("    price: float = 0\n", "    price: float = 0\n    qty: int = 1\n")
+    source += "\n\ndef explode(function):\n    raise RuntimeError('no')\n"
+    failing = source + "\n\n@explode\ndef later():\n    pass\n"
+    result = live.patch(module, failing)
+    assert [error.code for error in result.errors] == ["apply-failed"]
+    assert list(module.Item.model_fields) == ["name", "price"]
+    assert module.Item.model_validate({"name": "a", "qty": 3}).model_dump() == {
+        "name": "a",
+        "price": 0.0,
+    }
+    assert module.saved.model_dump() == {"name": "pen", "price": 2.0}
