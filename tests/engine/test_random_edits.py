@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from engine.helpers import Live, ok
+from splice.engine.baseline import forget_baseline
 
 EDITS_PER_SEED = 120
 
@@ -80,6 +81,12 @@ def _behaviour(namespace: dict[str, Any], program: Program) -> dict[str, Any]:
     return answers
 
 
+def _without_baseline_unless(live: Live, module: ModuleType) -> None:
+    """In the no-baseline mode, every patch of the sequence runs without one."""
+    if not live.baseline:
+        forget_baseline(module.__name__)
+
+
 def _reference(path: str, source: str) -> dict[str, Any]:
     """A fresh run of ``source`` compiled under the module's file name."""
     namespace: dict[str, Any] = {"__name__": "fresh"}
@@ -102,6 +109,7 @@ def test_random_edits_behave_like_fresh_import(live: Live, seed: int) -> None:
     for step in range(EDITS_PER_SEED):
         _edit(program, rng)
         source = program.render()
+        _without_baseline_unless(live, module)
         ok(live.patch(module, source))
         expected = _behaviour(_reference(path, source), program)
         assert _behaviour(vars(module), program) == expected, f"seed {seed}, step {step}"
@@ -218,6 +226,7 @@ def test_random_decorated_edits_behave_like_fresh_import(live: Live, seed: int) 
     for step in range(EDITS_PER_SEED):
         _decorated_edit(program, rng)
         source = program.render()
+        _without_baseline_unless(live, module)
         ok(live.patch(module, source))
         expected = _decorated_behaviour(_reference(path, source), program)
         assert _decorated_behaviour(vars(module), program) == expected, f"seed {seed}, step {step}"
