@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         missing = getattr(error, "name", None) or str(error)
         print(
             f"splice {name}: a dependency is missing ({missing}); "
-            "reinstall with: python -m pip install splice",
+            "reinstall splice with its dependencies (see docs/install.md)",
             file=sys.stderr,
         )
         return 2
