@@ -132,3 +132,18 @@ def test_no_baseline_call_default_unverified(unwatched: Live) -> None:
     module = live.load(source, baseline=False)
     result = ok(live.patch(module, source))
     assert codes(result.skipped) == ["signature-unverified"]
+
+
+def test_no_baseline_call_default_unverified_until_the_signature_is_edited(
+    unwatched: Live,
+) -> None:
+    live = unwatched
+    source = "def make():\n    return []\n\ndef f(a=make()):\n    return a\n"
+    module = live.load(source, baseline=False)
+    ok(live.patch(module, source))
+    body = source.replace("return a", "return a or None")
+    assert codes(ok(live.patch(module, body)).skipped) == ["signature-unverified"]
+    edited = body.replace("a=make()", "a=make(), b=1")
+    result = ok(live.patch(module, edited))
+    assert result.skipped == ()
+    assert module.f() is None

@@ -75,6 +75,8 @@ class BaselinePlanner(Planner):
             qualname = finding.qualname
             if qualname is None or qualname in resolved:
                 continue
+            if finding.code == "signature-unverified" and qualname in self.signatures:
+                continue  # its defaults and annotations were evaluated now
             definition = self.new_definitions.get(qualname)
             if definition is not None:
                 plan.skipped.append(replace(finding, line=definition.line))

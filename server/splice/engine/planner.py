@@ -52,6 +52,8 @@ class Planner:
         self.whole: set[str] = set()
         #: Dataclasses regenerated: their field statements are handled.
         self.regenerated: set[str] = set()
+        #: Functions whose defaults and annotations this patch evaluates anew.
+        self.signatures: set[str] = set()
         self._literals: list[tuple[int, dict[str, Any], set[str]]] | None = None
         self._overlays: list[tuple[int, dict[str, Any]]] | None = None
         self._bindings: dict[str | None, list[tuple[int, set[str]]]] | None = None
@@ -342,6 +344,7 @@ class Planner:
         live_class = namespace if isinstance(namespace, type) else None
         values: tuple[Any, Any, Any] | None = None
         if signature:
+            self.signatures.add(definition.qualname)
             try:
                 values = evaluate_signature(
                     definition,
