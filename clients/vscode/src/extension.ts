@@ -1,6 +1,7 @@
 // Wiring only: the pieces live in server.ts, commands.ts and statusBar.ts.
 import * as vscode from "vscode";
 import { registerCommands } from "./commands";
+import { registerEvaluation } from "./evaluate";
 import { createLog } from "./log";
 import { launcherPath } from "./python";
 import { onPythonInterpreterChanged } from "./pythonExtension";
@@ -15,6 +16,7 @@ export function activate(context: vscode.ExtensionContext): void {
   server = new SpliceServer(log, statusBar, launcherPath(context.extensionPath));
   const spliceServer = server;
   context.subscriptions.push(log, statusBar, spliceServer, ...registerCommands(spliceServer, statusBar, log));
+  context.subscriptions.push(...registerEvaluation(spliceServer, log));
 
   // Other splice.* settings reach the running server through didChangeConfiguration;
   // only the interpreter needs a new process.

@@ -55,7 +55,12 @@ test("test_manifest_palette_has_the_documented_commands", () => {
 });
 
 test("test_manifest_every_contributed_command_is_registered", () => {
-  const source = fs.readFileSync(path.join(EXTENSION_DIR, "src", "commands.ts"), "utf8");
+  const sourceDir = path.join(EXTENSION_DIR, "src");
+  const source = fs
+    .readdirSync(sourceDir)
+    .filter((name) => name.endsWith(".ts"))
+    .map((name) => fs.readFileSync(path.join(sourceDir, name), "utf8"))
+    .join("\n");
   for (const { command } of readPackageJson().contributes.commands) {
     assert.ok(source.includes(`register("${command}"`), `${command} is contributed but never registered`);
   }
@@ -64,7 +69,8 @@ test("test_manifest_every_contributed_command_is_registered", () => {
 test("test_manifest_command_ids_do_not_clash_with_server_commands", () => {
   // vscode-languageclient registers the server's executeCommand ids itself;
   // a contributed command with the same id would fail to register.
-  const server = ["splice.attach", "splice.detach", "splice.listKernels", "splice.reloadDefinition", "splice.reloadFile", "splice.runStatement"];
+  const server = ["splice.attach", "splice.detach", "splice.listKernels", "splice.reloadDefinition", "splice.reloadFile", "splice.runStatement",
+    "splice.evaluate", "splice.cancelEvaluation", "splice.selectKernel", "splice.undoPatch"];
   for (const { command } of readPackageJson().contributes.commands) {
     assert.ok(!server.includes(command), `${command} is also a server command`);
   }
