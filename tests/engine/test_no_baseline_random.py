@@ -18,7 +18,7 @@ import pytest
 
 from engine.helpers import Live
 
-CASES_PER_SEED = 60
+CASES_PER_SEED = 80
 FUNCTION_STYLES = ["", "@functools.cache\n", "@logged\n", "@register\n"]
 METHOD_STYLES = ["", "    @staticmethod\n", "    @classmethod\n", "    @property\n"]
 DEFAULTS = ["1", "2", "'s'", "None", "(1, 2)", "LIMIT"]
@@ -30,6 +30,8 @@ class Function:
     default: str
     style: str
     uses_math: bool = False
+    keyword: str = "0"
+    uses_counter: bool = False
 
 
 @dataclass
@@ -45,6 +47,8 @@ class Program:
         parts = ["import functools\n"]
         if any(function.uses_math for function in self.functions.values()):
             parts.append("import math\n")
+        if any(function.uses_counter for function in self.functions.values()):
+            parts.append("from collections import Counter\n")
         parts.append(
             "\nregistry = []\n\n"
             "def logged(function):\n    @functools.wraps(function)\n"
@@ -59,9 +63,10 @@ class Program:
         parts.append(f"TWICE = {self.twice[0]}\n")
         for name, function in self.functions.items():
             extra = ", math.floor(2.5)" if function.uses_math else ""
+            extra += ", Counter('aab')['a']" if function.uses_counter else ""
             parts.append(
-                f"\n{function.style}def {name}(a={function.default}):\n"
-                f"    return ({name!r}, {function.version}, a{extra})\n"
+                f"\n{function.style}def {name}(a={function.default}, *, b={function.keyword}):\n"
+                f"    return ({name!r}, {function.version}, a, b{extra})\n"
             )
         parts.append(f"\nTWICE = {self.twice[1]}\n\nclass K:\n    kind = 'k'\n")
         for name, value in self.attributes.items():
@@ -85,8 +90,10 @@ def _edit(program: Program, rng: random.Random) -> None:
             "add function",
             "version",
             "default",
+            "keyword",
             "style",
             "math",
+            "counter",
             "delete function",
             "constant",
             "delete constant",
@@ -103,7 +110,7 @@ def _edit(program: Program, rng: random.Random) -> None:
         functions[_fresh_name(program, "f")] = Function(
             rng.randint(0, 9), rng.choice(DEFAULTS), rng.choice(FUNCTION_STYLES)
         )
-    elif action in ("version", "default", "style", "math", "delete function"):
+    elif action in ("version", "default", "keyword", "style", "math", "counter", "delete function"):
         name = rng.choice(list(functions)) if functions else None
         if name is None:
             return
@@ -114,8 +121,12 @@ def _edit(program: Program, rng: random.Random) -> None:
             function.default = rng.choice(DEFAULTS)
         elif action == "style":
             function.style = rng.choice(FUNCTION_STYLES)
+        elif action == "keyword":
+            function.keyword = rng.choice(DEFAULTS)
         elif action == "math":
             function.uses_math = not function.uses_math
+        elif action == "counter":
+            function.uses_counter = not function.uses_counter
         else:
             del functions[name]
     elif action == "constant":
@@ -150,10 +161,17 @@ def _behaviour(module: ModuleType) -> dict[str, Any]:
     namespace = vars(module)
     answers: dict[str, Any] = {}
     for name, value in sorted(namespace.items()):
-        if name.startswith("__") or name in ("functools", "math", "logged", "register"):
+        if name.startswith("__") or name in ("functools", "logged", "register"):
+            continue
+        foreign = getattr(value, "__module__", module.__name__) != module.__name__
+        if isinstance(value, ModuleType) or (foreign and callable(value)):
+            # What an import bound: a removed import keeps its name in both modes
+            # (docs/edits.md); whether it is bound shows in the functions using it.
             continue
         if callable(value) and not isinstance(value, type):
             answers[name] = ("call", _call(value), hasattr(value, "cache_clear"))
+        elif isinstance(value, type) and name != "K":
+            answers[name] = ("type", value.__module__, value.__qualname__)
         elif isinstance(value, type):
             instance = value()
             for member, attribute in sorted(vars(value).items()):
