@@ -143,7 +143,9 @@ class Watcher:
     def poll(self) -> list[ProcessOutcome]:
         """Look at every watched file once; patch those that changed, in every process."""
         self._scan_modules_if_needed()
-        new_peers = self._scan_processes() if self._due_for_process_scan() else []
+        scanned = self._due_for_process_scan()
+        if scanned:
+            self._scan_processes()
         outcomes: list[ProcessOutcome] = []
         with self._lock:
             paths = set(self._files).union(*(files for files in self._peer_files.values()))
@@ -153,9 +155,10 @@ class Watcher:
             text = self._changed_text(path)
             if text is None:
                 continue
-            if not new_peers:
+            if not scanned:
                 # A process that started since the last look must get this patch too.
-                new_peers = self._scan_processes()
+                self._scan_processes()
+                scanned = True
             self._patched_text[path] = text
             self._saves.add(path)
             round_outcomes = self._patch_everywhere(path, text)
