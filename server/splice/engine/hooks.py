@@ -17,8 +17,9 @@ Three kinds of participants, all optional, none imported by the engine:
   refuse the patch (``plan_patch``). Its steps record their undo like the
   engine's own, so an adapter that cannot apply refuses while planning and
   nothing is ever half applied.
-- Built in: at commit time, a warning for each changed function that is
-  running on a thread's stack (it runs its old code until it returns), and,
+- Built in: at commit time, a warning for each changed, re-created or
+  deleted function running on a thread's stack (it runs its old code until
+  it returns), and,
   when a refused edit holds the rest of a save back, one ``held-back``
   finding per definition that was not applied because of it.
 """
@@ -440,7 +441,7 @@ def _adapter_specs() -> dict[str, str]:
     specs = dict(BUNDLED)
     for framework, spec in _entry_points.items():
         if spec not in specs.values():
-            specs[f"{framework}"] = spec
+            specs[framework] = spec
     return specs
 
 
