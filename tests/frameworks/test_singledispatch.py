@@ -5,6 +5,7 @@ In a real ``splice run`` process, and in process with and without a baseline.
 
 from __future__ import annotations
 
+import atexit
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -119,3 +120,17 @@ def test_dispatch_last_implementation_type_change_moves_it(live: Live) -> None:
     module = live.load(SOURCE)
     assert live.patch(module, SOURCE.replace("def _(value: str):", "def _(value: bytes):")).ok
     assert (module.show("a"), module.show(b"x"), module.show(1)) == ("object", "str", "int")
+
+
+def test_dispatch_other_register_decorators_are_left_alone(live: Live) -> None:
+    source = (
+        "import atexit\n\n\nclass Touchy:\n    def __getattr__(self, name):\n"
+        "        raise RuntimeError(name)\n\n    def register(self, function):\n"
+        "        return function\n\n\ntouchy = Touchy()\n\n\n@atexit.register\ndef bye():\n"
+        "    return 1\n\n\n@touchy.register\ndef hello():\n    return 1\n"
+    )
+    module = live.load(source)
+    result = live.patch(module, source.replace("return 1", "return 2"))
+    assert result.ok, result.errors
+    assert (module.bye(), module.hello()) == (2, 2)
+    atexit.unregister(module.bye)

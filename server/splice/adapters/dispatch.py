@@ -228,12 +228,15 @@ def _dispatcher_of(patch: PatchPlan, definition: Definition) -> Any:
         value = vars(namespace).get(target.value.id) if namespace is not None else None
         if value is None:
             value = vars(patch.module).get(target.value.id)
-        if isinstance(value, functools.singledispatchmethod):
-            value = value.dispatcher
-        if isinstance(getattr(value, "registry", None), MappingProxyType) and callable(
-            getattr(value, "dispatch", None)
-        ):
-            return value
+        try:  # ``@atexit.register``, ``@admin.register(Model)``: anything may stand there
+            if isinstance(value, functools.singledispatchmethod):
+                value = value.dispatcher
+            if isinstance(getattr(value, "registry", None), MappingProxyType) and callable(
+                getattr(value, "dispatch", None)
+            ):
+                return value
+        except Exception:
+            continue
     return None
 
 
