@@ -553,3 +553,19 @@ def test_neovim_live_markers_follow_unsaved_edits(
     assert [title for line, title in after.items() if line != greet_line] == ["live"] * (
         len(after) - 1
     )
+
+
+def test_neovim_eval_shows_virtual_text_hover_is_live_and_undo_steps_back(
+    nvim: RunNvim, kernel: Any, project: Path
+) -> None:
+    run = nvim("eval.lua", cwd=project, env=kernel_env(kernel, project), timeout=90)
+
+    assert_succeeded(run)
+    assert run.result["line"] == "⇒ 'hello ann'"
+    assert run.result["selection"] == "⇒ 'hello bob'"
+    assert "greet(name)" in run.result["hover"] and "live in pid" in run.result["hover"]
+    assert run.result["error"].startswith("⇒ ✗ TypeError")
+    assert run.result["undo"]["ok"] is True
+    assert run.result["undone"] == "⇒ 'hello cy'"
+    assert kernel.evaluate("greet('dee')") == "'hello dee'"
+    assert "hello ann" not in kernel.stdout()

@@ -29,3 +29,28 @@ command('SpliceRun', 'run', {
   desc = 'splice: run a file (default: this one) under splice in a terminal',
 })
 command('SpliceKernel', 'open_kernel', { nargs = '*', desc = 'splice: open `splice kernel` in a terminal' })
+
+-- Evaluation and undo (lua/splice/eval.lua); <Plug> mappings for users to bind.
+local function eval_command(name, action, opts)
+  vim.api.nvim_create_user_command(name, function(args)
+    require('splice.eval')[action](action == 'eval_command' and args or args.args)
+  end, opts)
+end
+eval_command('SpliceEval', 'eval_command', {
+  range = true,
+  desc = 'splice: evaluate the selection (or the statement at the cursor) in the kernel',
+})
+eval_command('SpliceEvalShow', 'show_details', { nargs = 0, desc = 'splice: the full result of this line' })
+eval_command('SpliceEvalCancel', 'cancel', { nargs = 0, desc = 'splice: interrupt running evaluations' })
+eval_command('SpliceEvalKernel', 'pick_kernel', { nargs = '?', desc = 'splice: the kernel to evaluate in' })
+eval_command('SpliceUndo', 'undo', { nargs = 0, desc = 'splice: undo the last patch of this file' })
+vim.keymap.set('n', '<Plug>(splice-eval-operator)', function()
+  return require('splice.eval').operator()
+end, { expr = true, desc = 'splice: evaluate {motion} in the kernel' })
+vim.keymap.set('n', '<Plug>(splice-eval-line)', function()
+  require('splice.eval').eval_command(nil)
+end, { desc = 'splice: evaluate the statement at the cursor' })
+vim.keymap.set('x', '<Plug>(splice-eval-selection)', ':SpliceEval<CR>', { silent = true, desc = 'splice: evaluate the selection' })
+vim.lsp.commands['splice.evaluateInKernel'] = function(command, ctx)
+  require('splice.eval').run_code_action(command, ctx)
+end
