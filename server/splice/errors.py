@@ -14,13 +14,22 @@
      └── AttachError                     ``splice attach`` could not start the agent; ``.reason``
                                          is one of attach.errors.REASONS (attach.errors)
 
-Internal, caught where they are raised and never reaching the caller: the
-agent's ``MethodError`` (a JSON-RPC error reply, agent.methods),
-``UntrustedConnectionFileError`` (a connection file discovery skips;
-``load()`` turns it into KernelUnavailableError), ``ConnectionClosedError``
-(agent.wire, a ``ConnectionError``), ``PeerError`` (a process ``--watch``
-could not reach, agent.program) and ``CallInterruptedError`` (inside gdb,
-attach.gdb_script).
+Internal, caught where they are raised and never reaching the caller:
+
+    MethodError                   agent.methods: becomes a JSON-RPC error reply
+    UntrustedConnectionFileError  agent.connection: a file discovery skips; load()
+                                  turns it into KernelUnavailableError (a ValueError)
+    ConnectionClosedError         agent.wire: the peer closed the stream (a ConnectionError)
+    PeerError                     agent.program: a process --watch could not reach
+    Raised                        agent.evaluation: user code raised; becomes an error reply
+    NotResolved                   agent.inspection: a chain ``inspect`` cannot follow
+    CallInterruptedError          attach.gdb_script: a call inside gdb did not return
+    _Failed                       lsp.patching: a kernel could not answer, in words
+
+Two derive from ``BaseException`` and are raised inside user code from
+another thread, never by splice's own calls: ``EvaluationCancelled`` (a
+``cancel`` request) and ``ReprTimeout`` (a ``__repr__`` past its time
+limit), both in agent.evaluation; they end as error replies too.
 
 The engine raises only on misuse (an unknown module, a wrong argument type);
 a patch that cannot be applied is reported in its ``PatchResult``, not raised.
