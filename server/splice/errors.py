@@ -27,9 +27,9 @@ Internal, caught where they are raised and never reaching the caller:
     _Failed                       lsp.patching: a kernel could not answer, in words
 
 Two derive from ``BaseException`` and are raised inside user code from
-another thread, never by splice's own calls: ``EvaluationCancelled`` (a
-``cancel`` request) and ``ReprTimeout`` (a ``__repr__`` past its time
-limit), both in agent.evaluation; they end as error replies too.
+another thread, both in agent.evaluation: ``EvaluationCancelled`` (a
+``cancel`` request; the reply is an error) and ``ReprTimeout`` (a
+``__repr__`` past its time limit; the value is described instead).
 
 The engine raises only on misuse (an unknown module, a wrong argument type);
 a patch that cannot be applied is reported in its ``PatchResult``, not raised.
