@@ -8,10 +8,11 @@
 // SPLICE_CHROMIUM, SPLICE_VSIX, SPLICE_E2E_SCREENSHOTS (the folder the
 // screenshots go to, default docs/editors), SPLICE_E2E_KEEP=1 (keep the temporary folders).
 import { bundledScenario } from "./bundled.mjs";
+import { evaluateScenario } from "./evaluate.mjs";
 import { checkPrerequisites, elapsed, Failure, log } from "./harness.mjs";
 import { patchScenario } from "./patch.mjs";
 
-const SCENARIOS = { patch: patchScenario, bundled: bundledScenario };
+const SCENARIOS = { patch: patchScenario, bundled: bundledScenario, evaluate: evaluateScenario };
 const TOTAL_TIMEOUT_MS = 240_000;
 
 const timer = setTimeout(() => {

@@ -1,0 +1,111 @@
+// Scenario "evaluate": in a program started outside the editor, Splice: Evaluate
+// (its keybinding) runs a selection and the result shows at the end of the line;
+// hovering a module-level name shows its live value from the kernel.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import {
+  check,
+  closeEditor,
+  config,
+  here,
+  inTemporaryFolder,
+  lineOf,
+  log,
+  openEditor,
+  openFile,
+  reportFailure,
+  screenshot,
+  userSettings,
+  waitFor,
+  waitForStatusBar,
+} from "./harness.mjs";
+
+async function startKernel(workspace, runtimeDir) {
+  const kernel = spawn(config.python, ["-m", "splice", "run", "app.py"], {
+    cwd: workspace,
+    env: { ...process.env, SPLICE_RUNTIME_DIR: runtimeDir },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  kernel.stdout.on("data", (chunk) => (output += chunk));
+  kernel.stderr.on("data", (chunk) => (output += chunk));
+  const connectionFile = path.join(runtimeDir, `kernel-${kernel.pid}.json`);
+  await waitFor("the kernel's connection file", () => kernel.exitCode === null && fs.existsSync(connectionFile));
+  return { process: kernel, output: () => output };
+}
+
+/** The texts VS Code draws after lines (decorations' `after` content is CSS, not DOM text). */
+async function inlineTexts(page) {
+  return page.evaluate(() => {
+    const texts = [];
+    for (const element of document.querySelectorAll(".monaco-editor .view-lines span")) {
+      const content = getComputedStyle(element, "::after").content;
+      if (content && content !== "none" && content !== "normal") {
+        texts.push(content.replace(/^"|"$/g, "").replace(/\\"/g, '"'));
+      }
+    }
+    return texts;
+  });
+}
+
+export async function evaluateScenario() {
+  await inTemporaryFolder("evaluate", async (root) => {
+    const runtimeDir = path.join(root, "runtime");
+    fs.mkdirSync(runtimeDir, { mode: 0o700 });
+    const workspace = path.join(root, "project");
+    fs.mkdirSync(workspace);
+    const appFile = path.join(workspace, "app.py");
+    fs.copyFileSync(path.join(here, "app.py"), appFile);
+    let kernel;
+    let editor;
+    try {
+      kernel = await startKernel(workspace, runtimeDir);
+      editor = await openEditor(root, workspace, userSettings(config.python), { SPLICE_RUNTIME_DIR: runtimeDir });
+      const page = editor.page;
+      await openFile(page, "app.py", "def greeting");
+      log(`ready: ${await waitForStatusBar(page, /splice: 1 kernel/, 45_000)}`);
+
+      // A new line in the unsaved buffer, selected, evaluated with the keybinding.
+      const lastLine = lineOf(appFile, "last = None");
+      await page.locator(".monaco-editor .view-lines").click();
+      await page.keyboard.press("Control+G");
+      await page.keyboard.type(String(lastLine));
+      await page.keyboard.press("Enter");
+      await page.keyboard.press("End");
+      await page.keyboard.press("Enter");
+      await page.keyboard.type('print("from the editor"); greeting() + " world"');
+      await page.keyboard.press("Shift+Home");
+      await page.keyboard.press("Control+Alt+Enter");
+      const shown = await waitFor("the inline result", async () => (await inlineTexts(page)).find((text) => text.includes("⇒")), {
+        describe: async () => JSON.stringify(await inlineTexts(page)),
+      });
+      check(shown.includes("'hello world'"), `the inline result is ${shown}, not 'hello world'`);
+      check(!kernel.output().includes("from the editor"), "the evaluation printed to the program's terminal");
+      log(`inline result: ${shown}`);
+
+      // Hover on `last` (a module-level name the running loop keeps setting).
+      await page.keyboard.press("Control+G");
+      await page.keyboard.type(String(lastLine));
+      await page.keyboard.press("Enter");
+      await page.keyboard.press("Home");
+      await page.keyboard.press("Control+K");
+      await page.keyboard.press("Control+I");
+      const hover = page.locator(".monaco-hover", { hasText: "live in pid" });
+      await hover.first().waitFor({ timeout: 15_000 });
+      const hoverText = (await hover.first().innerText()).replace(/\s+/g, " ");
+      check(hoverText.includes("'hello'"), `the hover does not show the live value: ${hoverText}`);
+      log(`hover: ${hoverText}`);
+      await screenshot(page, "vscode-evaluate.png");
+    } catch (error) {
+      if (kernel) {
+        console.log(`----- kernel output\n${kernel.output()}`);
+      }
+      await reportFailure(editor);
+      throw error;
+    } finally {
+      await closeEditor(editor);
+      kernel?.process.kill("SIGTERM");
+    }
+  });
+}
