@@ -154,3 +154,34 @@ async def test_evaluate_code_action_is_offered_for_a_selection(
     assert isinstance(action, types.CodeAction) and action.command is not None
     assert action.command.command == "splice.evaluateInKernel"
     assert list(action.command.arguments or ()) == [lsp.uri(), 0, 0, 0, 11]
+
+
+async def test_evaluate_with_two_kernels_uses_the_one_picked_last_and_says_which(
+    lsp: Session, start_kernel: KernelFactory
+) -> None:
+    write_app(lsp)
+    first = start_kernel()
+    second = start_kernel()
+    await lsp.initialize()
+    lsp.open()
+    await lsp.wait_until(
+        lambda: sum(1 for status in lsp.statuses for k in status["kernels"] if k["attached"]) >= 2
+    )
+    text = EVAL_APP + "\n__import__('os').getpid()\n"
+    lsp.edit(text)
+    line = len(EVAL_APP.splitlines()) + 1
+
+    await lsp.command("splice.selectKernel", first.info.pid)
+    to_first = await evaluate(lsp, line, 0, line, 0)
+    await lsp.command("splice.selectKernel", second.info.pid)
+    to_second = await evaluate(lsp, line, 0, line, 0)
+
+    assert (to_first["value"], to_first["pid"], to_first["kernels"]) == (
+        str(first.info.pid),
+        first.info.pid,
+        2,
+    )
+    assert (to_second["value"], to_second["kernel"]) == (
+        str(second.info.pid),
+        f"pid {second.info.pid} (app.py)",
+    )
