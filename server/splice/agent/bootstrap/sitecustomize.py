@@ -7,6 +7,7 @@ recorder and agent (``splice.agent.children``), then runs the user's own
 ``sitecustomize``, if there is one further down the path, as it would have run.
 """
 
+import importlib
 import os
 import sys
 
@@ -25,7 +26,7 @@ def _chain_to_the_next_sitecustomize() -> None:
     saved = list(sys.path)
     sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or ".") != here]
     try:
-        import sitecustomize  # type: ignore[import-not-found]  # noqa: F401  (the user's, if any)
+        importlib.import_module("sitecustomize")  # the user's, if there is one
     except ImportError as error:
         if error.name != "sitecustomize":
             raise
