@@ -36,6 +36,7 @@ async function startKernel(workspace, runtimeDir) {
 }
 
 /** The texts VS Code draws after lines (decorations' `after` content is CSS, not DOM text). */
+/* global document, getComputedStyle -- these run in the page */
 async function inlineTexts(page) {
   return page.evaluate(() => {
     const texts = [];
