@@ -1,9 +1,16 @@
-"""Committing a plan: run its steps in source order, undo them all if one raises.
+"""Committing a plan: stage its steps, then swap them in at once; all or nothing.
 
-Only committing mutates the live module. Each step records how to undo
-itself; when a step raises, every recorded undo runs in reverse, so a patch is
-all or nothing. After a commit, the baseline and ``linecache`` advance to the
-text the module now runs.
+Only committing mutates the live module, in two parts. *Staging* runs the
+steps in source order; each records its mutations in a ``Transaction``
+instead of making them, and runs whatever Python code it needs (the
+decorators of new definitions, new imports) against the module as it was
+before the patch plus what the patch binds above it. The *swap* then applies
+every recorded mutation in one C-level call, which no other thread running
+Python code can interrupt (see ``transaction.py``). A step that runs framework
+code on live objects (an adapter's, ``Unstaged``) gets what is staged
+before it swapped in first and mutates at once, as steps used to. If anything
+raises, the undo log runs in reverse; the baseline and ``linecache`` advance
+only after a commit that raised nothing.
 """
 
 from __future__ import annotations
@@ -11,49 +18,64 @@ from __future__ import annotations
 import gc
 import linecache
 import logging
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
 
 from splice.engine.baseline import remember_baseline
 from splice.engine.definitions import source_lines_with_ends
-from splice.engine.plan import Plan, Step
+from splice.engine.plan import Plan, Step, Undo
+from splice.engine.result import Finding
+from splice.engine.transaction import Transaction, Unstaged, gil_enabled, staging
 
 logger = logging.getLogger(__name__)
 
-#: While committing, ask the interpreter not to switch threads, so no other
-#: thread runs in the middle of a patch (best effort: I/O still releases the GIL).
-#: A commit takes microseconds to a few milliseconds; this only has to outlast it.
-_COMMIT_SWITCH_INTERVAL = 0.05
-
 
 def commit_plan(plan: Plan) -> tuple[Step, BaseException] | None:
-    """Run the plan's steps; if one raises, undo them all and return it with its error."""
-    undo: list[Callable[[], None]] = []
-    with _no_thread_switches():
-        step: Step | None = None
-        try:
+    """Stage the plan's steps and swap them in; if anything raises, undo all and return it."""
+    transaction = Transaction()
+    for cache in plan.caches:
+        # Results cached by the old code must not outlive it.
+        transaction.clear_cache(cache)
+    step: Step | None = None
+    try:
+        with staging(transaction):
             for step in plan.steps:
-                step.action(undo)
-        except BaseException as error:
-            for action in reversed(undo):
-                try:
-                    action()
-                except Exception:  # keep undoing: the rest must still be restored
-                    logger.exception("could not undo a step of a failed patch")
-            if isinstance(error, (KeyboardInterrupt, SystemExit)):
-                raise
-            assert step is not None
-            return step, error
+                if not isinstance(step.action, Unstaged):
+                    step.action(transaction)
+                    continue
+                # Framework code (an adapter's) works on live objects: what
+                # is staged goes live first, and the step mutates at once.
+                transaction.swap()
+                with transaction.immediately():
+                    step.action(transaction)
+            step = None
+            transaction.swap()
+    except BaseException as error:
+        try:
+            transaction.undo()
+        except Exception:  # keep going: the rest was restored
+            logger.exception("could not undo a step of a failed patch")
+        if isinstance(error, (KeyboardInterrupt, SystemExit)):
+            raise
+        if step is None:
+            step = Step(plan.steps[0].line if plan.steps else 1, "applying the patch", _nothing)
+        return step, error
     return None
 
 
 def after_commit(module: ModuleType, plan: Plan) -> None:
-    """Clear stale caches; advance ``linecache`` and the baseline to the new text."""
-    for cache in plan.caches:
-        cache.cache_clear()
+    """Advance ``linecache`` and the baseline to the new text."""
+    if plan.steps and not gil_enabled():
+        plan.skipped.append(
+            Finding(
+                "patch-not-atomic",
+                "this Python runs without its global interpreter lock (a free-threaded "
+                "build), so threads running at the same time may have seen this patch half "
+                "applied while it was swapped in; patch while they are idle if that matters",
+                severity="warning",
+            )
+        )
     lines = source_lines_with_ends(plan.source)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
@@ -80,17 +102,8 @@ def collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-@contextmanager
-def _no_thread_switches() -> Iterator[None]:
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(max(previous, _COMMIT_SWITCH_INTERVAL))
-    # A thread already waiting for the GIL was promised a switch under the old
-    # interval: let it have it now, so it cannot preempt the commit half way.
-    time.sleep(0)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(previous)
+def _nothing(undo: Undo) -> None:
+    pass
 
 
 __all__ = ["after_commit", "collection_paused", "commit_plan"]

@@ -41,6 +41,7 @@ from splice.engine.definitions import source_lines
 from splice.engine.plan import Plan, Step, Undo
 from splice.engine.result import Finding, PatchResult, Severity
 from splice.engine.targets import binding, is_missing, live_functions, namespace_of
+from splice.engine.transaction import Unstaged
 
 if TYPE_CHECKING:
     from splice.engine.definitions import Definition
@@ -216,7 +217,7 @@ class ClassClaim:
         """Take the class over: ``action`` replaces member-by-member patching of it."""
         self.planner.whole.add(self.qualname)
         self.plan.changed.append(self.qualname)
-        self.plan.add_step(self.new.line, label, action)
+        self.plan.add_step(self.new.line, label, Unstaged(action))
 
 
 def _class_shape(definition: Definition) -> tuple[list[str], list[tuple[str, list[str]]]]:
@@ -299,7 +300,7 @@ class PatchPlan:
     def first(self, label: str, action: Callable[[Undo], None]) -> None:
         """Run ``action`` before every other step of the commit."""
         # Steps run sorted by line, stably: at line 1, and first in the list.
-        self.plan.steps.insert(0, Step(1, label, action))
+        self.plan.steps.insert(0, Step(1, label, Unstaged(action)))
 
     def last(self, label: str, action: Callable[[Undo], None]) -> None:
         """Run ``action`` after every other step of the commit."""
@@ -307,7 +308,7 @@ class PatchPlan:
         lines = source_lines(self.plan.source)
         if lines and not lines[-1]:
             lines.pop()  # the text ends with a newline: no line after it
-        self.plan.add_step(max(1, len(lines)), label, action)
+        self.plan.add_step(max(1, len(lines)), label, Unstaged(action))
 
     def refuse(self, code: str, message: str, qualname: str | None = None) -> None:
         line = self.line_of(qualname)

@@ -1,4 +1,10 @@
-"""The mutations a commit makes, each recording its undo."""
+"""The mutations a commit makes, recorded in its transaction for the swap.
+
+Each takes the step's undo log. In a commit that is the ``Transaction``,
+which records the mutation for its swap (or makes it at once, for a step it
+runs ``immediately``); a plain list gets the mutation made at once and its
+undo appended, as before transactions existed.
+"""
 
 from __future__ import annotations
 
@@ -8,54 +14,34 @@ from types import CodeType, FunctionType, ModuleType
 from typing import Any
 
 from splice.engine.plan import Undo
-
-_MISSING = object()
+from splice.engine.transaction import ImmediateLog, Transaction
 
 
 def replace_code(function: FunctionType, code: CodeType, undo: Undo) -> None:
-    previous = function.__code__
-    function.__code__ = code
-    undo.append(lambda: setattr(function, "__code__", previous))
+    _transaction(undo).set_attribute(function, "__code__", code)
 
 
 def set_attribute(obj: Any, name: str, value: Any, undo: Undo) -> None:
-    previous = getattr(obj, name)
-    setattr(obj, name, value)
-    undo.append(lambda: setattr(obj, name, previous))
+    _transaction(undo).set_attribute(obj, name, value)
 
 
 def bind(namespace: Any, name: str, value: Any, undo: Undo) -> None:
-    previous = vars(namespace).get(name, _MISSING)
     if isinstance(namespace, ModuleType):
-        namespace.__dict__[name] = value
-    else:
-        setattr(namespace, name, value)
-        set_name = getattr(type(value), "__set_name__", None)
-        if set_name is not None:
-            set_name(value, namespace, name)
-
-    def restore() -> None:
-        if previous is _MISSING:
-            if isinstance(namespace, ModuleType):
-                namespace.__dict__.pop(name, None)
-            elif name in vars(namespace):
-                delattr(namespace, name)
-        elif isinstance(namespace, ModuleType):
-            namespace.__dict__[name] = previous
-        else:
-            setattr(namespace, name, previous)
-
-    undo.append(restore)
+        _transaction(undo).set_item(namespace.__dict__, name, value)
+        return
+    # Python code (cached_property's, a user descriptor's): it runs now, while
+    # staging, on a value no other thread can reach before the swap.
+    set_name = getattr(type(value), "__set_name__", None)
+    if set_name is not None:
+        set_name(value, namespace, name)
+    _transaction(undo).set_attribute(namespace, name, value)
 
 
 def unbind(namespace: Any, name: str, undo: Undo) -> None:
-    previous = vars(namespace)[name]
     if isinstance(namespace, ModuleType):
-        del namespace.__dict__[name]
-        undo.append(lambda: namespace.__dict__.__setitem__(name, previous))
+        _transaction(undo).delete_item(namespace.__dict__, name)
     else:
-        delattr(namespace, name)
-        undo.append(lambda: setattr(namespace, name, previous))
+        _transaction(undo).delete_attribute(namespace, name)
 
 
 def binder(namespace: Any, values: dict[str, Any]) -> Callable[[Undo], None]:
@@ -77,3 +63,7 @@ def update_closures(updates: dict[CodeType, CodeType], undo: Undo) -> None:
             new_code = updates.get(referrer.__code__)
             if new_code is not None:
                 replace_code(referrer, new_code, undo)
+
+
+def _transaction(undo: Undo) -> Transaction:
+    return undo if isinstance(undo, Transaction) else ImmediateLog(undo)

@@ -18,8 +18,10 @@ from typing import Any
 
 from splice.engine.codeobjects import find_code, replace_constant
 from splice.engine.definitions import DefinitionNode
+from splice.engine.transaction import pending_bindings
 
 _CAPTURE_PREFIX = "__splice_capture_"
+_ABSENT = object()
 _CLASS_PLACEHOLDER = "__splice_live_class__"
 _SUPER_PLACEHOLDER = "__splice_super__"
 
@@ -33,6 +35,7 @@ class _CaptureNamespace:
 
     def __prepare__(self, name: str, bases: tuple[type, ...], **keywords: Any) -> dict[str, Any]:
         namespace = dict(vars(self.live_class))
+        namespace.update(pending_bindings(self.live_class))
         namespace.update(self.extra)
         return namespace
 
@@ -113,10 +116,19 @@ def run_definition(
     for depth in range(len(live_classes) - 1, -1, -1):
         extra = {_capture_name(depth + 1): captures[0]} if captures else {}
         captures.insert(0, _CaptureNamespace(live_classes[depth], extra))
-    bindings: dict[str, Any] = {}
+    # What this patch binds above the definition is not live before the swap:
+    # the definition's decorators, defaults and bases still see it.
+    pending = pending_bindings(module)
+    bindings: dict[str, Any] = dict(pending)
     if captures:
         bindings[_capture_name(0)] = captures[0]
     exec(code, module.__dict__, bindings)
+    if not enclosing:
+        return {
+            name: value
+            for name, value in bindings.items()
+            if pending.get(name, _ABSENT) is not value
+        }
     for cls in enclosing:
         bindings = bindings[cls.name]
     return bindings
