@@ -144,6 +144,7 @@ export function registerCommands(server: SpliceServer, statusBar: StatusBar, log
     }
     items.push({ label: "", kind: vscode.QuickPickItemKind.Separator });
     items.push({ label: "$(plug) Attach to Kernel...", command: "splice.attachKernel" });
+    items.push({ label: "$(target) Pick Kernel for Evaluation...", command: "splice.pickKernel" });
     items.push({ label: "$(debug-disconnect) Detach", command: "splice.detachKernel" });
     items.push({ label: "$(play) Run Current File with Kernel", command: "splice.runFileWithKernel" });
     items.push({ label: "$(terminal) Start Kernel (REPL)", command: "splice.startKernel" });
