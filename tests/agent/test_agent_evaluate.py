@@ -175,3 +175,39 @@ def test_inspect_refuses_anything_but_a_dotted_chain(kernel: RunningKernel):
         kernel.request("inspect", {"expression": "cfg.lr()"})
 
     assert raised.value.code == RPC_CODES["invalid_params"]
+
+
+@pytest.mark.timeout(90)
+def test_evaluate_in_ipykernel_captures_output_away_from_the_notebook(tmp_path: Path):
+    manager_module = pytest.importorskip("jupyter_client.manager")
+    from kernel_support import kernel_env
+    from splice.agent import connection
+    from splice.client.blocking import BlockingKernelClient
+
+    runtime = str(tmp_path / "rt")
+    manager, client = manager_module.start_new_kernel(
+        kernel_name="python3",
+        extra_arguments=["--ext=splice"],
+        env=kernel_env(runtime),
+        cwd=str(tmp_path),
+    )
+    try:
+        assert client.execute_interactive("x = 20", timeout=30)["content"]["status"] == "ok"
+        (info,) = connection.discover(runtime)
+        with BlockingKernelClient(info) as splice_client:
+            result = splice_client.request(
+                "evaluate", {"expression": "print('quiet')\nx + 1", "statements": True}
+            )
+        outputs: list[dict[str, object]] = []
+        client.execute_interactive("print('loud')", timeout=30, output_hook=outputs.append)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+    assert (result["value"], result["output"]) == ("21", "quiet\n")
+    printed = "".join(
+        str(message["content"].get("text", ""))  # type: ignore[attr-defined]
+        for message in outputs
+        if message["msg_type"] == "stream"
+    )
+    assert printed == "loud\n"
