@@ -4,6 +4,7 @@ server.py       the pygls server on stdio: thin handlers, commands, ``main(argv)
 settings.py     the settings tree, structured by cattrs (bad values: one message, defaults)
 arguments.py    strict types for command arguments (pygls answers InvalidParams)
 kernels.py      discovering, attaching to and following kernels
+processes.py    splice.attachProcess: the user's Python processes; splice attach, then follow
 patching.py     save -> patch every kernel running the file; reload actions
 definitions.py  definitions in buffers that may not parse (parso)
 markers.py      live markers: does each definition match what the kernel runs?

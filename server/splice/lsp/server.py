@@ -20,7 +20,7 @@ from pygls.uris import to_fs_path
 
 from splice import __version__
 from splice.errors import SpliceError
-from splice.lsp import actions, arguments, convert, documents, evaluate, hover
+from splice.lsp import actions, arguments, convert, documents, evaluate, hover, processes
 from splice.lsp.diagnostics import DiagnosticStore
 from splice.lsp.kernels import KernelEvent, KernelRegistry, real_path
 from splice.lsp.markers import LiveMarkers
@@ -334,6 +334,12 @@ async def detach(ls: SpliceServer, *target: Any) -> list[dict[str, Any]]:
     elif not isinstance(pid, int) or not await ls.registry.detach(pid):
         ls.show(types.MessageType.Warning, f"splice: not attached to pid {pid}")
     return ls.registry.listing()
+
+
+@server.command("splice.attachProcess")
+async def attach_process(ls: SpliceServer, *target: Any) -> list[dict[str, Any]] | None:
+    """With no argument, the user's Python processes; with a pid, ``splice attach`` and attach."""
+    return await processes.attach_process_command(ls, ls.kernel_argument(target))
 
 
 @server.command("splice.reloadDefinition")
