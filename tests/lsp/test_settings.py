@@ -23,7 +23,7 @@ def documented_defaults() -> dict[str, object]:
     for line in DOCS.read_text().splitlines():
         # Cells are split on "|" but not on "\|" (a "|" inside a cell).
         cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:-1]]
-        if len(cells) == 4 and re.fullmatch(r"`\w+`", cells[0]):
+        if len(cells) == 4 and re.fullmatch(r"`\w+(\.\w+)?`", cells[0]):
             found[cells[0].strip("`")] = json.loads(cells[2].strip("`"))
     return found
 

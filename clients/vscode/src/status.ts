@@ -7,6 +7,19 @@ export interface KernelStatus {
   program: string | null;
   cwd: string;
   attached: boolean;
+  /** The program's first process (its own pid for a lone kernel); absent from older servers. */
+  rootPid?: number;
+  parentPid?: number;
+  /** "main", "fork", "spawn" or "subprocess". */
+  role?: string;
+}
+
+/** One program the server follows: its attached processes (`programs` in splice/status). */
+export interface ProgramStatus {
+  rootPid: number;
+  program: string;
+  processes: number;
+  pids: number[];
 }
 
 /** One kernel's answer to the last patch. */
@@ -45,6 +58,8 @@ export interface SpliceStatus {
   kernels: KernelStatus[];
   lastPatch: PatchStatus | null;
   message: string;
+  /** Absent from older servers: the kernels are then grouped here by rootPid. */
+  programs?: ProgramStatus[];
 }
 
 export interface StatusView {
@@ -74,9 +89,53 @@ function describePatch(patch: PatchStatus): string {
   return patch.patched === 0 ? `nothing to patch (${duration})` : `patched ${patch.patched} in ${duration}`;
 }
 
+function describeKernel(kernel: KernelStatus): string {
+  const program = kernel.program ?? "python";
+  return kernel.role && kernel.role !== "main" ? `${program}, ${kernel.role}` : program;
+}
+
 function fileName(uri: string): string {
   const last = uri.split("/").pop() ?? uri;
   return decodeURIComponent(last);
+}
+
+/** The attached kernels by program: the server's `programs`, or grouped by rootPid. */
+export function programsOf(status: SpliceStatus): ProgramStatus[] {
+  if (status.programs) {
+    return status.programs;
+  }
+  const groups = new Map<number, ProgramStatus>();
+  for (const kernel of status.kernels.filter((item) => item.attached)) {
+    // 0 (an agent from before process trees) means the kernel is its own program.
+    const root = kernel.rootPid !== undefined && kernel.rootPid > 0 ? kernel.rootPid : kernel.pid;
+    const group = groups.get(root) ?? { rootPid: root, program: kernel.program ?? "", processes: 0, pids: [] };
+    group.pids.push(kernel.pid);
+    group.processes += 1;
+    if (kernel.pid === root && kernel.program) {
+      group.program = kernel.program;
+    }
+    groups.set(root, group);
+  }
+  return [...groups.values()];
+}
+
+/** "splice: 2 kernels", or "splice: app.py (3 processes)" for one program of several processes. */
+function describeKernels(status: SpliceStatus, attached: number): string {
+  if (attached === 0) {
+    return "splice: no kernel";
+  }
+  const programs = programsOf(status);
+  if (programs.every((program) => program.processes === 1)) {
+    return `splice: ${plural(attached, "kernel")}`;
+  }
+  if (programs.length === 1) {
+    return `splice: ${programs[0].program || "python"} (${processes(programs[0].processes)})`;
+  }
+  return `splice: ${plural(programs.length, "program")} (${processes(attached)})`;
+}
+
+function processes(count: number): string {
+  return `${count} ${count === 1 ? "process" : "processes"}`;
 }
 
 /** The status bar item for a status; undefined while the server starts. */
@@ -89,7 +148,7 @@ export function describeStatus(status: SpliceStatus | undefined): StatusView {
     };
   }
   const attached = status.kernels.filter((kernel) => kernel.attached);
-  let text = attached.length === 0 ? "splice: no kernel" : `splice: ${plural(attached.length, "kernel")}`;
+  let text = describeKernels(status, attached.length);
   if (status.lastPatch) {
     text += `, ${describePatch(status.lastPatch)}`;
   }
@@ -100,7 +159,7 @@ export function describeStatus(status: SpliceStatus | undefined): StatusView {
   lines.push(
     attached.length === 0
       ? "No kernel attached. Start one with Splice: Run Current File with Kernel."
-      : `Attached: ${attached.map((kernel) => `pid ${kernel.pid} (${kernel.program ?? "python"})`).join(", ")}`,
+      : `Attached: ${attached.map((kernel) => `pid ${kernel.pid} (${describeKernel(kernel)})`).join(", ")}`,
   );
   if (status.lastPatch) {
     lines.push(`Last patch of ${fileName(status.lastPatch.uri)}: ${status.lastPatch.summary}`);

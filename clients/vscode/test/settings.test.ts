@@ -83,7 +83,7 @@ function documentedDefaults(text: string): Record<string, unknown> {
   for (const line of text.split("\n")) {
     // Columns: setting, type, default, meaning; "\|" inside a cell is not a separator.
     const cells = line.split(/(?<!\\)\|/).map((cell) => cell.trim());
-    const key = /^`(\w+)`$/.exec(cells[1] ?? "");
+    const key = /^`([\w.]+)`$/.exec(cells[1] ?? "");
     const value = /^`(.+)`$/.exec(cells[3] ?? "");
     if (key && value) {
       defaults[key[1]] = JSON.parse(value[1]);

@@ -92,3 +92,32 @@ test("test_status_format_duration_rounds_like_people_read", () => {
   assert.equal(formatDuration(1.84), "1.8 ms");
   assert.equal(formatDuration(12.6), "13 ms");
 });
+
+const member = (pid: number, rootPid: number, role: string, program = "-m gunicorn") => ({
+  pid,
+  program,
+  cwd: "/work",
+  attached: true,
+  rootPid,
+  parentPid: rootPid === pid ? 1 : rootPid,
+  role,
+});
+
+test("test_status_one_program_of_several_processes_is_one_program", () => {
+  const kernels = [member(10, 10, "main"), member(11, 10, "fork"), member(12, 10, "fork")];
+  const view = describeStatus(status({ kernels }));
+  assert.equal(view.text, "splice: -m gunicorn (3 processes)");
+  assert.match(view.tooltip, /pid 11 \(-m gunicorn, fork\)/);
+});
+
+test("test_status_reads_the_servers_programs_when_it_sends_them", () => {
+  const kernels = [member(11, 10, "fork"), member(12, 10, "fork")];
+  const programs = [{ rootPid: 10, program: "app.py", processes: 2, pids: [11, 12] }];
+  assert.equal(describeStatus(status({ kernels, programs })).text, "splice: app.py (2 processes)");
+});
+
+test("test_status_several_programs_count_programs_and_processes", () => {
+  const kernels = [member(10, 10, "main"), member(11, 10, "fork"), member(20, 20, "main", "app.py")];
+  const view = describeStatus(status({ kernels, lastPatch: patch({ patched: 1 }) }));
+  assert.equal(view.text, "splice: 2 programs (3 processes), patched 1 in 1.8 ms");
+});

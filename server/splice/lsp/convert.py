@@ -21,7 +21,13 @@ from splice.engine.definitions import source_lines_with_ends
 from splice.engine.result import STATEMENT_SKIP_CODES, Finding
 from splice.lsp.markers import MarkerState
 from splice.lsp.patching import KernelOutcome, PatchReport
-from splice.report import describe_finding, describe_outcomes, describe_result, milliseconds
+from splice.report import (
+    describe_catch_up,
+    describe_finding,
+    describe_outcomes,
+    describe_result,
+    milliseconds,
+)
 
 SOURCE = "splice"
 #: docs/edits.md in a checkout (editable installs), then the copy a wheel ships.
@@ -95,11 +101,13 @@ def finding_range(finding: Finding, lines: Sequence[str]) -> types.Range:
 
 
 def finding_to_diagnostic(
-    finding: Finding, lines: Sequence[str], outcome: KernelOutcome
+    finding: Finding, lines: Sequence[str], outcome: KernelOutcome, *, name_process: bool = False
 ) -> types.Diagnostic:
     message = finding.message
     if finding.qualname and finding.qualname not in message:
         message = f"{finding.qualname}: {message}"
+    if name_process:
+        message = f"{outcome.who}: {message}"
     return types.Diagnostic(
         range=finding_range(finding, lines),
         message=message,
@@ -130,14 +138,54 @@ def is_refused(finding: Finding) -> bool:
 
 
 def report_diagnostics(report: PatchReport) -> dict[int, list[types.Diagnostic]]:
-    """pid -> the diagnostics this report puts in the file."""
+    """pid -> the diagnostics this report puts in the file.
+
+    When the processes of a patch disagree (one refused what the others
+    applied), a finding that not every process had names its process
+    (``pid 4242 (-m gunicorn, fork): ...``); findings every process had read
+    the same and are published once (``DiagnosticStore`` merges them).
+    """
     lines = buffer_lines(report.text)
-    return {
-        outcome.pid: [finding_to_diagnostic(item, lines, outcome) for item in outcome.findings()]
-        for outcome in report.outcomes
-        # A kernel that did not answer keeps the diagnostics it had.
-        if outcome.result is not None
+    answered = [outcome for outcome in report.outcomes if outcome.result is not None]
+    found = {id(outcome): outcome.findings() for outcome in answered}
+    keys = [{_finding_key(item) for item in found[id(outcome)]} for outcome in answered]
+    shared = set.intersection(*keys) if keys else set()
+    several = len(report.outcomes) > 1
+    diagnostics = {
+        outcome.pid: [
+            finding_to_diagnostic(
+                item,
+                lines,
+                outcome,
+                name_process=report.catch_up or (several and _finding_key(item) not in shared),
+            )
+            for item in found[id(outcome)]
+        ]
+        for outcome in answered
     }
+    if len(report.outcomes) > 1 and answered:
+        # In a program of several processes, one that gave no answer may run the old code.
+        for outcome in report.outcomes:
+            if outcome.result is None:
+                diagnostics[outcome.pid] = [_unanswered(outcome, file_name(report))]
+    # A lone kernel that did not answer keeps the diagnostics it had.
+    return diagnostics
+
+
+def _finding_key(finding: Finding) -> tuple[Any, ...]:
+    return (finding.code, finding.qualname, finding.line, finding.column, finding.message)
+
+
+def _unanswered(outcome: KernelOutcome, name: str) -> types.Diagnostic:
+    at = types.Position(line=0, character=0)
+    return types.Diagnostic(
+        range=types.Range(start=at, end=at),
+        message=describe_outcomes(name, [outcome]),
+        severity=types.DiagnosticSeverity.Error,
+        code="process-not-patched",
+        source=SOURCE,
+        data={"pid": outcome.pid, "module": outcome.module, "qualname": None, "line": None},
+    )
 
 
 # Messages ---------------------------------------------------------------------
@@ -151,6 +199,8 @@ def report_summary(report: PatchReport) -> str:
     """The one line about a patch action, worded by ``splice.report``."""
     if not report.outcomes and report.note:
         return report.note
+    if report.catch_up and len(report.outcomes) == 1:
+        return describe_catch_up(file_name(report), report.outcomes[0])
     return describe_outcomes(file_name(report), report.outcomes)
 
 
@@ -207,7 +257,30 @@ def status(
         "kernels": kernels,
         "lastPatch": None if last is None else last_patch(last),
         "message": message,
+        "programs": programs(kernels),
     }
+
+
+def programs(kernels: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The attached kernels grouped by program: one program with N processes, not N kernels.
+
+    A kernel without ``rootPid`` (an older agent's) is a program of its own.
+    """
+    grouped: dict[int, dict[str, Any]] = {}
+    for kernel in kernels:
+        if not kernel.get("attached"):
+            continue
+        root = kernel.get("rootPid") or kernel["pid"]
+        group = grouped.setdefault(
+            root, {"rootPid": root, "program": kernel.get("program") or "", "pids": []}
+        )
+        group["pids"].append(kernel["pid"])
+        if kernel["pid"] == root and kernel.get("program"):
+            group["program"] = kernel["program"]
+    return [
+        {**group, "pids": sorted(group["pids"]), "processes": len(group["pids"])}
+        for group in grouped.values()
+    ]
 
 
 def last_patch(report: PatchReport) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -31,7 +31,12 @@ def real_path(path: str) -> str:
     return os.path.normcase(os.path.realpath(path))
 
 
-EventKind = Literal["attached", "detached", "died"]
+#: ``ended``: a worker of a program that is still attached went away (gunicorn
+#: respawns, pools recycle): it runs no old code, so nothing to warn about.
+EventKind = Literal["attached", "detached", "died", "ended"]
+
+#: Seconds a process whose connection closed has to be gone, to count as exited.
+EXIT_GRACE = 0.5
 
 
 @dataclass
@@ -50,6 +55,15 @@ class Kernel:
     @property
     def program(self) -> str:
         return self.info.program or os.path.basename(self.info.argv[0] if self.info.argv else "")
+
+    @property
+    def program_pid(self) -> int:
+        """The pid of the first process of this kernel's program (its own for a lone kernel)."""
+        return self.info.program_pid
+
+    @property
+    def role(self) -> str:
+        return self.info.role
 
     def describe(self) -> str:
         """``pid 4242 (app.py)``: how a person recognises the kernel."""
@@ -81,6 +95,7 @@ class KernelEvent:
 
 
 EventHandler = Callable[[KernelEvent], Awaitable[None]]
+KernelListener = Callable[[Kernel, list[str] | None], Coroutine[Any, Any, None]]
 
 
 def _under(path: str, roots: list[str]) -> bool:
@@ -106,6 +121,8 @@ class KernelRegistry:
         self._watchers: dict[int, asyncio.Task[None]] = {}
         self._poller: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self._listeners: list[KernelListener] = []
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # Discovery --------------------------------------------------------------------
 
@@ -129,6 +146,9 @@ class KernelRegistry:
                 "address": info.address,
                 "attached": info.pid in self.attached,
                 "startedAt": info.started_at,
+                "rootPid": info.program_pid,
+                "parentPid": info.parent_pid,
+                "role": info.role,
             }
             for info in sorted(found.values(), key=lambda info: (info.started_at, info.pid))
         ]
@@ -141,6 +161,21 @@ class KernelRegistry:
             if names:
                 found.append((kernel, names))
         return found
+
+    def program_size(self, kernel: Kernel) -> int:
+        """How many attached processes the kernel's program has (itself included)."""
+        return sum(1 for other in self.attached.values() if other.program_pid == kernel.program_pid)
+
+    def label(self, kernel: Kernel) -> str:
+        """What results call the process: ``app.py``, or ``-m gunicorn, fork`` in a program of several."""
+        if kernel.role == "main" and self.program_size(kernel) == 1:
+            return kernel.program
+        return f"{kernel.program or 'python'}, {kernel.role}"
+
+    def add_listener(self, listener: KernelListener) -> None:
+        """Call ``listener(kernel, files)`` when a kernel is attached (``files``: None) or
+        imports source files (their real paths)."""
+        self._listeners.append(listener)
 
     def forget_unrelated(self) -> None:
         """Look again at kernels judged unrelated (new files opened, settings changed)."""
@@ -169,6 +204,7 @@ class KernelRegistry:
                 return
             if params.get("file"):
                 kernel.add_module(str(params.get("name")), str(params["file"]))
+                self._tell(kernel, [real_path(str(params["file"]))])
 
         client = await KernelClient.connect(info, notified, client_name="splice-lsp", timeout=5.0)
         kernel = Kernel(info, client)
@@ -182,7 +218,15 @@ class KernelRegistry:
         self._watchers[info.pid] = asyncio.create_task(self._watch(kernel))
         logger.info("attached to kernel %s", kernel.describe())
         await self._on_event(KernelEvent("attached", info.pid, kernel.program))
+        self._tell(kernel, None)
         return kernel
+
+    def _tell(self, kernel: Kernel, files: list[str] | None) -> None:
+        """Run the listeners in their own task: a notification handler must not wait on requests."""
+        for listener in self._listeners:
+            task = asyncio.create_task(listener(kernel, files))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def detach(self, pid: int, *, reason: str = "detached") -> bool:
         """Detach from one kernel; True if it was attached."""
@@ -196,9 +240,20 @@ class KernelRegistry:
             watcher.cancel()
         await kernel.client.close()
         kind: EventKind = "detached" if reason == "detached" else "died"
+        if kind == "died" and self._worker_of_attached_program(kernel):
+            kind = "ended"
         logger.info("kernel %s %s", kernel.describe(), reason)
         await self._on_event(KernelEvent(kind, pid, kernel.program, reason))
         return True
+
+    def _worker_of_attached_program(self, kernel: Kernel) -> bool:
+        """A process (not the first) of a program we still follow: its end is routine."""
+        if kernel.role == "main":
+            return False
+        root = self.attached.get(kernel.program_pid)
+        return root is not None or any(
+            other.program_pid == kernel.program_pid for other in self.attached.values()
+        )
 
     async def detach_all(self) -> None:
         for pid in list(self.attached):
@@ -209,10 +264,20 @@ class KernelRegistry:
         if self.attached.get(kernel.pid) is kernel:
             await self.detach(kernel.pid, reason="exited (its connection closed)")
 
-    async def lost(self, kernel: Kernel, error: SpliceError) -> None:
-        """A request found the kernel gone: detach it now, with the reason."""
-        if self.attached.get(kernel.pid) is kernel and not connection.pid_alive(kernel.pid):
+    async def lost(self, kernel: Kernel, error: SpliceError) -> bool:
+        """A request found the kernel gone: detach it now, with the reason.
+
+        True when the process has exited (given ``EXIT_GRACE`` to finish
+        exiting): it runs no code at all, old or new.
+        """
+        deadline = asyncio.get_running_loop().time() + EXIT_GRACE
+        while connection.pid_alive(kernel.pid):
+            if asyncio.get_running_loop().time() > deadline:
+                return False
+            await asyncio.sleep(0.02)
+        if self.attached.get(kernel.pid) is kernel:
             await self.detach(kernel.pid, reason=f"exited ({error})")
+        return True
 
     # Following kernels ------------------------------------------------------------
 
@@ -226,6 +291,8 @@ class KernelRegistry:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
             self._poller = None
+        for task in list(self._tasks):
+            task.cancel()
         for pid in list(self.attached):
             kernel = self.attached.pop(pid)
             watcher = self._watchers.pop(pid, None)
@@ -250,7 +317,8 @@ class KernelRegistry:
             for pid in list(self.attached):
                 if pid not in live and not connection.pid_alive(pid):
                     await self.detach(pid, reason="exited")
-            for pid, info in live.items():
+            # The first process of a program first: its workers then follow it.
+            for pid, info in sorted(live.items(), key=lambda item: item[1].started_at):
                 if pid in self.attached or pid in self._declined or pid == os.getpid():
                     continue
                 if self._wanted(info) or await self._related(info):
@@ -261,7 +329,9 @@ class KernelRegistry:
                         self._unrelated.add(pid)
 
     def _wanted(self, info: ConnectionInfo) -> bool:
-        """Named in the ``kernels`` setting."""
+        """Named in the ``kernels`` setting, or a process of a program we are attached to."""
+        if any(kernel.program_pid == info.program_pid for kernel in self.attached.values()):
+            return True
         for item in self.settings.kernels:
             if item == info.pid or (
                 isinstance(item, str) and real_path(item) == real_path(info.path)

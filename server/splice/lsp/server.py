@@ -81,7 +81,10 @@ class SpliceServer(LanguageServer):
 
     def send_status(self, message: str) -> None:
         kernels = [
-            {key: item[key] for key in ("pid", "program", "cwd", "attached")}
+            {
+                key: item[key]
+                for key in ("pid", "program", "cwd", "attached", "rootPid", "parentPid", "role")
+            }
             for item in self.registry.listing()
         ]
         params = convert.status(self.ready, kernels, self.last_report, message)
@@ -132,7 +135,7 @@ class SpliceServer(LanguageServer):
         else:
             message = (
                 f"{who} {event.reason}; detached"
-                if event.kind == "died"
+                if event.kind in ("died", "ended")
                 else f"detached from {who}"
             )
             for uri in self.store.forget_kernel(event.pid):

@@ -39,6 +39,9 @@ class Settings:
     live_markers: bool = True
     #: The least severe log record sent to the editor's log (and to stderr).
     log_level: LogLevel = "info"
+    #: A Dask scheduler's address: whole-file patches also go to every worker of
+    #: that cluster (``splice.dask``, imported only when this is set).
+    dask_scheduler: str | None = field(default=None, metadata={"key": "dask.scheduler"})
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,15 @@ def camel_case(name: str) -> str:
     return first + "".join(part.title() for part in rest)
 
 
-_FIELDS = {camel_case(item.name): item for item in dataclasses.fields(Settings)}
+def _wire_key(item: dataclasses.Field[Any]) -> str:
+    """A field's key: camelCase, or the dotted name of a nested setting (``dask.scheduler``)."""
+    return str(item.metadata.get("key", camel_case(item.name)))
+
+
+_FIELDS = {_wire_key(item): item for item in dataclasses.fields(Settings)}
+_KEYS = {item.name: key for key, item in _FIELDS.items()}
+#: The first part of dotted keys: VS Code sends ``{"dask": {"scheduler": ...}}``.
+_GROUPS = frozenset(key.split(".")[0] for key in _FIELDS if "." in key)
 _TYPES = typing.get_type_hints(Settings)
 
 
@@ -88,10 +99,19 @@ def _kernel(value: Any, _: Any) -> int | str:
     raise TypeError(f"expected a pid or a connection file path, got {value!r}")
 
 
+def _address(value: Any, _: Any) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"expected an address such as tcp://127.0.0.1:8786, got {value!r}")
+    return value.strip()
+
+
 def _make_converter() -> cattrs.Converter:
     converter = cattrs.Converter()
     converter.register_structure_hook(bool, _boolean)
     converter.register_structure_hook(int | str, _kernel)
+    converter.register_structure_hook(str | None, _address)
     renames = {item.name: override(rename=key) for key, item in _FIELDS.items()}
     converter.register_structure_hook(
         Settings,
@@ -120,8 +140,9 @@ def parse_settings(
         data = data["splice"]
     if not isinstance(data, dict):
         return current, [SettingsProblem("splice", f"expected an object, got {data!r}")]
+    data, problems = _flatten(data)
 
-    problems = [
+    problems += [
         SettingsProblem(str(key), "unknown setting, ignored")
         for key in data
         if key not in _FIELDS and key not in CLIENT_ONLY_KEYS
@@ -145,12 +166,26 @@ def parse_settings(
     return _converter.structure(values, Settings), problems
 
 
+def _flatten(data: dict[str, Any]) -> tuple[dict[str, Any], list[SettingsProblem]]:
+    """``{"dask": {"scheduler": x}}`` as ``{"dask.scheduler": x}``; both spellings are accepted."""
+    flat: dict[str, Any] = {}
+    problems = []
+    for key, value in data.items():
+        if key not in _GROUPS:
+            flat[key] = value
+        elif isinstance(value, dict):
+            flat.update({f"{key}.{inner}": item for inner, item in value.items()})
+        elif value is not None:
+            problems.append(SettingsProblem(key, f"expected an object, got {value!r}"))
+    return flat, problems
+
+
 def _failed_key(failure: BaseException) -> str:
     """The wire name of the field a cattrs failure is about (its note names it)."""
     for note in getattr(failure, "__notes__", ()):
         name = getattr(note, "name", None)
         if name is not None:
-            return camel_case(str(name))
+            return _KEYS.get(str(name), camel_case(str(name)))
     raise failure
 
 

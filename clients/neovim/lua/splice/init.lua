@@ -260,7 +260,63 @@ function M.state(bufnr)
   return statuses[client.id]
 end
 
---- A short text for statuslines: "" without a client, else e.g. "splice: 1 kernel, patched in 1.8 ms".
+--- The attached kernels by program: the server's `programs`, else grouped by rootPid.
+---@param state table a splice/status
+---@return table[] {rootPid, program, processes}
+function M.programs(state)
+  if type(state.programs) == 'table' then
+    return state.programs
+  end
+  local groups, order = {}, {}
+  for _, kernel in ipairs(type(state.kernels) == 'table' and state.kernels or {}) do
+    if kernel.attached ~= false then
+      -- 0 or absent (an agent from before process trees): a program of its own.
+      local root = (tonumber(kernel.rootPid) or 0) > 0 and kernel.rootPid or kernel.pid
+      if not groups[root] then
+        groups[root] = { rootPid = root, program = kernel.program or '', processes = 0 }
+        table.insert(order, root)
+      end
+      groups[root].processes = groups[root].processes + 1
+      if kernel.pid == root and type(kernel.program) == 'string' and kernel.program ~= '' then
+        groups[root].program = kernel.program
+      end
+    end
+  end
+  local found = {}
+  for _, root in ipairs(order) do
+    table.insert(found, groups[root])
+  end
+  return found
+end
+
+--- "splice: 2 kernels", or "splice: app.py (3 processes)" for one program of several processes.
+---@param state table a splice/status
+---@param count integer attached kernels
+---@return string
+function M.describe_programs(state, count)
+  local programs = M.programs(state)
+  local several = false
+  for _, program in ipairs(programs) do
+    several = several or (tonumber(program.processes) or 1) > 1
+  end
+  local function processes(n)
+    return ('%d process%s'):format(n, n == 1 and '' or 'es')
+  end
+  if not several then
+    return ('splice: %d kernel%s'):format(count, count == 1 and '' or 's')
+  end
+  if #programs == 1 then
+    local name = programs[1].program
+    return ('splice: %s (%s)'):format(
+      (type(name) == 'string' and name ~= '') and name or 'python',
+      processes(tonumber(programs[1].processes) or count)
+    )
+  end
+  return ('splice: %d programs (%s)'):format(#programs, processes(count))
+end
+
+--- A short text for statuslines: "" without a client, else e.g. "splice: 1 kernel, patched in 1.8 ms",
+--- "splice: app.py (3 processes), patched in 2.1 ms".
 ---@param bufnr integer|nil
 ---@return string
 function M.status(bufnr)
@@ -273,8 +329,7 @@ function M.status(bufnr)
     return 'splice: starting'
   end
   local count = #attached_pids(state)
-  local text = count == 0 and 'splice: no kernel'
-    or ('splice: %d kernel%s'):format(count, count == 1 and '' or 's')
+  local text = count == 0 and 'splice: no kernel' or M.describe_programs(state, count)
   local last = state.lastPatch
   if type(last) == 'table' then
     if last.ok then
