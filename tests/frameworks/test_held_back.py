@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from kernel_support import RunningKernel, running_kernel
+from kernel_support import RunningKernel, kernel_env, running_kernel
 from splice.engine.hooks import held_back_definitions
 
 APP = """\
@@ -117,3 +119,26 @@ def test_held_back_deletion_says_it_stays_until_the_refusal_is_resolved(
         "patch is all or nothing); it is removed once the refused edit is fixed or undone"
     ]
     assert held_back_definitions(result) == []
+
+
+def test_held_back_apply_others_applies_them_in_one_step(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(APP)
+    with running_kernel(tmp_path, "app.py", ready="ready") as kernel:
+        (tmp_path / "app.py").write_text(SAVE)
+        completed = subprocess.run(
+            [sys.executable, "-m", "splice", "patch", "--apply-others", "app.py"],
+            cwd=tmp_path,
+            env=kernel_env(kernel.runtime_dir),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        label = f"pid {kernel.info.pid} (__main__)"
+        lines = [line for line in completed.stdout.splitlines() if line.startswith(label)]
+        assert len(lines) == 2, completed.stdout + completed.stderr
+        assert lines[0].startswith(f"{label}: not patched app.py: Colour: cannot patch in place")
+        assert lines[1].startswith(f"{label}: patched app.py: price, name changed, added added in")
+        # Not everything of the file was applied: the exit status says so.
+        assert completed.returncode == 1
+        assert kernel.evaluate("price(), name(), added()") == "(2, 'b', 0)"
+        assert kernel.evaluate("[colour.name for colour in Colour]") == "['RED']"

@@ -20,6 +20,7 @@ from typing import Any
 from splice.agent import connection
 from splice.agent.connection import ConnectionInfo
 from splice.client.client import CONNECT_TIMEOUT, REQUEST_TIMEOUT, KernelClient
+from splice.engine.hooks import held_back_definitions
 from splice.engine.result import PatchResult
 from splice.errors import (
     AuthenticationError,
@@ -195,6 +196,8 @@ class PatchRequest:
     timeout: float
     #: Undo each module's last patch instead of sending the text (``--undo``).
     undo: bool = False
+    #: When an edit is refused, apply the changes it held back, alone (``--apply-others``).
+    apply_others: bool = False
 
 
 async def _patch_one(info: ConnectionInfo, request: PatchRequest) -> KernelOutcome:
@@ -223,6 +226,10 @@ async def _patch_one(info: ConnectionInfo, request: PatchRequest) -> KernelOutco
                     result = await client.undo(name)
                 else:
                     result = await client.patch(name, source, only=only, dry_run=dry_run)
+                    held = held_back_definitions(result) if request.apply_others else []
+                    if held:  # the refused patch changed nothing: apply the others alone
+                        outcome.results.append(result)
+                        result = await client.patch(name, source, only=held, dry_run=dry_run)
             except KernelTimeoutError as error:
                 outcome.error = (
                     f"{_error_text(error, info)}; the patch of {name} may still apply "
@@ -276,6 +283,11 @@ def _patch_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="report what would happen, change nothing"
     )
     parser.add_argument(
+        "--apply-others",
+        action="store_true",
+        help="when an edit is refused, apply the other changes of FILE without it",
+    )
+    parser.add_argument(
         "--timeout",
         type=_seconds,
         default=REQUEST_TIMEOUT,
@@ -323,7 +335,13 @@ def patch_main(argv: list[str]) -> int:
         print("splice patch: no kernel found (start one with: splice run app.py)", file=sys.stderr)
         return 2
     request = PatchRequest(
-        path, source, options.only, options.dry_run, options.timeout, undo=options.undo
+        path,
+        source,
+        options.only,
+        options.dry_run,
+        options.timeout,
+        undo=options.undo,
+        apply_others=options.apply_others,
     )
     outcomes = asyncio.run(_patch_all(kernels, request))
     if not explicit:
