@@ -325,23 +325,24 @@ class Patcher:
                     with contextlib.suppress(SpliceError):
                         await kernel.refresh_modules()
                 targets = self.registry.kernels_running(path)
-            cluster_outcomes: Awaitable[list[KernelOutcome]] | None = (
-                cluster() if cluster is not None and self.registry.settings.dask_scheduler else None
-            )
-            if not targets and cluster_outcomes is None:
+            wants_cluster = cluster is not None and bool(self.registry.settings.dask_scheduler)
+            if not targets and not wants_cluster:
                 # With kernels attached, report.py words it: "no process runs app.py".
                 note = "" if self.registry.attached else "no kernel attached"
                 return PatchReport(action, uri, path, text, note=note)
+
+            async def on_cluster() -> list[KernelOutcome]:
+                return await cluster() if cluster is not None and wants_cluster else []
 
             jobs = [
                 self._guarded(patch_one, kernel, module)
                 for kernel, modules in targets
                 for module in modules
             ]
-            answers = await asyncio.gather(*jobs)
+            # The cluster's workers at the same time as the kernels.
+            answers, cluster_outcomes = await asyncio.gather(asyncio.gather(*jobs), on_cluster())
             outcomes = fold(answer for answer in answers if answer is not None)
-            if cluster_outcomes is not None:
-                outcomes += await cluster_outcomes
+            outcomes += cluster_outcomes
             if whole_text:
                 self._remember(uri, file, text, outcomes)
         elapsed = (time.perf_counter() - started) * 1000
