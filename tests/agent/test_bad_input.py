@@ -212,7 +212,8 @@ def test_evaluate_that_raises_reports_the_exception(undisturbed):
         raw.authenticate(undisturbed.info.token)
         reply = raw.request(1, "evaluate", {"expression": "1 / 0"})
         assert error_code(reply) == RPC_CODES["server_error"]
-        assert reply["error"]["data"] == {"exception": "ZeroDivisionError"}
+        assert reply["error"]["data"]["exception"] == "ZeroDivisionError"
+        assert "1 / 0" in reply["error"]["data"]["traceback"]
 
 
 def test_trickling_client_is_refused_at_the_handshake_deadline(undisturbed):
