@@ -81,7 +81,7 @@ def launch(
 def test_bundle_is_pure_python_with_the_server_dependencies(bundle: Path) -> None:
     libs = bundle / "libs"
     names = {path.name.split("-")[0].lower() for path in libs.glob("*.dist-info")}
-    assert {"pygls", "lsprotocol", "parso", "cattrs", "attrs"} <= names
+    assert {"pygls", "lsprotocol", "parso", "jedi", "cattrs", "attrs"} <= names
     # cattrs needs it on 3.10 only: pip skips it when the build runs on 3.11+.
     assert "exceptiongroup" in names
     assert [path for path in bundle.rglob("*") if path.name.endswith(COMPILED)] == []
@@ -113,7 +113,7 @@ def test_bundle_runs_a_program_without_the_server_dependencies(
             """\
             import importlib.util, sys
             print(sys.path[0])
-            print([name for name in ("pygls", "lsprotocol", "parso", "cattrs") if importlib.util.find_spec(name)])
+            print([name for name in ("pygls", "lsprotocol", "parso", "jedi", "cattrs") if importlib.util.find_spec(name)])
             print("splice" in sys.modules)
             """
         )
