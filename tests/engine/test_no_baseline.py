@@ -147,3 +147,27 @@ def test_no_baseline_call_default_unverified_until_the_signature_is_edited(
     result = ok(live.patch(module, edited))
     assert result.skipped == ()
     assert module.f() is None
+
+
+LAZY_PROXY = """\
+class Lazy:
+    # Like Django's LazySettings: any attribute read, __class__ included, raises
+    # until the framework is configured.
+    def __getattribute__(self, name):
+        raise RuntimeError("not configured")
+
+settings = Lazy()
+
+def f():
+    return 1
+"""
+
+
+def test_no_baseline_lazy_proxy_global_does_not_break_the_patch(unwatched: Live) -> None:
+    live = unwatched
+    module = live.load(LAZY_PROXY, baseline=False)
+    text = LAZY_PROXY.replace("settings = Lazy()\n", "").replace("return 1", "return 2")
+    result = ok(live.patch(module, text))
+    assert result.changed == ("f",)
+    assert module.f() == 2
+    assert "settings" in vars(module)  # not made by a def: never deleted

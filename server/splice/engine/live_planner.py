@@ -787,10 +787,14 @@ class LivePlanner(Planner):
         for member, value in list(vars(namespace).items()):
             if member in bound_now or (member.startswith("__") and member.endswith("__")):
                 continue
+            try:
+                is_class = isinstance(value, type)
+            except Exception:
+                continue  # a lazy proxy whose __class__ raises: not made by a def
             if self.came_from_def(value, member, prefix, name_of_module):
                 self.plan_delete(scope, namespace, member, value)
             elif (
-                isinstance(value, type)
+                is_class
                 and value.__module__ == name_of_module
                 and value.__qualname__ == prefix + member
             ):
@@ -830,6 +834,14 @@ class LivePlanner(Planner):
         return self._stored_attributes
 
     def came_from_def(self, value: Any, member: str, prefix: str, module_name: str) -> bool:
+        try:
+            return self._came_from_def(value, member, prefix, module_name)
+        except Exception:
+            # A lazy proxy (Django's settings) runs code on any attribute read and
+            # may raise: it was not made by a ``def``, so it is not deleted.
+            return False
+
+    def _came_from_def(self, value: Any, member: str, prefix: str, module_name: str) -> bool:
         if isinstance(value, type):
             if value.__module__ != module_name or value.__qualname__ != prefix + member:
                 return False
