@@ -1,41 +1,27 @@
-// Scenario "evaluate": in a program started outside the editor, Splice: Evaluate
-// (its keybinding) runs a selection and the result shows at the end of the line;
-// hovering a module-level name shows its live value from the kernel.
-import { spawn } from "node:child_process";
+// Scenario "evaluate": with an interpreter that has nothing installed, Run Current
+// File with Kernel starts the program; Splice: Evaluate (its keybinding) runs a
+// selection and the result shows at the end of the line, what it printed stays
+// out of the program's terminal; hovering a module-level name shows its live value.
 import fs from "node:fs";
 import path from "node:path";
 import {
   check,
   closeEditor,
-  config,
   here,
   inTemporaryFolder,
   lineOf,
   log,
+  makeBareVenv,
   openEditor,
   openFile,
   reportFailure,
+  runCommand,
   screenshot,
   userSettings,
   waitFor,
   waitForStatusBar,
 } from "./harness.mjs";
 
-async function startKernel(workspace, runtimeDir) {
-  const kernel = spawn(config.python, ["-m", "splice", "run", "app.py"], {
-    cwd: workspace,
-    env: { ...process.env, SPLICE_RUNTIME_DIR: runtimeDir },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  kernel.stdout.on("data", (chunk) => (output += chunk));
-  kernel.stderr.on("data", (chunk) => (output += chunk));
-  const connectionFile = path.join(runtimeDir, `kernel-${kernel.pid}.json`);
-  await waitFor("the kernel's connection file", () => kernel.exitCode === null && fs.existsSync(connectionFile));
-  return { process: kernel, output: () => output };
-}
-
-/** The texts VS Code draws after lines (decorations' `after` content is CSS, not DOM text). */
 /* global document, getComputedStyle -- these run in the page */
 async function inlineTexts(page) {
   return page.evaluate(() => {
@@ -58,18 +44,23 @@ export async function evaluateScenario() {
     fs.mkdirSync(workspace);
     const appFile = path.join(workspace, "app.py");
     fs.copyFileSync(path.join(here, "app.py"), appFile);
-    let kernel;
+    const bare = makeBareVenv(path.join(root, "bare-venv"));
     let editor;
+    let kernelPid;
+    const terminalText = () => editor.page.locator(".terminal-wrapper .xterm-rows").first().innerText().catch(() => "");
     try {
-      kernel = await startKernel(workspace, runtimeDir);
-      editor = await openEditor(root, workspace, userSettings(config.python), { SPLICE_RUNTIME_DIR: runtimeDir });
+      editor = await openEditor(root, workspace, userSettings(bare), { SPLICE_RUNTIME_DIR: runtimeDir });
       const page = editor.page;
       await openFile(page, "app.py", "def greeting");
+      log(`server up: ${await waitForStatusBar(page, /splice: no kernel/, 45_000)}`);
+      await runCommand(page, "Splice: Run Current File with Kernel");
       log(`ready: ${await waitForStatusBar(page, /splice: 1 kernel/, 45_000)}`);
+      const connectionFile = fs.readdirSync(runtimeDir).find((name) => /^kernel-\d+\.json$/.test(name));
+      kernelPid = Number(/\d+/.exec(connectionFile)[0]);
 
       // A new line in the unsaved buffer, selected, evaluated with the keybinding.
       const lastLine = lineOf(appFile, "last = None");
-      await page.locator(".monaco-editor .view-lines").click();
+      await page.locator(".monaco-editor .view-lines").first().click();
       await page.keyboard.press("Control+G");
       await page.keyboard.type(String(lastLine));
       await page.keyboard.press("Enter");
@@ -82,7 +73,7 @@ export async function evaluateScenario() {
         describe: async () => JSON.stringify(await inlineTexts(page)),
       });
       check(shown.includes("'hello world'"), `the inline result is ${shown}, not 'hello world'`);
-      check(!kernel.output().includes("from the editor"), "the evaluation printed to the program's terminal");
+      check(!(await terminalText()).includes("from the editor"), "the evaluation printed to the program's terminal");
       log(`inline result: ${shown}`);
 
       // Hover on `last` (a module-level name the running loop keeps setting).
@@ -99,14 +90,20 @@ export async function evaluateScenario() {
       log(`hover: ${hoverText}`);
       await screenshot(page, "vscode-evaluate.png");
     } catch (error) {
-      if (kernel) {
-        console.log(`----- kernel output\n${kernel.output()}`);
+      if (editor) {
+        console.log(`----- terminal\n${await terminalText()}`);
       }
       await reportFailure(editor);
       throw error;
     } finally {
       await closeEditor(editor);
-      kernel?.process.kill("SIGTERM");
+      if (kernelPid) {
+        try {
+          process.kill(kernelPid, "SIGTERM");
+        } catch {
+          // already gone
+        }
+      }
     }
   });
 }
