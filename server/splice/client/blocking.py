@@ -12,7 +12,12 @@ from typing import Any
 
 from splice.agent import wire
 from splice.agent.connection import ConnectionInfo
-from splice.client.client import CONNECT_TIMEOUT, remote_error
+from splice.client.client import (
+    CONNECT_TIMEOUT,
+    patch_params,
+    remote_error,
+    run_statement_params,
+)
 from splice.engine.result import PatchResult
 from splice.errors import KernelTimeoutError, KernelUnavailableError, ProtocolError
 
@@ -113,20 +118,11 @@ class BlockingKernelClient:
         dry_run: bool = False,
         delete_removed: bool = True,
     ) -> PatchResult:
-        params: dict[str, Any] = {
-            "module": module,
-            "source": source,
-            "dryRun": dry_run,
-            "deleteRemoved": delete_removed,
-        }
-        if only is not None:
-            params["only"] = list(only)
+        params = patch_params(module, source, only, dry_run, delete_removed)
         return PatchResult.from_dict(self.request("patch", params))
 
     def run_statement(self, module: str, line: int, source: str | None = None) -> PatchResult:
-        params: dict[str, Any] = {"module": module, "line": line}
-        if source is not None:
-            params["source"] = source
+        params = run_statement_params(module, line, source)
         return PatchResult.from_dict(self.request("runStatement", params))
 
     def undo(self, module: str) -> PatchResult:

@@ -68,6 +68,33 @@ def remote_error(error: Any) -> Exception:
     return RemoteError(code if isinstance(code, int) else -32603, message, error.get("data"))
 
 
+def patch_params(
+    module: str,
+    source: str,
+    only: list[str] | tuple[str, ...] | None,
+    dry_run: bool,
+    delete_removed: bool,
+) -> dict[str, Any]:
+    """The ``patch`` request's params; both clients send the same ones."""
+    params: dict[str, Any] = {
+        "module": module,
+        "source": source,
+        "dryRun": dry_run,
+        "deleteRemoved": delete_removed,
+    }
+    if only is not None:
+        params["only"] = list(only)
+    return params
+
+
+def run_statement_params(module: str, line: int, source: str | None) -> dict[str, Any]:
+    """The ``runStatement`` request's params; both clients send the same ones."""
+    params: dict[str, Any] = {"module": module, "line": line}
+    if source is not None:
+        params["source"] = source
+    return params
+
+
 async def open_stream(info: ConnectionInfo) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """Open the kernel's socket; KernelUnavailableError when nothing answers there."""
     try:
@@ -214,20 +241,11 @@ class KernelClient:
         dry_run: bool = False,
         delete_removed: bool = True,
     ) -> PatchResult:
-        params: dict[str, Any] = {
-            "module": module,
-            "source": source,
-            "dryRun": dry_run,
-            "deleteRemoved": delete_removed,
-        }
-        if only is not None:
-            params["only"] = list(only)
+        params = patch_params(module, source, only, dry_run, delete_removed)
         return PatchResult.from_dict(await self.request("patch", params))
 
     async def run_statement(self, module: str, line: int, source: str | None = None) -> PatchResult:
-        params: dict[str, Any] = {"module": module, "line": line}
-        if source is not None:
-            params["source"] = source
+        params = run_statement_params(module, line, source)
         return PatchResult.from_dict(await self.request("runStatement", params))
 
     async def undo(self, module: str) -> PatchResult:
