@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from types import FunctionType
 from typing import Any
 
+from splice.engine.hooks import ClassClaim
 from splice.engine.mutations import replace_code, set_attribute
 
 Undo = list[Callable[[], None]]
@@ -14,6 +15,20 @@ Undo = list[Callable[[], None]]
 #: Attributes every class has of its own; never moved from one class to another.
 _OWN = frozenset({"__dict__", "__weakref__", "__module__", "__qualname__"})
 _MISSING = object()
+
+
+def build_new(claim: ClassClaim, refusal: str) -> tuple[bool, Any]:
+    """``(True, what the new class statement made)``, or ``(False, None)`` once the
+    claim is refused with the code ``refusal`` because the statement raised."""
+    try:
+        return True, claim.build()
+    except Exception as error:
+        claim.refuse(
+            refusal,
+            f"{claim.qualname}: the new class statement raised {type(error).__name__}: "
+            f"{error}; nothing was changed",
+        )
+        return False, None
 
 
 def snapshot(cls: type, undo: Undo) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import attr
 
-from splice.adapters._classes import instances, snapshot, transplant
+from splice.adapters._classes import build_new, instances, snapshot, transplant
 from splice.engine.hooks import Adapter, ClassClaim
 
 Undo = list[Callable[[], None]]
@@ -36,14 +36,8 @@ class AttrsAdapter(Adapter):
             return False
         if claim.only_bodies_changed():
             return False  # method bodies are patched in place as usual
-        try:
-            new: Any = claim.build()
-        except Exception as error:
-            claim.refuse(
-                "attrs-class-failed",
-                f"{claim.qualname}: the new class statement raised {type(error).__name__}: "
-                f"{error}; nothing was changed",
-            )
+        built, new = build_new(claim, "attrs-class-failed")
+        if not built:
             return True
         if not isinstance(new, type) or not attr.has(new) or shape(new) == shape(live):
             return False  # only methods changed: patched in place as usual

@@ -21,7 +21,7 @@ from typing import Any
 import pydantic
 from pydantic._internal import _decorators, _type_refs
 
-from splice.adapters._classes import instances, snapshot, transplant
+from splice.adapters._classes import build_new, instances, snapshot, transplant
 from splice.engine.hooks import Adapter, ClassClaim
 
 Undo = list[Callable[[], None]]
@@ -76,14 +76,8 @@ class PydanticAdapter(Adapter):
             return False
         if claim.only_bodies_changed():
             return False  # method bodies are patched in place as usual
-        try:
-            new: Any = claim.build()
-        except Exception as error:
-            claim.refuse(
-                "pydantic-model-failed",
-                f"{claim.qualname}: the new class statement raised {type(error).__name__}: "
-                f"{error}; nothing was changed",
-            )
+        built, new = build_new(claim, "pydantic-model-failed")
+        if not built:
             return True
         if not isinstance(new, type) or shape(new) == shape(live):
             return False  # only method bodies changed: patched in place as usual
