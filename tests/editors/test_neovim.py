@@ -569,3 +569,30 @@ def test_neovim_eval_shows_virtual_text_hover_is_live_and_undo_steps_back(
     assert run.result["undone"] == "⇒ 'hello cy'"
     assert kernel.evaluate("greet('dee')") == "'hello dee'"
     assert "hello ann" not in kernel.stdout()
+
+
+def test_neovim_run_then_eval_shows_virtual_text_and_keeps_prints_out_of_the_terminal(
+    nvim: RunNvim, tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "app.py").write_text(RUN_APP)
+    runtime_dir = tmp_path / "runtime"
+    runtime_dir.mkdir(mode=0o700)
+    python = bare_python(tmp_path / "bare")
+
+    run = nvim(
+        "run_eval.lua",
+        cwd=project,
+        env={
+            "SPLICE_RUNTIME_DIR": str(runtime_dir),
+            "SPLICE_TEST_FILE": str(project / "app.py"),
+            "SPLICE_TEST_BARE_PYTHON": str(python),
+        },
+    )
+
+    assert_succeeded(run)
+    assert run.result["virtual_text"] == "⇒ 'hello zed'"
+    assert run.result["output"] == "from nvim\n"
+    assert "from nvim" not in run.result["terminal"]
+    assert f"live in pid {run.result['pid']}" in run.result["hover"]
