@@ -12,7 +12,16 @@ EDITS = ROOT / "docs" / "edits.md"
 #: The bundled framework adapters report findings of their own.
 ADAPTERS = ROOT / "server" / "splice" / "adapters"
 #: Calls whose first argument is a finding's code.
-_CODE_CALLS = {"Finding", "error", "skip", "refuse", "warn", "unverified"}
+#: Calls that name a finding's code, and which argument holds it.
+_CODE_CALLS = {
+    "Finding": 0,
+    "error": 0,
+    "skip": 0,
+    "refuse": 0,
+    "warn": 0,
+    "unverified": 0,
+    "build_new": 1,
+}
 
 
 def _first_argument_strings(node: ast.expr) -> list[str]:
@@ -27,12 +36,13 @@ def engine_codes() -> set[str]:
     found: set[str] = set()
     for path in [*ENGINE.glob("*.py"), *ADAPTERS.glob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
-            if not isinstance(node, ast.Call) or not node.args:
+            if not isinstance(node, ast.Call):
                 continue
             function = node.func
             name = function.id if isinstance(function, ast.Name) else getattr(function, "attr", "")
-            if name in _CODE_CALLS:
-                found.update(_first_argument_strings(node.args[0]))
+            position = _CODE_CALLS.get(name)
+            if position is not None and len(node.args) > position:
+                found.update(_first_argument_strings(node.args[position]))
     return found
 
 
