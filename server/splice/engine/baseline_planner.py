@@ -13,8 +13,8 @@ from splice.engine.codeobjects import code_kind, shift_lines
 from splice.engine.definitions import Definition, Outline, Statement
 from splice.engine.diff import DefinitionChange, diff_definitions
 from splice.engine.hooks import claim_class
-from splice.engine.mutations import bind, binder, unbind
-from splice.engine.pieces import compile_definition, compile_to_run, run_definition
+from splice.engine.mutations import binder, unbind
+from splice.engine.pieces import compile_definition, compile_to_run
 from splice.engine.plan import Plan, Undo
 from splice.engine.planner import Planner
 from splice.engine.statements import (
@@ -22,7 +22,6 @@ from splice.engine.statements import (
     is_future_import,
     is_import,
     literal_targets,
-    literal_value,
     star_import_modules,
 )
 from splice.engine.targets import binding, is_missing, live_functions, namespace_of
@@ -393,11 +392,8 @@ class BaselinePlanner(Planner):
             self.plan.statements_applied.append(statement.line)
             return
         if names is not None:
-            assert isinstance(node, (ast.Assign, ast.AnnAssign))
-            try:
-                value = literal_value(node, self.plan.filename)
-            except Exception as error:
-                self.error("statement-failed", f"line {statement.line}: {error}", **where)
+            evaluated, value = self.literal_or_error(statement, **where)
+            if not evaluated:
                 return
             # A name the new text binds again further down ends with that later
             # value, which already runs unless that statement changed too.
@@ -410,15 +406,7 @@ class BaselinePlanner(Planner):
             self.plan.statements_applied.append(statement.line)
             return
         if scope is None and is_import(node):
-            module = self.module
-
-            def run_import(undo: Undo) -> None:
-                bindings = run_definition(code, [], [], module)
-                for name, value in bindings.items():
-                    bind(module, name, value, undo)
-
-            self.plan.add_step(statement.line, f"line {statement.line} (import)", run_import)
-            self.plan.statements_applied.append(statement.line)
+            self.add_import(statement, code)
             return
         place = f"in class {scope}" if scope else "top-level"
         self.skip(

@@ -37,8 +37,8 @@ from splice.engine.evaluation import (
     future_annotations_flag,
 )
 from splice.engine.hooks import claim_class
-from splice.engine.mutations import bind, binder, unbind
-from splice.engine.pieces import compile_to_run, run_definition
+from splice.engine.mutations import binder, unbind
+from splice.engine.pieces import compile_to_run
 from splice.engine.plan import Plan, Undo
 from splice.engine.planner import Planner
 from splice.engine.result import Finding
@@ -48,7 +48,6 @@ from splice.engine.statements import (
     is_future_import,
     is_import,
     literal_targets,
-    literal_value,
     star_import_modules,
 )
 from splice.engine.targets import binding, is_missing, live_functions, namespace_of
@@ -323,13 +322,8 @@ class LivePlanner(Planner):
                     continue
                 self.statement_unverified(statement, definition.qualname)
                 continue
-            assert isinstance(node, (ast.Assign, ast.AnnAssign))
-            try:
-                value = literal_value(node, self.plan.filename)
-            except Exception as error:
-                self.error(
-                    "statement-failed", f"line {statement.line}: {error}", line=statement.line
-                )
+            evaluated, value = self.literal_or_error(statement, line=statement.line)
+            if not evaluated:
                 continue
             for name in names:
                 final[name] = (statement, value)
@@ -655,13 +649,8 @@ class LivePlanner(Planner):
                 continue
             names = literal_targets(node)
             if names is not None:
-                assert isinstance(node, (ast.Assign, ast.AnnAssign))
-                try:
-                    value = literal_value(node, self.plan.filename)
-                except Exception as error:
-                    self.error(
-                        "statement-failed", f"line {statement.line}: {error}", line=statement.line
-                    )
+                evaluated, value = self.literal_or_error(statement, line=statement.line)
+                if not evaluated:
                     continue
                 for name in names:
                     final[name] = (statement, value)
@@ -758,15 +747,7 @@ class LivePlanner(Planner):
         code = compile_to_run(node, [], self.plan.filename, self.flags)
         if import_current(node, self.module):
             return
-        module = self.module
-
-        def run_import(undo: Undo) -> None:
-            bindings = run_definition(code, [], [], module)
-            for name, value in bindings.items():
-                bind(module, name, value, undo)
-
-        self.plan.add_step(statement.line, f"line {statement.line} (import)", run_import)
-        self.plan.statements_applied.append(statement.line)
+        self.add_import(statement, code)
 
     # -- deletions ------------------------------------------------------------
     def plan_deletions(self, scope: str | None, namespace: Any) -> None:

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from splice.engine.classes import DataclassRegeneration, dataclass_options
 from splice.engine.codeobjects import pair_nested, same_code
-from splice.engine.definitions import Definition, Outline
+from splice.engine.definitions import Definition, Outline, Statement
 from splice.engine.evaluation import (
     evaluate_expression,
     evaluate_signature,
@@ -167,6 +167,29 @@ class Planner:
 
     def skip(self, code: str, message: str, severity: Severity = "warning", **where: Any) -> None:
         self.plan.skipped.append(Finding(code, message, severity=severity, **where))
+
+    def literal_or_error(self, statement: Statement, **where: Any) -> tuple[bool, Any]:
+        """``(True, value)`` of a literal assignment, or ``(False, None)`` once its
+        evaluation failed and was reported as an error at ``where``."""
+        node = statement.node
+        assert isinstance(node, (ast.Assign, ast.AnnAssign))
+        try:
+            return True, literal_value(node, self.plan.filename)
+        except Exception as error:
+            self.error("statement-failed", f"line {statement.line}: {error}", **where)
+            return False, None
+
+    def add_import(self, statement: Statement, code: CodeType) -> None:
+        """Run an import's ``code`` when the patch commits, binding its names in the module."""
+        module = self.module
+
+        def run_import(undo: Undo) -> None:
+            bindings = run_definition(code, [], [], module)
+            for name, value in bindings.items():
+                bind(module, name, value, undo)
+
+        self.plan.add_step(statement.line, f"line {statement.line} (import)", run_import)
+        self.plan.statements_applied.append(statement.line)
 
     def refuse_header(self, new: Definition, part: str) -> None:
         what = "bases" if part == "bases" else "metaclass or class keywords"
