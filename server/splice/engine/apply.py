@@ -6,8 +6,8 @@
     select     selection.py                     only=: baseline + the chosen definitions
     diff       diff.py                          two outlines -> changes
     plan       baseline_planner.py or           changes -> Plan (plan.py), no mutation
-               live_planner.py (no baseline),
-               on the shared base planner.py
+               live_planner.py (no baseline, its deletions
+               in deletions.py), on the shared base planner.py
     commit     commit.py                        run the steps; undo all if one raises
 
 Planning decides everything that can fail without touching live state; only

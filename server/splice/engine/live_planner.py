@@ -31,16 +31,16 @@ from splice.engine.classes import (
 )
 from splice.engine.codeobjects import CodeIndex, code_kind, same_code
 from splice.engine.definitions import Definition, Outline, Statement
+from splice.engine.deletions import DeletionPlanner
 from splice.engine.evaluation import (
     evaluate_expression,
     evaluate_signature,
     future_annotations_flag,
 )
 from splice.engine.hooks import claim_class
-from splice.engine.mutations import binder, unbind
+from splice.engine.mutations import binder
 from splice.engine.pieces import compile_to_run
-from splice.engine.plan import Plan, Undo
-from splice.engine.planner import Planner
+from splice.engine.plan import Plan
 from splice.engine.result import Finding
 from splice.engine.statements import (
     assigns_name,
@@ -48,7 +48,6 @@ from splice.engine.statements import (
     is_future_import,
     is_import,
     literal_targets,
-    star_import_modules,
 )
 from splice.engine.targets import binding, is_missing, live_functions, namespace_of
 from splice.engine.verification import (
@@ -65,31 +64,14 @@ from splice.engine.verification import (
     same_value,
     same_values,
     slots,
-    unmangled,
 )
 
 _MISSING = object()
 #: Python 3.13 cleans docstrings (as inspect.cleandoc) when compiling.
 _CLEAN_DOCSTRINGS = sys.version_info >= (3, 13)
-#: Values a literal assignment can make: a name holding one that the new text
-#: no longer assigns may be a removed literal (reported, not deleted).
-_LITERAL_TYPES = (
-    int,
-    float,
-    complex,
-    str,
-    bytes,
-    bool,
-    tuple,
-    list,
-    dict,
-    set,
-    frozenset,
-    type(None),
-)
 
 
-class LivePlanner(Planner):
+class LivePlanner(DeletionPlanner):
     """Plans a patch for a module with no baseline, by asking the live objects."""
 
     def __init__(
@@ -99,9 +81,8 @@ class LivePlanner(Planner):
         only: Sequence[str] | None,
         delete_removed: bool = True,
     ) -> None:
-        super().__init__(plan, new)
+        super().__init__(plan, new, delete_removed)
         self.only = list(only) if only else None
-        self.delete_removed = delete_removed
         # Only the selected definitions are checked: the rest of the text is not verified.
         plan.record_baseline = self.only is None
         #: qualname -> its definitions in the new text, in order (usually one).
@@ -113,7 +94,6 @@ class LivePlanner(Planner):
         #: Live classes checked member by member (not rebuilt, refused or added).
         self.checked: dict[str, type] = {}
         self._runtime_names: set[str] | None = None
-        self._stored_attributes: set[str] | None = None
         self._members: dict[str | None, list[str]] | None = None
 
     def selected(self, qualname: str) -> bool:
@@ -145,11 +125,6 @@ class LivePlanner(Planner):
                 qualname=definition.qualname,
                 line=definition.line,
             )
-
-    def unverified(self, code: str, message: str, **where: Any) -> None:
-        self.skip(
-            code, message + " (no baseline: the module was imported before splice)", "info", **where
-        )
 
     def run(self) -> None:
         plan, module = self.plan, self.plan.module
@@ -749,53 +724,6 @@ class LivePlanner(Planner):
             return
         self.add_import(statement, code)
 
-    # -- deletions ------------------------------------------------------------
-    def plan_deletions(self, scope: str | None, namespace: Any) -> None:
-        """Delete what provably came from a ``def``/``class`` the new text no longer has.
-
-        Proof: a function's ``__module__``, ``__qualname__`` and code file are
-        those a definition at this place in this file gives; an object made
-        dynamically (``exec``, a factory, ``type(...)``) fails one of them.
-        """
-        bound_now = set().union(*(names for _, names in self.scope_bindings(scope)), set())
-        if scope is None:
-            if any(star_import_modules(s.node) for s in self.new.statements):
-                return  # a star import may bind any name
-            prefix = ""
-        else:
-            prefix = scope + "."
-        name_of_module = self.module.__name__
-        for member, value in list(vars(namespace).items()):
-            if member in bound_now or (member.startswith("__") and member.endswith("__")):
-                continue
-            try:
-                is_class = isinstance(value, type)
-            except Exception:
-                continue  # a lazy proxy whose __class__ raises: not made by a def
-            if self.came_from_def(value, member, prefix, name_of_module):
-                self.plan_delete(scope, namespace, member, value)
-            elif (
-                is_class
-                and value.__module__ == name_of_module
-                and value.__qualname__ == prefix + member
-            ):
-                self.unverified(
-                    "deletion-unverified",
-                    f"{prefix}{member}: the new text no longer defines this class, but nothing "
-                    "in it proves it came from a class statement of this file, so it was kept",
-                    qualname=prefix + member,
-                )
-            elif isinstance(value, _LITERAL_TYPES) and (
-                scope is None or member not in self.stored_attributes()
-            ):
-                self.unverified(
-                    "deletion-unverified",
-                    f"{prefix}{member}: the new text no longer assigns it, but a value in the "
-                    "namespace cannot be told from one the program set, so it was kept; delete "
-                    "it by hand if it came from a removed assignment",
-                    qualname=prefix + member,
-                )
-
     def members(self) -> dict[str | None, list[str]]:
         """Each scope's definitions in the new text, by the key they bind."""
         if self._members is None:
@@ -803,60 +731,3 @@ class LivePlanner(Planner):
             for definition in self.new.ordered:
                 self._members.setdefault(definition.parent, []).append(definition.member)
         return self._members
-
-    def stored_attributes(self) -> set[str]:
-        """Attribute names the new text assigns anywhere (``cls.tag = tag``)."""
-        if self._stored_attributes is None:
-            self._stored_attributes = {
-                node.attr
-                for node in ast.walk(self.new.tree)
-                if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
-            }
-        return self._stored_attributes
-
-    def came_from_def(self, value: Any, member: str, prefix: str, module_name: str) -> bool:
-        try:
-            return self._came_from_def(value, member, prefix, module_name)
-        except Exception:
-            # A lazy proxy (Django's settings) runs code on any attribute read and
-            # may raise: it was not made by a ``def``, so it is not deleted.
-            return False
-
-    def _came_from_def(self, value: Any, member: str, prefix: str, module_name: str) -> bool:
-        if isinstance(value, type):
-            if value.__module__ != module_name or value.__qualname__ != prefix + member:
-                return False
-            if isinstance(getattr(value, "__firstlineno__", None), int):
-                return True  # set by a class statement (3.13+)
-            return any(
-                self.came_from_def(inner, inner_name, f"{value.__qualname__}.", module_name)
-                for inner_name, inner in vars(value).items()
-            )
-        filename = self.plan.filename
-        for function in live_functions(value, unmangled(member, prefix), None):
-            if (
-                function.__module__ == module_name
-                and function.__qualname__ == prefix + function.__name__
-                and function.__code__.co_filename == filename
-            ):
-                return True
-        return False
-
-    def plan_delete(self, scope: str | None, namespace: Any, member: str, value: Any) -> None:
-        name = unmangled(member, f"{scope}.") if scope else member
-        qualname = f"{scope}.{name}" if scope else member
-        if not self.delete_removed:
-            self.skip(
-                "deletion-skipped",
-                f"{qualname}: removed from the source but kept in the program "
-                "(deleting removed definitions is turned off)",
-                severity="info",
-                qualname=qualname,
-            )
-            return
-        self.plan.deleted.append(qualname)
-
-        def delete(undo: Undo) -> None:
-            unbind(namespace, member, undo)
-
-        self.plan.add_step(0, f"deleting {qualname}", delete)
