@@ -23,27 +23,9 @@ import time
 from pathlib import Path
 
 import distributed
+from generated_module import LINES, make_module
 
 import splice.dask
-
-FUNCTIONS = 250
-
-
-def make_module(marker: int) -> str:
-    """About 2,000 lines of functions; ``target`` returns ``marker``."""
-    lines = ['"""A generated module for benchmarks."""', ""]
-    for index in range(FUNCTIONS):
-        lines += [
-            f"def function_{index}(value, scale={index}):",
-            f'    """Function {index}."""',
-            "    total = value * scale",
-            "    for step in range(3):",
-            "        total += step",
-            "    return total",
-            "",
-        ]
-    lines += ["def target():", f"    return {marker}", ""]
-    return "\n".join(lines)
 
 
 def import_module(name: str) -> int:
@@ -102,7 +84,7 @@ def main() -> None:
     if options.json:
         print(json.dumps(rows, indent=2))
         return
-    print(f"one save of a {FUNCTIONS * 7 + 4}-line module, median of {saves}")
+    print(f"one save of a {LINES}-line module, median of {saves}")
     print(f"{'workers':>8} {'save (ms)':>10} {'min (ms)':>9} {'engine, slowest worker (ms)':>28}")
     for row in rows:
         print(

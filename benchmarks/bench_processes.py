@@ -29,29 +29,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from generated_module import LINES, make_module
+
 import splice
 from splice.agent import watch
 from splice.agent.program import program_processes
 from splice.report import ProcessOutcome
-
-FUNCTIONS = 250
-
-
-def make_module(marker: int) -> str:
-    """About 2,000 lines of functions; ``target`` returns ``marker``."""
-    lines = ['"""A generated module for benchmarks."""', ""]
-    for index in range(FUNCTIONS):
-        lines += [
-            f"def function_{index}(value, scale={index}):",
-            f'    """Function {index}."""',
-            "    total = value * scale",
-            "    for step in range(3):",
-            "        total += step",
-            "    return total",
-            "",
-        ]
-    lines += ["def target():", f"    return {marker}", ""]
-    return "\n".join(lines)
 
 
 def worker(name: str, ready: Any) -> None:
@@ -136,7 +119,7 @@ def main() -> None:
     if options.json:
         print(json.dumps(rows, indent=2))
         return
-    print(f"one save, {FUNCTIONS * 7 + 4}-line module, median of {saves} saves")
+    print(f"one save, {LINES}-line module, median of {saves} saves")
     print(f"{'workers':>8} {'save':>10} {'engine, slowest':>16} {'vs 1':>6}")
     for row in rows:
         ratio = row["save_ms"] / rows[0]["save_ms"]
