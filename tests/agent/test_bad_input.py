@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from kernel_support import RawConnection
 from splice.agent import wire
 from splice.errors import RPC_CODES
@@ -15,18 +17,15 @@ def error_code(reply):
     return reply["error"]["code"]
 
 
-def test_malformed_header_gets_parse_error_and_close(undisturbed):
+@pytest.mark.parametrize(
+    "header",
+    [b"Content-Length: abc", b"Content-Type: x"],
+    ids=["malformed-content-length", "missing-content-length"],
+)
+def test_bad_header_gets_parse_error_and_close(undisturbed, header):
     with RawConnection(undisturbed.info) as raw:
         raw.authenticate(undisturbed.info.token)
-        raw.send_bytes(b"Content-Length: abc\r\n\r\n{}")
-        assert error_code(raw.read()) == RPC_CODES["parse_error"]
-        assert raw.is_closed()
-
-
-def test_missing_content_length_gets_parse_error_and_close(undisturbed):
-    with RawConnection(undisturbed.info) as raw:
-        raw.authenticate(undisturbed.info.token)
-        raw.send_bytes(b"Content-Type: x\r\n\r\n{}")
+        raw.send_bytes(header + b"\r\n\r\n{}")
         assert error_code(raw.read()) == RPC_CODES["parse_error"]
         assert raw.is_closed()
 
