@@ -179,18 +179,31 @@ def test_forked_children_get_their_own_agent(tmp_path):
                 os.kill(info.pid, signal.SIGKILL)
 
 
-def test_splice_kernel_repl_prints_how_to_attach_and_can_be_patched(tmp_path):
-    (tmp_path / "mod.py").write_text("def f():\n    return 'before'\n")
-    runtime = str(tmp_path / "rt")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "splice", "kernel"],
+def interactive(command, tmp_path, runtime, **env):
+    """An interactive interpreter on pipes that imports from ``tmp_path``, its agent in ``runtime``."""
+    return subprocess.Popen(
+        command,
         cwd=tmp_path,
-        env=kernel_env(runtime) | {"PYTHONPATH": str(tmp_path)},
+        env=kernel_env(runtime) | {"PYTHONPATH": str(tmp_path), **env},
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def patch_mod_once_imported(client):
+    """Once the prompt has run ``import mod``, patch ``mod.f`` to return 'after'; whether it applied."""
+    deadline = time.monotonic() + 10
+    while "mod" not in client.evaluate("list(globals())") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return client.patch("mod", "def f():\n    return 'after'\n").ok
+
+
+def test_splice_kernel_repl_prints_how_to_attach_and_can_be_patched(tmp_path):
+    (tmp_path / "mod.py").write_text("def f():\n    return 'before'\n")
+    runtime = str(tmp_path / "rt")
+    process = interactive([sys.executable, "-m", "splice", "kernel"], tmp_path, runtime)
     try:
         info = wait_for_connection_file(process, runtime)
         from splice.client.blocking import BlockingKernelClient
@@ -198,10 +211,7 @@ def test_splice_kernel_repl_prints_how_to_attach_and_can_be_patched(tmp_path):
         process.stdin.write("import mod\nvalue = 5\n")
         process.stdin.flush()
         with BlockingKernelClient(info) as client:
-            deadline = time.monotonic() + 10
-            while "mod" not in client.evaluate("list(globals())") and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert client.patch("mod", "def f():\n    return 'after'\n").ok
+            assert patch_mod_once_imported(client)
         stdout, stderr = process.communicate("print(mod.f(), value)\n", timeout=15)
     finally:
         stop_process(process)
@@ -309,15 +319,11 @@ def test_terminal_ipython_with_load_ext_can_be_patched(tmp_path):
     pytest.importorskip("IPython")
     (tmp_path / "mod.py").write_text("def f():\n    return 'before'\n")
     runtime = str(tmp_path / "rt")
-    process = subprocess.Popen(
+    process = interactive(
         [sys.executable, "-m", "IPython", "--simple-prompt", "--no-banner", "--ext=splice"],
-        cwd=tmp_path,
-        env=kernel_env(runtime)
-        | {"PYTHONPATH": str(tmp_path), "IPYTHONDIR": str(tmp_path / "ipy")},
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        tmp_path,
+        runtime,
+        IPYTHONDIR=str(tmp_path / "ipy"),
     )
     try:
         info = wait_for_connection_file(process, runtime)
@@ -327,10 +333,7 @@ def test_terminal_ipython_with_load_ext_can_be_patched(tmp_path):
         process.stdin.flush()
         with BlockingKernelClient(info) as client:
             assert client.kernel["capabilities"]["host"] == "ipython"
-            deadline = time.monotonic() + 10
-            while "mod" not in client.evaluate("list(globals())") and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert client.patch("mod", "def f():\n    return 'after'\n").ok
+            assert patch_mod_once_imported(client)
         stdout, _ = process.communicate("print(mod.f())\nexit()\n", timeout=30)
     finally:
         stop_process(process)
