@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import textwrap
 
@@ -29,6 +30,16 @@ APP = textwrap.dedent(
 )
 
 
+@contextlib.asynccontextmanager
+async def connected(kernel):
+    """A ``KernelClient`` on ``kernel``, closed when the block ends."""
+    client = await KernelClient.connect(kernel.info)
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
 @pytest.fixture
 def project(tmp_path):
     (tmp_path / "app.py").write_text(APP)
@@ -38,23 +49,17 @@ def project(tmp_path):
 
 async def test_connect_returns_the_kernel_identity(project):
     with running_kernel(project, ready="ready") as kernel:
-        client = await KernelClient.connect(kernel.info)
-        try:
+        async with connected(kernel) as client:
             assert client.kernel["pid"] == kernel.process.pid
             assert client.kernel["protocolVersion"] == 1
             assert client.kernel["program"] == "app.py"
             assert "patch" in client.kernel["capabilities"]["methods"]
-        finally:
-            await client.close()
 
 
 async def test_modules_lists_main_with_its_real_path(project):
     with running_kernel(project, ready="ready") as kernel:
-        client = await KernelClient.connect(kernel.info)
-        try:
+        async with connected(kernel) as client:
             modules = {entry["name"]: entry for entry in await client.modules()}
-        finally:
-            await client.close()
     assert modules["__main__"] == {
         "name": "__main__",
         "file": str((project / "app.py").resolve()),
@@ -68,75 +73,57 @@ async def test_baseline_is_the_text_that_runs(project):
         (project / "app.py").write_text(
             APP.replace("sum(items)", "0")
         )  # the disk changes, the baseline not
-        client = await KernelClient.connect(kernel.info)
-        try:
+        async with connected(kernel) as client:
             assert await client.baseline("__main__") == APP
-        finally:
-            await client.close()
 
 
 async def test_patch_returns_a_patch_result_and_changes_behaviour(project):
     with running_kernel(project, ready="ready") as kernel:
-        client = await KernelClient.connect(kernel.info)
-        try:
+        async with connected(kernel) as client:
             assert await client.evaluate("total([1, 2])") == "3"
             result = await client.patch("__main__", APP.replace("sum(items)", "sum(items) * 100"))
             assert isinstance(result, PatchResult) and result.ok
             assert result.changed == ("total",)
             assert await client.evaluate("total([1, 2])") == "300"
-        finally:
-            await client.close()
 
 
 async def test_dry_run_changes_nothing(project):
     with running_kernel(project, ready="ready") as kernel:
-        client = await KernelClient.connect(kernel.info)
-        try:
+        async with connected(kernel) as client:
             result = await client.patch("__main__", APP.replace("sum(items)", "0"), dry_run=True)
             assert result.dry_run and result.changed == ("total",)
             assert await client.evaluate("total([1, 2])") == "3"
-        finally:
-            await client.close()
 
 
 async def test_patch_keeps_removed_definitions_when_asked(project):
     with running_kernel(project, ready="ready") as kernel:
-        client = await KernelClient.connect(kernel.info)
-        try:
+        async with connected(kernel) as client:
             without_total = APP.replace("def total(items):\n    return sum(items)\n", "")
             assert without_total != APP
             result = await client.patch("__main__", without_total, delete_removed=False)
             assert result.ok and result.deleted == ()
             assert [finding.code for finding in result.skipped] == ["deletion-skipped"]
             assert await client.evaluate("total([1, 2])") == "3"
-        finally:
-            await client.close()
 
 
 async def test_run_statement_runs_a_skipped_statement(project):
     source = APP.replace("import time\n", "import time\nCOUNT = len('abc')\n")
     with running_kernel(project, ready="ready") as kernel:
-        client = await KernelClient.connect(kernel.info)
-        try:
+        async with connected(kernel) as client:
             result = await client.run_statement("__main__", 3, source)
             assert result.ok and result.statements_applied == (3,)
             assert await client.evaluate("COUNT") == "3"
-        finally:
-            await client.close()
 
 
 async def test_one_connection_serves_many_patches(project):
     with running_kernel(project, ready="ready") as kernel:
-        client = await KernelClient.connect(kernel.info)
-        try:
+        async with connected(kernel) as client:
             for factor in range(2, 7):
                 result = await client.patch(
                     "__main__", APP.replace("sum(items)", f"sum(items) * {factor}")
                 )
                 assert result.ok
             assert await client.evaluate("total([1])") == "6"
-        finally:
-            await client.close()
 
 
 async def test_module_imported_notification_arrives(project):
@@ -163,13 +150,10 @@ async def test_wrong_token_raises_authentication_error(project):
 
 async def test_unknown_module_raises_remote_error_with_its_code(project):
     with running_kernel(project, ready="ready") as kernel:
-        client = await KernelClient.connect(kernel.info)
-        try:
+        async with connected(kernel) as client:
             with pytest.raises(RemoteError) as caught:
                 await client.patch("not_loaded", "")
             assert caught.value.code == RPC_CODES["unknown_module"]
-        finally:
-            await client.close()
 
 
 async def test_connecting_to_a_dead_kernel_raises_kernel_unavailable(project):
@@ -192,12 +176,9 @@ async def test_kernel_exit_closes_the_client_and_fails_requests(project):
 
 async def test_a_request_in_flight_fails_when_the_kernel_dies(project):
     with running_kernel(project, ready="ready") as kernel:
-        client = await KernelClient.connect(kernel.info)
-        try:
+        async with connected(kernel) as client:
             pending = asyncio.ensure_future(client.evaluate("__import__('time').sleep(30)"))
             await asyncio.sleep(0.2)
             kernel.process.kill()
             with pytest.raises(KernelUnavailableError):
                 await asyncio.wait_for(pending, 5)
-        finally:
-            await client.close()
