@@ -140,17 +140,18 @@ def test_attach_reports_the_method_and_the_connection_file_as_json(
     assert Path(str(result["connectionFile"])).parent == Path(runtime_dir)
 
 
-def test_attach_to_a_busy_pure_python_loop_reaches_it(start_target, runtime_dir: str) -> None:
-    source = (
-        "def value():\n    return 'before'\n\n"
-        "print('ready', flush=True)\ncount = 0\n"
-        "while True:\n"
-        "    count += 1\n"
-        "    if count % 200000 == 0:\n"
-        "        print(value(), flush=True)\n"
-    )
-    target = start_target(source)
+#: A loop that never sleeps or calls into C for long, printing ``value()`` now and then.
+BUSY_LOOP = (
+    "count = 0\n"
+    "while True:\n"
+    "    count += 1\n"
+    "    if count % 200000 == 0:\n"
+    "        print(value(), flush=True)\n"
+)
 
+
+def attach_and_patch_value(target) -> None:
+    """Attach to ``target``, patch its ``value()`` to return 'after', and see the loop print it."""
     result = attach_json(target.pid)
 
     assert "error" not in result
@@ -158,6 +159,13 @@ def test_attach_to_a_busy_pure_python_loop_reaches_it(start_target, runtime_dir:
     patch_body(target.script)
     target.wait_for("after", after=len(target.stdout()))
     target.assert_running_normally()
+
+
+def test_attach_to_a_busy_pure_python_loop_reaches_it(start_target, runtime_dir: str) -> None:
+    source = "def value():\n    return 'before'\n\nprint('ready', flush=True)\n" + BUSY_LOOP
+    target = start_target(source)
+
+    attach_and_patch_value(target)
 
 
 def test_attach_as_root_to_another_users_process_lists_and_patches_it(
@@ -214,21 +222,11 @@ def test_attach_with_a_busy_main_thread_and_a_sleeping_worker_reaches_the_main_t
         "import threading, time\n\n"
         "def value():\n    return 'before'\n\n"
         "threading.Thread(target=time.sleep, args=(1000,), daemon=True).start()\n"
-        "print('ready', flush=True)\ncount = 0\n"
-        "while True:\n"
-        "    count += 1\n"
-        "    if count % 200000 == 0:\n"
-        "        print(value(), flush=True)\n"
+        "print('ready', flush=True)\n" + BUSY_LOOP
     )
     target = start_target(source)
 
-    result = attach_json(target.pid)
-
-    assert "error" not in result
-    target.script.write_text(target.script.read_text().replace("'before'", "'after'"))
-    patch_body(target.script)
-    target.wait_for("after", after=len(target.stdout()))
-    target.assert_running_normally()
+    attach_and_patch_value(target)
 
 
 def test_an_attached_process_exits_normally_and_removes_its_connection_file(
