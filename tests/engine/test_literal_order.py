@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from engine.helpers import Live, codes, ok
 
 
@@ -40,14 +42,13 @@ def test_literal_deleted_but_bound_elsewhere_is_kept(live: Live) -> None:
     assert module.z == module.os.sep
 
 
-def test_default_reads_literal_assigned_above_in_the_same_patch(live: Live) -> None:
-    module = live.load("x = 42\n\ndef foo(y=1):\n    return y\n")
-    ok(live.patch(module, "x = 44\n\ndef foo(y=x):\n    return y\n"))
-    assert module.foo() == 44
-
-
-def test_default_of_added_function_reads_literal_assigned_above(live: Live) -> None:
-    module = live.load("x = 42\n")
+@pytest.mark.parametrize(
+    "before",
+    ["x = 42\n\ndef foo(y=1):\n    return y\n", "x = 42\n"],
+    ids=["changed-function", "added-function"],
+)
+def test_default_reads_literal_assigned_above_in_the_same_patch(live: Live, before: str) -> None:
+    module = live.load(before)
     ok(live.patch(module, "x = 44\n\ndef foo(y=x):\n    return y\n"))
     assert module.foo() == 44
 
