@@ -105,15 +105,20 @@ def test_duplicate_token_keys_do_not_authenticate(undisturbed):
         assert raw.is_closed()
 
 
+def assert_headers_refused(info, sent: bytes, reason: str) -> None:
+    """Sent before authenticating, ``sent`` gets a parse error naming ``reason``, then a close."""
+    with RawConnection(info) as raw:
+        raw.send_bytes(sent)
+        reply = raw.read()
+        assert error_of(reply)["code"] == RPC_CODES["parse_error"]
+        assert reason in reply["error"]["message"]
+        assert raw.is_closed()
+
+
 def test_a_repeated_content_length_is_refused(undisturbed):
     body = initialize_body(undisturbed.info.token)
     headers = b"Content-Length: 3\r\nContent-Length: %d" % len(body)
-    with RawConnection(undisturbed.info) as raw:
-        raw.send_bytes(frame(body, headers))
-        reply = raw.read()
-        assert error_of(reply)["code"] == RPC_CODES["parse_error"]
-        assert "repeated Content-Length" in reply["error"]["message"]
-        assert raw.is_closed()
+    assert_headers_refused(undisturbed.info, frame(body, headers), "repeated Content-Length")
 
 
 def test_an_http_request_carrying_a_valid_frame_is_refused(undisturbed):
@@ -123,12 +128,9 @@ def test_an_http_request_carrying_a_valid_frame_is_refused(undisturbed):
         b"POST http://%s/ HTTP/1.1\r\nHost: %s\r\nContent-Type: text/plain\r\nContent-Length: %d"
         % (undisturbed.info.address.encode(), undisturbed.info.address.encode(), len(body))
     )
-    with RawConnection(undisturbed.info) as raw:
-        raw.send_bytes(frame(body, headers))
-        reply = raw.read()
-        assert error_of(reply)["code"] == RPC_CODES["parse_error"]
-        assert "only Content-Length and Content-Type" in reply["error"]["message"]
-        assert raw.is_closed()
+    assert_headers_refused(
+        undisturbed.info, frame(body, headers), "only Content-Length and Content-Type"
+    )
 
 
 def test_extra_headers_after_authentication_are_refused(undisturbed):
