@@ -16,14 +16,13 @@ body and response fields hold validators made from the models it uses.
 from __future__ import annotations
 
 import inspect
-import sys
 from collections.abc import Callable, Iterator
-from types import ModuleType
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Router
 
+from splice.adapters._modules import module_globals
 from splice.engine.hooks import Adapter, PatchPlan
 
 Undo = list[Callable[[], None]]
@@ -32,22 +31,16 @@ Undo = list[Callable[[], None]]
 def routers() -> Iterator[Router]:
     """Every Starlette router bound at module level in the process (a FastAPI app's too)."""
     seen: set[int] = set()
-    for module in list(sys.modules.values()):
-        if not issubclass(type(module), ModuleType):
+    for value in module_globals():
+        kind = type(value)
+        if issubclass(kind, Starlette):
+            router = value.router
+        elif issubclass(kind, Router):
+            router = value
+        else:
             continue
-        namespace = vars(module)
-        for value in list(namespace.values()):
-            # By type only: module globals include proxies whose every attribute
-            # runs code (Django's lazy settings), ``__class__`` included.
-            kind = type(value)
-            if issubclass(kind, Starlette):
-                router = value.router
-            elif issubclass(kind, Router):
-                router = value
-            else:
-                continue
-            if isinstance(router, Router):
-                yield from _with_mounted(router, seen)
+        if isinstance(router, Router):
+            yield from _with_mounted(router, seen)
 
 
 def _with_mounted(router: Router, seen: set[int]) -> Iterator[Router]:

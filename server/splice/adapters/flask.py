@@ -15,14 +15,13 @@ the app (blueprints record their routes for later), so it is refused.
 from __future__ import annotations
 
 import ast
-import sys
 from collections.abc import Callable, Iterator
-from types import ModuleType
 from typing import Any
 
 import flask
 from werkzeug.routing.matcher import StateMachineMatcher
 
+from splice.adapters._modules import module_globals
 from splice.engine.hooks import Adapter, PatchPlan
 
 Undo = list[Callable[[], None]]
@@ -30,15 +29,10 @@ Undo = list[Callable[[], None]]
 
 def applications() -> Iterator[flask.Flask]:
     seen: set[int] = set()
-    for module in list(sys.modules.values()):
-        if not issubclass(type(module), ModuleType):
-            continue
-        namespace = vars(module)
-        for value in list(namespace.values()):
-            # By type only: a lazy proxy's ``__class__`` may run code.
-            if issubclass(type(value), flask.Flask) and id(value) not in seen:
-                seen.add(id(value))
-                yield value
+    for value in module_globals():
+        if issubclass(type(value), flask.Flask) and id(value) not in seen:
+            seen.add(id(value))
+            yield value
 
 
 class FlaskAdapter(Adapter):
