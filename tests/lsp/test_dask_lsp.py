@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from lsprotocol import types
 
-from lsp_support import Session
+from lsp_support import KernelFactory, Session
 
 distributed = pytest.importorskip("distributed")
 import splice.dask  # noqa: E402
@@ -75,6 +75,34 @@ async def test_dask_lsp_save_patches_every_worker_of_the_cluster(
     assert len(last["kernels"]) == 2
     assert all(kernel["program"].startswith("dask worker tcp://") for kernel in last["kernels"])
     assert last["summary"].startswith("patched calc_lsp.py in 2 processes: answer changed")
+    assert set(cluster.run(answer_of, "calc_lsp").values()) == {"new"}
+
+
+@NEOVIM_ONLY
+async def test_dask_lsp_one_save_patches_the_kernels_and_the_cluster(
+    lsp: Session, cluster: Any, start_kernel: KernelFactory
+) -> None:
+    (lsp.project / "uses_calc.py").write_text(
+        "import time\n\nimport calc_lsp\n\nready = True\nwhile True:\n    time.sleep(0.02)\n"
+    )
+    kernel = start_kernel("uses_calc.py")
+    await lsp.initialize({"dask": {"scheduler": cluster.scheduler.address}})
+    lsp.open("calc_lsp.py")
+    await lsp.wait_until(
+        lambda: any(
+            k["pid"] == kernel.info.pid and k["attached"]
+            for status in lsp.statuses[-1:]
+            for k in status["kernels"]
+        )
+    )
+
+    status = await lsp.save(CALC.replace('"old"', '"new"'), "calc_lsp.py")
+
+    last = status["lastPatch"]
+    assert last["ok"] is True
+    assert len(last["kernels"]) == 3
+    assert kernel.info.pid in {item["pid"] for item in last["kernels"]}
+    assert kernel.evaluate("calc_lsp.answer()") == "'new'"
     assert set(cluster.run(answer_of, "calc_lsp").values()) == {"new"}
 
 
