@@ -1,8 +1,8 @@
 """Where the agent runs the work a request asks for (patching, evaluating).
 
 The engine makes a patch atomic for other threads by itself: it holds its
-``PATCH_LOCK`` and commits with a long thread-switch interval. What the agent
-chooses is the thread:
+``PATCH_LOCK`` and swaps every mutation in one C-level call (engine/transaction.py).
+What the agent chooses is the thread:
 
 - ``AgentThreadRunner`` runs the work on the agent's own thread (``splice run``,
   ``splice kernel``, ``splice.listen()``).

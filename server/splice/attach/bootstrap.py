@@ -2,9 +2,8 @@
 
 Runs in the target's main thread with the GIL held, between two bytecodes of
 its own code, so it must return quickly: no heap walks, no scans of loaded
-modules. Work that needs longer (baseline recovery for the modules imported
-before the agent) belongs after ``listen()`` in ``after_listen``, on a thread
-of its own.
+modules. Baseline recovery for the modules imported before the agent is
+started by ``listen()`` itself, on a thread of its own.
 """
 
 from __future__ import annotations
@@ -31,12 +30,7 @@ def start(runtime_dir: str | None) -> dict[str, Any]:
     if runtime_dir:
         options["runtime_dir"] = runtime_dir
     info: ConnectionInfo = splice.listen(**options)
-    after_listen(info)
     return _describe(info, already=False, began=began)
-
-
-def after_listen(info: ConnectionInfo) -> None:
-    """The hook for work after the agent is up (issue 11.2: baselines of older modules)."""
 
 
 def _describe(info: ConnectionInfo, *, already: bool, began: float) -> dict[str, Any]:
