@@ -124,6 +124,11 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 5.0) -> None
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout)
+    # Pipes left open would surface as a ResourceWarning in whichever later test
+    # the garbage collector happens to run in.
+    for pipe in (process.stdin, process.stdout, process.stderr):
+        if pipe is not None:
+            pipe.close()
 
 
 @contextlib.contextmanager
