@@ -23,33 +23,6 @@ from splice.agent.connection import ConnectionInfo
 #: Seconds a program has to start its workers (spawned ones import splice first).
 START_TIMEOUT = 60.0
 
-WSGI_APP = """\
-import os
-
-
-def message():
-    return "old"
-
-
-def app(environ, start_response):
-    start_response("200 OK", [("Content-Type", "text/plain")])
-    return [f"{message()} {os.getpid()}".encode()]
-"""
-
-ASGI_APP = """\
-import os
-
-
-def message():
-    return "old"
-
-
-async def app(scope, receive, send):
-    headers = [(b"content-type", b"text/plain")]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": f"{message()} {os.getpid()}".encode()})
-"""
-
 
 class Program:
     """``python -m splice run ARGS`` in ``folder``; its output goes to a log file."""

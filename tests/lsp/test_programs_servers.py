@@ -19,8 +19,6 @@ from typing import Any
 import pytest
 from lsprotocol import types
 from programs_support import (
-    ASGI_APP,
-    WSGI_APP,
     free_port,
     get,
     responses,
@@ -29,6 +27,7 @@ from programs_support import (
 )
 
 from lsp_support import Session
+from server_apps import ASGI_APP, WSGI_APP
 
 pytest.importorskip("gunicorn")
 pytest.importorskip("uvicorn")

@@ -11,35 +11,10 @@ from pathlib import Path
 import pytest
 from processes_support import Program, free_port, get, save, wait_for_http
 
+from server_apps import ASGI_APP, WSGI_APP
+
 pytest.importorskip("gunicorn")
 pytest.importorskip("uvicorn")
-
-WSGI_APP = """\
-import os
-
-
-def message():
-    return "old"
-
-
-def app(environ, start_response):
-    start_response("200 OK", [("Content-Type", "text/plain")])
-    return [f"{message()} {os.getpid()}".encode()]
-"""
-
-ASGI_APP = """\
-import os
-
-
-def message():
-    return "old"
-
-
-async def app(scope, receive, send):
-    headers = [(b"content-type", b"text/plain")]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": f"{message()} {os.getpid()}".encode()})
-"""
 
 
 def responses(url: str, workers: set[int], attempts: int = 200) -> dict[int, set[str]]:
