@@ -8,9 +8,12 @@ own). The fixtures that build on it are in tests/lsp/conftest.py.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import sys
 import time
 import typing
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -221,3 +224,34 @@ def line_of(text: str, needle: str) -> int:
         if needle in line:
             return number
     raise AssertionError(f"{needle!r} not in the text")
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    client: LanguageClient, session: Session, runtime_dir: str, env: dict[str, str] | None = None
+) -> AsyncIterator[Session]:
+    """``python -m splice lsp`` for ``session``'s client, sharing ``runtime_dir`` with kernels."""
+
+    @client.feature("splice/status")
+    def on_status(params: Any) -> None:
+        session.statuses.append(plain(params))
+
+    @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    def on_code_lens_refresh(params: Any) -> None:
+        return None
+
+    server_env = dict(os.environ, SPLICE_RUNTIME_DIR=runtime_dir, **(env or {}))
+    await client.start_io(sys.executable, "-m", "splice", "lsp", env=server_env)
+    try:
+        yield session
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(client.shutdown_session(), 10)
+        server = client._server
+        if server is not None and server.returncode is None:
+            # Never initialized (the test failed early), or stuck: do not hang the run.
+            try:
+                await asyncio.wait_for(server.wait(), 3)
+            except asyncio.TimeoutError:
+                server.kill()
+        await client.stop()

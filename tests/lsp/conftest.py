@@ -9,21 +9,23 @@ on a user's machine.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import os
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import pytest_lsp
-from lsprotocol import types
 from pytest_lsp.client import make_test_lsp_client
 
 from kernel_support import RunningKernel, running_kernel
-from lsp_support import APP, KernelFactory, Session, fix_code_action_structure, plain, wait_ready
+from lsp_support import (
+    APP,
+    KernelFactory,
+    Session,
+    fix_code_action_structure,
+    serving,
+    wait_ready,
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -69,29 +71,7 @@ async def lsp(
     fix_code_action_structure(client)
     session = Session(client, pytest_lsp.client_capabilities(request.param), project)
 
-    @client.feature("splice/status")
-    def on_status(params: Any) -> None:
-        session.statuses.append(plain(params))
-
-    @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
-    def on_code_lens_refresh(params: Any) -> None:
-        return None
-
-    env = dict(os.environ, SPLICE_RUNTIME_DIR=runtime_dir)
     marker = request.node.get_closest_marker("server_env")
-    if marker is not None:
-        env.update(marker.kwargs)
-    await client.start_io(sys.executable, "-m", "splice", "lsp", env=env)
-    try:
-        yield session
-    finally:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(client.shutdown_session(), 10)
-        server = client._server
-        if server is not None and server.returncode is None:
-            # Never initialized (the test failed early), or stuck: do not hang the run.
-            try:
-                await asyncio.wait_for(server.wait(), 3)
-            except asyncio.TimeoutError:
-                server.kill()
-        await client.stop()
+    env = dict(marker.kwargs) if marker is not None else None
+    async with serving(client, session, runtime_dir, env) as served:
+        yield served

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import pytest_lsp
@@ -18,7 +15,7 @@ from lsprotocol import types
 from pytest_lsp.client import make_test_lsp_client
 from recovery_support import MYMOD, wait_until
 
-from lsp_support import Session, plain
+from lsp_support import Session, serving
 from splice.agent import connection
 from splice.client.blocking import BlockingKernelClient
 
@@ -76,28 +73,8 @@ async def lsp(
     project.mkdir(exist_ok=True)
     session = Session(client, pytest_lsp.client_capabilities(request.param), project)
 
-    @client.feature("splice/status")
-    def on_status(params: Any) -> None:
-        session.statuses.append(plain(params))
-
-    @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
-    def on_code_lens_refresh(params: Any) -> None:
-        return None
-
-    env = dict(os.environ, SPLICE_RUNTIME_DIR=runtime_dir)
-    await client.start_io(sys.executable, "-m", "splice", "lsp", env=env)
-    try:
-        yield session
-    finally:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(client.shutdown_session(), 10)
-        server = client._server
-        if server is not None and server.returncode is None:
-            try:
-                await asyncio.wait_for(server.wait(), 3)
-            except asyncio.TimeoutError:
-                server.kill()
-        await client.stop()
+    async with serving(client, session, runtime_dir) as served:
+        yield served
 
 
 @requires_gdb
