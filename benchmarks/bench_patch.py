@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 import splice
-from splice.engine.baseline import forget_baseline, watch_imports
+from splice.engine.baselines.store import forget_baseline, watch_imports
 
 try:  # IPython's %autoreload 2, for comparison
     from IPython.extensions.autoreload import superreload
@@ -145,7 +145,7 @@ def measure(lines: int, top_level: float, repeats: int, folder: Path) -> dict[st
             superreload(module)
             autoreload.append(time.perf_counter() - started)
             assert module.target([1]) == 3 + marker
-        splice.engine.baseline.remember_baseline(name, path.read_text())
+        splice.engine.baselines.store.remember_baseline(name, path.read_text())
     actual_lines = len(path.read_text().splitlines())
     return {
         "lines": actual_lines,
@@ -216,7 +216,7 @@ def heap_probe(objects: int, repeats: int) -> tuple[float, float]:
 import sys, importlib, json, tempfile, pathlib
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 import bench_patch as bench
-from splice.engine.baseline import forget_baseline, watch_imports
+from splice.engine.baselines.store import forget_baseline, watch_imports
 watch_imports()
 folder = pathlib.Path(tempfile.mkdtemp())
 sys.path.insert(0, str(folder))

@@ -3,7 +3,7 @@
 Writes modules of several sizes (functions with defaults, classes with
 methods, properties, cached and static functions, literals and imports:
 everything the verdict compares), imports each without splice's import hook,
-then times ``splice.engine.recovery.verify_module`` on it: reading and
+then times ``splice.engine.baselines.recovery.verify_module`` on it: reading and
 compiling the file, comparing every live function's code object, and the
 live planner's dry run. Each repeat judges a freshly imported module.
 
@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 from splice.engine.apply import patch_module
-from splice.engine.baseline import forget_baseline
-from splice.engine.recovery import forget_verdict, verify_module
+from splice.engine.baselines.recovery import forget_verdict, verify_module
+from splice.engine.baselines.store import forget_baseline
 
 HEADER = "import functools\nimport os\n\nLIMIT = 10\nNAMES = ('a', 'b')\n\n\n"
 FUNCTION = '''\

@@ -46,7 +46,7 @@ import bench_patch  # noqa: E402  (the module generator is shared)
 import splice  # noqa: E402
 from splice.agent import connection  # noqa: E402
 from splice.client.client import KernelClient  # noqa: E402
-from splice.engine.baseline import watch_imports  # noqa: E402
+from splice.engine.baselines.store import watch_imports  # noqa: E402
 
 SIZES = (200, 2_000, 20_000)
 HOST = "import time\n{imports}\nwhile True:\n    time.sleep(0.05)\n"

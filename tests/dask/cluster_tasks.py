@@ -39,10 +39,10 @@ def call_in_a_loop(module: str, function: str, folder: str, limit: float = 60.0)
 
 
 def has_baseline(module: str) -> bool:
-    from splice.engine import baseline
+    from splice.engine.baselines import store
 
     importlib.import_module(module)
-    return baseline.has_baseline(module)
+    return store.has_baseline(module)
 
 
 def import_module(module: str) -> int:

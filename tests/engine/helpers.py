@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import TypeVar
 
 import splice
-from splice.engine.baseline import forget_baseline, remember_baseline
+from splice.engine.baselines.store import forget_baseline, remember_baseline
 from splice.engine.result import PatchResult
 
 CASES = Path(__file__).parent / "cases"

@@ -152,7 +152,7 @@ def test_atomic_failing_decorator_leaves_nothing_applied(live: Live) -> None:
 AUDITED = """
 import sys
 import splice
-from splice.engine.baseline import remember_baseline
+from splice.engine.baselines.store import remember_baseline
 
 sys.path.insert(0, {folder!r})
 remember_baseline("audited", open({path!r}).read())

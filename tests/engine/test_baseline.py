@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from engine.helpers import Live, codes, ok
-from splice.engine import baseline
+from splice.engine.baselines import store
 
 SOURCE = """\
 RATE = 1
@@ -27,22 +27,22 @@ class C:
 
 @pytest.fixture
 def watching() -> Iterator[None]:
-    was_watching = baseline._finder is not None and baseline._finder in sys.meta_path
-    baseline.watch_imports()
+    was_watching = store._finder is not None and store._finder in sys.meta_path
+    store.watch_imports()
     yield
     if not was_watching:
-        baseline.unwatch_imports()
+        store.unwatch_imports()
 
 
 def test_watch_imports_records_source_as_baseline(live: Live, watching: None) -> None:
     module = live.load(SOURCE, baseline=None)
-    assert baseline.has_baseline(module.__name__)
-    assert baseline.baseline_source(module.__name__) == SOURCE
+    assert store.has_baseline(module.__name__)
+    assert store.baseline_source(module.__name__) == SOURCE
 
 
 def test_watch_imports_is_idempotent(watching: None) -> None:
     finders = [finder for finder in sys.meta_path if type(finder).__name__ == "_BaselineFinder"]
-    baseline.watch_imports()
+    store.watch_imports()
     again = [finder for finder in sys.meta_path if type(finder).__name__ == "_BaselineFinder"]
     assert len(finders) == len(again) == 1
 
@@ -58,14 +58,14 @@ def test_baseline_advances_after_patch(live: Live) -> None:
     module = live.load(SOURCE)
     after = SOURCE.replace("return 1", "return 2")
     ok(live.patch(module, after))
-    assert baseline.baseline_source(module.__name__) == after
+    assert store.baseline_source(module.__name__) == after
 
 
 def test_baseline_not_advanced_by_refused_patch(live: Live) -> None:
     module = live.load(SOURCE)
     live.patch(module, "def f(:\n")
     # Without a baseline there is none to keep: a refused patch records nothing.
-    assert baseline.baseline_source(module.__name__) == (SOURCE if live.baseline else None)
+    assert store.baseline_source(module.__name__) == (SOURCE if live.baseline else None)
 
 
 def test_baseline_not_read_from_disk(live: Live) -> None:
@@ -79,12 +79,12 @@ def test_baseline_not_read_from_disk(live: Live) -> None:
 
 def test_source_path_is_real_path(live: Live) -> None:
     module = live.load(SOURCE)
-    assert baseline.source_path(module) == str(live.path(module).resolve())
+    assert store.source_path(module) == str(live.path(module).resolve())
 
 
 def test_no_baseline_finds_changed_function_by_live_code(live: Live) -> None:
     module = live.load(SOURCE, baseline=False)
-    assert not baseline.has_baseline(module.__name__)
+    assert not store.has_baseline(module.__name__)
     after = SOURCE.replace("return 1", "return 2")
     # The editor saved first: the file already holds the new text.
     live.path(module).write_text(after)
@@ -159,7 +159,7 @@ def test_no_baseline_patch_records_baseline(live: Live) -> None:
     module = live.load(SOURCE, baseline=False)
     after = SOURCE.replace("return 1", "return 2")
     ok(live.patch(module, after))
-    assert baseline.baseline_source(module.__name__) == after
+    assert store.baseline_source(module.__name__) == after
     result = ok(live.patch(module, after.replace('def g():\n    return "g"\n', "")))
     assert result.deleted == ("g",)
 

@@ -8,7 +8,7 @@ import pytest
 
 import splice
 from engine.helpers import Live, codes, ok
-from splice.engine.baseline import baseline_source
+from splice.engine.baselines.store import baseline_source
 
 SOURCE = "def f():\n    return 1\n\nclass C:\n    def m(self):\n        return 1\n"
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from splice.engine.definitions import parse_definitions
-from splice.engine.diff import diff_definitions
+from splice.engine.outline.definitions import parse_definitions
+from splice.engine.outline.diff import diff_definitions
 
 
 def _changes(before: str, after: str) -> list[tuple[str, int | None, int | None]]:

@@ -34,7 +34,7 @@ def _first_argument_strings(node: ast.expr) -> list[str]:
 
 def engine_codes() -> set[str]:
     found: set[str] = set()
-    for path in [*ENGINE.glob("*.py"), *ADAPTERS.glob("*.py")]:
+    for path in [*ENGINE.rglob("*.py"), *ADAPTERS.glob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Call):
                 continue

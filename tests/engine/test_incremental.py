@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from splice.engine.definitions import Definition, Outline, Statement, outline_tree
-from splice.engine.incremental import reoutline
+from splice.engine.outline.definitions import Definition, Outline, Statement, outline_tree
+from splice.engine.outline.incremental import reoutline
 
 PIECES = [
     '"""Module docstring."""\n',

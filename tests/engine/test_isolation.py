@@ -10,7 +10,7 @@ PROBE = """
 import json, sys, threading
 before = set(sys.modules)
 import splice
-import splice.engine.apply, splice.engine.baseline
+import splice.engine.apply, splice.engine.baselines.store
 loaded = sorted(set(sys.modules) - before)
 print(json.dumps({"loaded": loaded, "threads": threading.active_count(),
                   "meta_path": [type(f).__name__ for f in sys.meta_path]}))

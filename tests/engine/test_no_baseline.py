@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.helpers import Live, codes, ok
-from splice.engine import baseline
+from splice.engine.baselines import store
 
 REGISTERED = """\
 handlers = []
@@ -24,7 +24,7 @@ def test_no_baseline_identity_decorator_unverified_until_edited(unwatched: Live)
     first = ok(live.patch(module, REGISTERED.replace("return 1", "return 2")))
     assert first.changed == ("do",)
     assert codes(first.unverified) == ["decorator-unverified"]
-    assert baseline.has_baseline(module.__name__)
+    assert store.has_baseline(module.__name__)
     # The baseline does not vouch for it: the next patch says it again...
     second = ok(live.patch(module, REGISTERED.replace("return 1", "return 3")))
     assert codes(second.unverified) == ["decorator-unverified"]
@@ -78,7 +78,7 @@ def test_no_baseline_only_keeps_no_baseline(unwatched: Live) -> None:
     live = unwatched
     module = live.load("def f():\n    return 1\n\ndef g():\n    return 1\n", baseline=False)
     ok(live.patch(module, "def f():\n    return 2\n\ndef g():\n    return 2\n", only=["f"]))
-    assert not baseline.has_baseline(module.__name__)
+    assert not store.has_baseline(module.__name__)
     result = ok(live.patch(module, "def f():\n    return 2\n\ndef g():\n    return 2\n"))
     assert result.changed == ("g",)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.helpers import Live, codes, ok
-from splice.engine import baseline
+from splice.engine.baselines import store
 
 SOURCE = """\
 RATE = 1
@@ -101,7 +101,7 @@ def test_dry_run_changes_nothing(live: Live) -> None:
 def test_dry_run_keeps_baseline(live: Live) -> None:
     module = live.load(SOURCE)
     live.patch(module, EVERYTHING, dry_run=True)
-    assert baseline.baseline_source(module.__name__) == live.either(SOURCE, None)
+    assert store.baseline_source(module.__name__) == live.either(SOURCE, None)
 
 
 def test_dry_run_reports_refusal(live: Live) -> None:

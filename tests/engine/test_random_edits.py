@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from engine.helpers import Live, ok
-from splice.engine.baseline import forget_baseline
+from splice.engine.baselines.store import forget_baseline
 
 EDITS_PER_SEED = 120
 

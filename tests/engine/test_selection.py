@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from engine.helpers import Live, codes, ok
-from splice.engine.selection import splice_definition
+from splice.engine.outline.selection import splice_definition
 
 
 @dataclass(frozen=True)

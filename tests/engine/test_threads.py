@@ -6,7 +6,7 @@ import threading
 
 import splice
 from engine.helpers import Live
-from splice.engine import baseline
+from splice.engine.baselines import store
 
 
 def _source(version: int) -> str:
@@ -35,5 +35,5 @@ def test_patch_concurrent_threads_all_apply_consistently(live: Live) -> None:
     final = {getattr(module, f"f{index}")() for index in range(20)}
     assert len(final) == 1
     version = final.pop()
-    assert baseline.baseline_source(module.__name__) == _source(version)
+    assert store.baseline_source(module.__name__) == _source(version)
     assert [name for name in vars(module) if name.startswith("extra")] == [f"extra{version}"]

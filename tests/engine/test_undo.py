@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.helpers import Live
-from splice.engine.baseline import baseline_source
+from splice.engine.baselines.store import baseline_source
 from splice.engine.undo import undo_depth, undo_last_patch
 
 V1 = """\

@@ -183,7 +183,7 @@ from django.test import Client
 
 import site_urls
 import splice
-from splice.engine.baseline import forget_baseline, has_baseline
+from splice.engine.baselines.store import forget_baseline, has_baseline
 
 forget_baseline("site_urls")
 assert not has_baseline("site_urls")

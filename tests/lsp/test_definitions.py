@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from splice.engine.selection import splice_definition
+from splice.engine.outline.selection import splice_definition
 from splice.lsp.definitions import compare, definition_at, find_definitions, fingerprint
 
 BASELINE = '''\

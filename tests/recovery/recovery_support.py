@@ -12,8 +12,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from splice.engine.baseline import forget_baseline, has_baseline, remember_baseline
-from splice.engine.recovery import forget_verdict
+from splice.engine.baselines.recovery import forget_verdict
+from splice.engine.baselines.store import forget_baseline, has_baseline, remember_baseline
 
 _counter = itertools.count()
 

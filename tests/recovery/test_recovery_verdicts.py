@@ -19,8 +19,8 @@ from recovery_support import Modules
 
 import splice
 from splice.agent import methods
-from splice.engine import recovery
-from splice.engine.baseline import baseline_source, has_baseline
+from splice.engine.baselines import recovery
+from splice.engine.baselines.store import baseline_source, has_baseline
 
 PLAIN = '''\
 """A module the live objects can vouch for entirely."""

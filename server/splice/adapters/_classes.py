@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable
 from types import FunctionType
 from typing import Any
 
+from splice.engine.commit.mutations import replace_code, set_attribute
 from splice.engine.hooks import ClassClaim
-from splice.engine.mutations import replace_code, set_attribute
 
 Undo = list[Callable[[], None]]
 

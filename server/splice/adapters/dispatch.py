@@ -19,12 +19,12 @@ from collections.abc import Callable
 from types import FunctionType, MappingProxyType, UnionType
 from typing import Any, Union, get_args, get_origin
 
-from splice.engine.codeobjects import code_kind, same_code
-from splice.engine.definitions import Definition, Outline
+from splice.engine.commit.mutations import replace_code, set_attribute
 from splice.engine.hooks import Adapter, PatchPlan
-from splice.engine.mutations import replace_code, set_attribute
-from splice.engine.pieces import compile_definition, compile_to_run, run_definition
-from splice.engine.targets import namespace_of
+from splice.engine.objects.codeobjects import code_kind, same_code
+from splice.engine.objects.pieces import compile_definition, compile_to_run, run_definition
+from splice.engine.objects.targets import namespace_of
+from splice.engine.outline.definitions import Definition, Outline
 
 Undo = list[Callable[[], None]]
 
@@ -33,7 +33,7 @@ class DispatchAdapter(Adapter):
     framework = "functools"
 
     def plan_patch(self, patch: PatchPlan) -> None:
-        from splice.engine.baseline import baseline_outline
+        from splice.engine.baselines.store import baseline_outline
 
         outline = patch.plan.outline
         if outline is None or ".register" not in patch.plan.source:
@@ -271,7 +271,7 @@ def _registered_types(
 def _signature_values(
     definition: Definition, module: Any, namespace: Any, patch: PatchPlan
 ) -> tuple[Any, Any, Any]:
-    from splice.engine.evaluation import evaluate_signature
+    from splice.engine.objects.evaluation import evaluate_signature
 
     live_class = namespace if isinstance(namespace, type) else None
     flags = patch.plan.outline.future_flags if patch.plan.outline is not None else 0

@@ -33,7 +33,7 @@ class DjangoAdapter(Adapter):
         outline = patch.plan.outline
         if outline is None or "urlpatterns" not in vars(module):
             return
-        from splice.engine.baseline import has_baseline
+        from splice.engine.baselines.store import has_baseline
 
         statements = {statement.line: statement for statement in outline.statements}
         chosen = []

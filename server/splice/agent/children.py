@@ -79,7 +79,7 @@ def bootstrap() -> None:
         return
     try:
         from splice.agent.process import listen
-        from splice.engine.baseline import watch_imports
+        from splice.engine.baselines.store import watch_imports
 
         # First, so every module the child imports from here on has its baseline.
         watch_imports()

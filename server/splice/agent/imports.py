@@ -1,6 +1,6 @@
 """Turn the engine's import events into ``moduleImported`` notifications.
 
-``splice.engine.baseline`` calls our listener in the importing thread, right
+``splice.engine.baselines.store`` calls our listener in the importing thread, right
 after a module with a source file ran. The listener only queues the event;
 a daemon thread of the agent sends it, so a slow client can never slow down
 the user's imports.
@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 #: Events kept while clients are slow to read; older ones are dropped.
 MAX_QUEUED = 10_000
-#: ``splice.engine.recovery.THREAD_NAME`` (not imported: it would load the engine).
+#: ``splice.engine.baselines.recovery.THREAD_NAME`` (not imported: it would load the engine).
 RECOVERY_THREAD = "splice-agent-baselines"
 
 
@@ -33,13 +33,13 @@ class ImportWatcher:
         self._thread = threading.Thread(target=self._run, name="splice-agent-imports", daemon=True)
 
     def start(self) -> None:
-        from splice.engine.baseline import add_import_listener
+        from splice.engine.baselines.store import add_import_listener
 
         add_import_listener(self._on_import)
         self._thread.start()
 
     def stop(self) -> None:
-        from splice.engine.baseline import remove_import_listener
+        from splice.engine.baselines.store import remove_import_listener
 
         remove_import_listener(self._on_import)
         self._stopped = True

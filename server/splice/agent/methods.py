@@ -57,19 +57,19 @@ def _module(name: str) -> types.ModuleType:
 
 
 def list_modules(params: dict[str, Any], run: Runner) -> dict[str, Any]:
-    from splice.engine import baseline
+    from splice.engine.baselines import store
 
     entries = []
     for name, module in list(sys.modules.items()):
         if not isinstance(module, types.ModuleType):
             continue
         try:
-            path = baseline.source_path(module)
+            path = store.source_path(module)
         except Exception:  # a module with a hostile __getattr__ must not break the listing
             continue
         if path:
             entries.append(
-                {"name": name, "file": path, "hasBaseline": baseline.has_baseline(name)}
+                {"name": name, "file": path, "hasBaseline": store.has_baseline(name)}
                 | _baseline_origin(name)
             )
     entries.sort(key=lambda entry: str(entry["name"]))
@@ -86,10 +86,10 @@ def _baseline_origin(name: str) -> dict[str, Any]:
     ``pending``: not checked yet; ``none``: not checked (outside the user's
     modules) until a request needs it.
     """
-    from splice.engine import baseline, recovery
+    from splice.engine.baselines import recovery, store
 
     verdict = recovery.verdict_of(name)
-    if baseline.has_baseline(name):
+    if store.has_baseline(name):
         if verdict is None:
             return {"baseline": "import"}
         origin = "verified" if verdict.verified else "patched"
@@ -102,7 +102,7 @@ def _baseline_origin(name: str) -> dict[str, Any]:
 
 def _recover(name: str) -> None:
     """A module imported before the agent gets its verdict before a request uses its baseline."""
-    from splice.engine import recovery
+    from splice.engine.baselines import recovery
 
     try:
         recovery.ensure_verified(name)
@@ -111,15 +111,15 @@ def _recover(name: str) -> None:
 
 
 def get_baseline(params: dict[str, Any], run: Runner) -> dict[str, Any]:
-    from splice.engine import baseline
+    from splice.engine.baselines import store
 
     name = _string(params, "module")
     module = _module(name)
     _recover(name)
     return {
         "module": name,
-        "file": baseline.source_path(module),
-        "source": baseline.baseline_source(name),
+        "file": store.source_path(module),
+        "source": store.baseline_source(name),
     }
 
 
@@ -154,7 +154,7 @@ def escaped_result(
     name: str, error: BaseException, code: str, line: int | None = None
 ) -> PatchResult:
     """A failed result for user code that raised past the engine (``SystemExit``, ...)."""
-    from splice.engine.baseline import source_path
+    from splice.engine.baselines.store import source_path
     from splice.engine.result import Finding, PatchResult
 
     module = sys.modules.get(name)

@@ -108,14 +108,14 @@ def remove_file_on_sigterm() -> None:
 
 
 def _watch_imports() -> None:
-    from splice.engine.baseline import watch_imports
+    from splice.engine.baselines.store import watch_imports
 
     watch_imports()
 
 
 def _recover_baselines() -> None:
     # Modules imported before the agent get their files as baselines where provably what runs.
-    from splice.engine.recovery import start_recovery
+    from splice.engine.baselines.recovery import start_recovery
 
     start_recovery()
 

@@ -146,7 +146,7 @@ def _module(name: str) -> _Program:
 
 
 def _execute(program: _Program, program_args: list[str]) -> None:
-    from splice.engine.baseline import remember_baseline
+    from splice.engine.baselines.store import remember_baseline
 
     main = types.ModuleType("__main__")
     main.__dict__.update(program.attributes)
@@ -195,7 +195,7 @@ def main(argv: list[str]) -> int:
         return 2
 
     from splice.agent import children
-    from splice.engine.baseline import watch_imports
+    from splice.engine.baselines.store import watch_imports
 
     watch_imports()
     label = f"-m {module}" if module else os.path.basename(str(target))

@@ -36,7 +36,7 @@ from splice.agent.connection import ConnectionInfo, pid_alive
 from splice.agent.methods import escaped_result
 from splice.agent.program import Peer, PeerError, Pending, program_processes
 from splice.engine.apply import patch_module
-from splice.engine.baseline import add_import_listener, baseline_source, source_path
+from splice.engine.baselines.store import add_import_listener, baseline_source, source_path
 from splice.engine.result import PatchResult
 from splice.errors import UnknownModuleError
 from splice.report import (

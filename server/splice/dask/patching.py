@@ -15,7 +15,7 @@ import types
 import weakref
 from collections.abc import Mapping, Sequence
 
-from splice.engine import baseline
+from splice.engine.baselines import store
 from splice.engine.result import PatchResult
 
 logger = logging.getLogger(__name__)
@@ -34,13 +34,13 @@ class WorkerPatcher:
         """Record baselines of every module imported from now on (idempotent)."""
         if self._started:
             return
-        baseline.watch_imports()
-        baseline.add_import_listener(self._imported)
+        store.watch_imports()
+        store.add_import_listener(self._imported)
         self._started = True
 
     def stop(self) -> None:
         # The import hook stays: another splice host in this process may rely on it.
-        baseline.remove_import_listener(self._imported)
+        store.remove_import_listener(self._imported)
         self._started = False
 
     def latest(self) -> dict[str, str]:
@@ -84,7 +84,7 @@ class WorkerPatcher:
         results = []
         for file, source in latest.items():
             for name in self._paths.modules_running(file):
-                if baseline.baseline_source(name) != source:
+                if store.baseline_source(name) != source:
                     results.append(_patch_logged(name, source))
         return results
 
@@ -92,7 +92,7 @@ class WorkerPatcher:
         # Runs in the importing thread, inside the import: the module is not in use yet.
         with self._lock:
             source = self._latest.get(path)
-        if source is not None and baseline.baseline_source(name) != source:
+        if source is not None and store.baseline_source(name) != source:
             _patch_logged(name, source)
 
 
@@ -125,7 +125,7 @@ class SourcePaths:
 
 def _source_path(module: types.ModuleType) -> str | None:
     try:
-        return baseline.source_path(module)
+        return store.source_path(module)
     except Exception:  # a module with a hostile __getattr__ is not ours to patch
         return None
 

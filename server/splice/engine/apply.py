@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from types import ModuleType
 
-from splice.engine.baseline import (
+from splice.engine.baselines.store import (
     baseline_outline,
     baseline_source,
     forget_baseline,
@@ -33,16 +33,21 @@ from splice.engine.baseline import (
     reset_baseline_lock,
     source_path,
 )
-from splice.engine.baseline_planner import BaselinePlanner
-from splice.engine.commit import after_commit, collection_paused, commit_plan
-from splice.engine.definitions import Outline, outline_tree, source_lines, source_lines_with_ends
+from splice.engine.commit.commit import after_commit, collection_paused, commit_plan
 from splice.engine.hooks import notify_update, plan_patch
-from splice.engine.incremental import reoutline
-from splice.engine.live_planner import LivePlanner
-from splice.engine.plan import Plan, code_filename
-from splice.engine.planner import Planner
+from splice.engine.outline.definitions import (
+    Outline,
+    outline_tree,
+    source_lines,
+    source_lines_with_ends,
+)
+from splice.engine.outline.incremental import reoutline
+from splice.engine.outline.selection import splice_definition
+from splice.engine.plan.baseline_planner import BaselinePlanner
+from splice.engine.plan.live_planner import LivePlanner
+from splice.engine.plan.planner import Planner
+from splice.engine.plan.steps import Plan, code_filename
 from splice.engine.result import Finding, PatchResult
-from splice.engine.selection import splice_definition
 from splice.errors import UnknownModuleError
 
 #: Held while planning and committing: one patch at a time per process.

@@ -11,7 +11,7 @@ import time
 from types import ModuleType
 
 from splice.engine import apply
-from splice.engine.baseline import (
+from splice.engine.baselines.store import (
     baseline_source,
     drop_earlier_baselines,
     earlier_baselines,

@@ -17,7 +17,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
-from splice.engine.definitions import source_lines_with_ends
+from splice.engine.outline.definitions import source_lines_with_ends
 from splice.engine.result import STATEMENT_SKIP_CODES, Finding
 from splice.lsp.markers import MarkerState
 from splice.lsp.patching import KernelOutcome, PatchReport

@@ -21,7 +21,7 @@ from typing import Any
 import parso
 from parso.utils import split_lines
 
-from splice.engine.definitions import parse_definitions
+from splice.engine.outline.definitions import parse_definitions
 
 #: A class that hosts a method's text so it parses without dedenting it
 #: (dedenting breaks on docstrings that reach column 0).

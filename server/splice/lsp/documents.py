@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from pygls.workspace import TextDocument, Workspace
 
-from splice.engine.definitions import source_lines_with_ends
+from splice.engine.outline.definitions import source_lines_with_ends
 
 
 class BufferDocument(TextDocument):

@@ -7,24 +7,24 @@ from collections import Counter
 from dataclasses import replace
 from typing import Any
 
-from splice.engine.baseline import unverified_findings
-from splice.engine.classes import fields_changed, is_dataclass_type, is_enum
-from splice.engine.codeobjects import code_kind, shift_lines
-from splice.engine.definitions import Definition, Outline, Statement
-from splice.engine.diff import DefinitionChange, diff_definitions
+from splice.engine.baselines.store import unverified_findings
+from splice.engine.commit.mutations import binder, unbind
 from splice.engine.hooks import claim_class
-from splice.engine.mutations import binder, unbind
-from splice.engine.pieces import compile_definition, compile_to_run
-from splice.engine.plan import Plan, Undo
-from splice.engine.planner import Planner
-from splice.engine.statements import (
+from splice.engine.objects.classes import fields_changed, is_dataclass_type, is_enum
+from splice.engine.objects.codeobjects import code_kind, shift_lines
+from splice.engine.objects.pieces import compile_definition, compile_to_run
+from splice.engine.objects.targets import binding, is_missing, live_functions, namespace_of
+from splice.engine.outline.definitions import Definition, Outline, Statement
+from splice.engine.outline.diff import DefinitionChange, diff_definitions
+from splice.engine.outline.statements import (
     assigns_name,
     is_future_import,
     is_import,
     literal_targets,
     star_import_modules,
 )
-from splice.engine.targets import binding, is_missing, live_functions, namespace_of
+from splice.engine.plan.planner import Planner
+from splice.engine.plan.steps import Plan, Undo
 
 
 class BaselinePlanner(Planner):

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
-from splice.engine.definitions import Outline, parse_definitions
+from splice.engine.outline.definitions import Outline, parse_definitions
 from splice.engine.result import Finding
 
 logger = logging.getLogger(__name__)

@@ -21,7 +21,9 @@ from collections.abc import Sequence
 from types import CodeType, FunctionType
 from typing import Any
 
-from splice.engine.classes import (
+from splice.engine.commit.mutations import binder
+from splice.engine.hooks import claim_class
+from splice.engine.objects.classes import (
     enum_member_names,
     field_statements,
     header_mismatch,
@@ -29,28 +31,15 @@ from splice.engine.classes import (
     is_enum,
     own_field_names,
 )
-from splice.engine.codeobjects import CodeIndex, code_kind, same_code
-from splice.engine.definitions import Definition, Outline, Statement
-from splice.engine.deletions import DeletionPlanner
-from splice.engine.evaluation import (
+from splice.engine.objects.codeobjects import CodeIndex, code_kind, same_code
+from splice.engine.objects.evaluation import (
     evaluate_expression,
     evaluate_signature,
     future_annotations_flag,
 )
-from splice.engine.hooks import claim_class
-from splice.engine.mutations import binder
-from splice.engine.pieces import compile_to_run
-from splice.engine.plan import Plan
-from splice.engine.result import Finding
-from splice.engine.statements import (
-    assigns_name,
-    bound_names,
-    is_future_import,
-    is_import,
-    literal_targets,
-)
-from splice.engine.targets import binding, is_missing, live_functions, namespace_of
-from splice.engine.verification import (
+from splice.engine.objects.pieces import compile_to_run
+from splice.engine.objects.targets import binding, is_missing, live_functions, namespace_of
+from splice.engine.objects.verification import (
     chains_agree,
     dataclass_field_call,
     expected_chain,
@@ -65,6 +54,17 @@ from splice.engine.verification import (
     same_values,
     slots,
 )
+from splice.engine.outline.definitions import Definition, Outline, Statement
+from splice.engine.outline.statements import (
+    assigns_name,
+    bound_names,
+    is_future_import,
+    is_import,
+    literal_targets,
+)
+from splice.engine.plan.deletions import DeletionPlanner
+from splice.engine.plan.steps import Plan
+from splice.engine.result import Finding
 
 _MISSING = object()
 #: Python 3.13 cleans docstrings (as inspect.cleandoc) when compiling.

@@ -5,13 +5,13 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from splice.engine.definitions import Outline
-from splice.engine.mutations import unbind
-from splice.engine.plan import Plan, Undo
-from splice.engine.planner import Planner
-from splice.engine.statements import star_import_modules
-from splice.engine.targets import live_functions
-from splice.engine.verification import unmangled
+from splice.engine.commit.mutations import unbind
+from splice.engine.objects.targets import live_functions
+from splice.engine.objects.verification import unmangled
+from splice.engine.outline.definitions import Outline
+from splice.engine.outline.statements import star_import_modules
+from splice.engine.plan.planner import Planner
+from splice.engine.plan.steps import Plan, Undo
 
 #: Values a literal assignment can make: a name holding one that the new text
 #: no longer assigns may be a removed literal (reported, not deleted).

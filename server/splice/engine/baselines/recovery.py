@@ -45,9 +45,9 @@ from dataclasses import dataclass
 from types import CodeType, FunctionType, MethodType, ModuleType
 from typing import Any, Literal
 
-from splice.engine.baseline import has_baseline, remember_baseline, source_path
-from splice.engine.definitions import Outline, parse_definitions
-from splice.engine.plan import code_filename
+from splice.engine.baselines.store import has_baseline, remember_baseline, source_path
+from splice.engine.outline.definitions import Outline, parse_definitions
+from splice.engine.plan.steps import code_filename
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ def verify_module(name: str, module: ModuleType) -> Verdict | None:
     None when there is nothing to judge: it already has a baseline, or no source file.
     """
     from splice.engine.apply import PATCH_LOCK
-    from splice.engine.commit import collection_paused
+    from splice.engine.commit.commit import collection_paused
 
     path = _path(module)
     if path is None or getattr(module, "__name__", None) != name:

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from types import FunctionType, ModuleType
 from typing import Any
 
-from splice.engine.definitions import Definition, Statement
-from splice.engine.statements import literal_targets, literal_value
+from splice.engine.outline.definitions import Definition, Statement
+from splice.engine.outline.statements import literal_targets, literal_value
 
 #: The chain of wrappers from a name's binding to its function, outermost first.
 Chain = list[str]

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from types import CodeType, FunctionType, ModuleType
 from typing import Any
 
-from splice.engine.plan import Undo
-from splice.engine.transaction import ImmediateLog, Transaction
+from splice.engine.commit.transaction import ImmediateLog, Transaction
+from splice.engine.plan.steps import Undo
 
 
 def replace_code(function: FunctionType, code: CodeType, undo: Undo) -> None:

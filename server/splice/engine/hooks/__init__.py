@@ -37,15 +37,15 @@ from dataclasses import dataclass
 from types import CodeType, FrameType, FunctionType, ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
-from splice.engine.definitions import source_lines
-from splice.engine.plan import Plan, Step, Undo
+from splice.engine.commit.transaction import Unstaged
+from splice.engine.objects.targets import binding, is_missing, live_functions, namespace_of
+from splice.engine.outline.definitions import source_lines
+from splice.engine.plan.steps import Plan, Step, Undo
 from splice.engine.result import Finding, PatchResult, Severity
-from splice.engine.targets import binding, is_missing, live_functions, namespace_of
-from splice.engine.transaction import Unstaged
 
 if TYPE_CHECKING:
-    from splice.engine.definitions import Definition
-    from splice.engine.planner import Planner
+    from splice.engine.outline.definitions import Definition
+    from splice.engine.plan.planner import Planner
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ class ClassClaim:
             return built
 
     def _build(self, module: ModuleType) -> Any:
-        from splice.engine.pieces import compile_to_run, run_definition
+        from splice.engine.objects.pieces import compile_to_run, run_definition
 
         enclosing = self.planner.enclosing(self.new)
         live_classes = self.planner.live_classes(self.new) or []
@@ -184,7 +184,7 @@ class ClassClaim:
         return run_definition(code, enclosing, live_classes, module)[self.new.member]
 
     def _with_new_imports(self) -> ModuleType | None:
-        from splice.engine.statements import is_import
+        from splice.engine.outline.statements import is_import
 
         outline = self.plan.outline or self.planner.new
         imports = [node for node in outline.tree.body if is_import(node)]

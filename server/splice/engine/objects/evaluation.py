@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
-from splice.engine.definitions import Definition
+from splice.engine.outline.definitions import Definition
 
 
 # -- evaluation helpers ----------------------------------------------------

@@ -22,11 +22,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
 
-from splice.engine.baseline import remember_baseline
-from splice.engine.definitions import source_lines_with_ends
-from splice.engine.plan import Plan, Step, Undo
+from splice.engine.baselines.store import remember_baseline
+from splice.engine.commit.transaction import Transaction, Unstaged, gil_enabled, staging
+from splice.engine.outline.definitions import source_lines_with_ends
+from splice.engine.plan.steps import Plan, Step, Undo
 from splice.engine.result import Finding
-from splice.engine.transaction import Transaction, Unstaged, gil_enabled, staging
 
 logger = logging.getLogger(__name__)
 

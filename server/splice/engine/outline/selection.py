@@ -13,7 +13,7 @@ import io
 import tokenize
 from typing import TypeGuard
 
-from splice.engine.definitions import (
+from splice.engine.outline.definitions import (
     DEFINITION_NODES,
     DefinitionNode,
     parse_definitions,

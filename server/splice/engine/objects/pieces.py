@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from types import CodeType, ModuleType
 from typing import Any
 
-from splice.engine.codeobjects import find_code, replace_constant
-from splice.engine.definitions import DefinitionNode
-from splice.engine.transaction import pending_bindings
+from splice.engine.commit.transaction import pending_bindings
+from splice.engine.objects.codeobjects import find_code, replace_constant
+from splice.engine.outline.definitions import DefinitionNode
 
 _CAPTURE_PREFIX = "__splice_capture_"
 _ABSENT = object()

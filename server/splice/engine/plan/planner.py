@@ -16,16 +16,15 @@ import sys
 from types import CodeType, FunctionType
 from typing import Any, Literal
 
-from splice.engine.classes import DataclassRegeneration, dataclass_options
-from splice.engine.codeobjects import pair_nested, same_code
-from splice.engine.definitions import Definition, Outline, Statement
-from splice.engine.evaluation import (
+from splice.engine.commit.mutations import bind, replace_code, set_attribute, update_closures
+from splice.engine.objects.classes import DataclassRegeneration, dataclass_options
+from splice.engine.objects.codeobjects import pair_nested, same_code
+from splice.engine.objects.evaluation import (
     evaluate_expression,
     evaluate_signature,
     future_annotations_flag,
 )
-from splice.engine.mutations import bind, replace_code, set_attribute, update_closures
-from splice.engine.pieces import (
+from splice.engine.objects.pieces import (
     bind_class_placeholder,
     compile_definition,
     compile_to_run,
@@ -33,10 +32,11 @@ from splice.engine.pieces import (
     with_class_cell_added,
     with_explicit_super,
 )
-from splice.engine.plan import Plan, Undo
+from splice.engine.objects.targets import binding, caches_of, namespace_of
+from splice.engine.outline.definitions import Definition, Outline, Statement
+from splice.engine.outline.statements import bound_names, literal_targets, literal_value
+from splice.engine.plan.steps import Plan, Undo
 from splice.engine.result import Finding, Severity
-from splice.engine.statements import bound_names, literal_targets, literal_value
-from splice.engine.targets import binding, caches_of, namespace_of
 
 
 class Planner:

@@ -25,7 +25,7 @@ import ast
 import dataclasses
 from collections.abc import Iterable
 
-from splice.engine.definitions import (
+from splice.engine.outline.definitions import (
     Definition,
     Outline,
     OutlineBuilder,
@@ -33,7 +33,7 @@ from splice.engine.definitions import (
     future_flags,
     source_lines,
 )
-from splice.engine.statements import is_future_import
+from splice.engine.outline.statements import is_future_import
 
 
 def reoutline(old: Outline, new_source: str, filename: str) -> Outline | None:

@@ -8,8 +8,8 @@ import enum
 from collections.abc import Callable
 from typing import Any
 
-from splice.engine.definitions import Definition
-from splice.engine.statements import is_literal, literal_value
+from splice.engine.outline.definitions import Definition
+from splice.engine.outline.statements import is_literal, literal_value
 
 #: What ``dataclasses.dataclass`` generates; removed before regenerating unless
 #: the new class body defines it itself.

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from splice.engine.definitions import Definition, Outline, Statement
+from splice.engine.outline.definitions import Definition, Outline, Statement
 
 ChangeKind = Literal["changed", "added", "deleted", "moved"]
 #: What may differ between two versions of a definition.

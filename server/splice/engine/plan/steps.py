@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from splice.engine.definitions import Outline
+from splice.engine.outline.definitions import Outline
 from splice.engine.result import Finding, PatchResult
 
 Undo = list[Callable[[], None]]
