@@ -21,7 +21,7 @@ from splice.errors import (
 
 if TYPE_CHECKING:
     from splice.engine.apply import patch_module, run_statement
-    from splice.engine.hooks import on_update
+    from splice.engine.hooks.updates import on_update
     from splice.engine.result import Finding, PatchResult
 
 __version__ = "0.1.0"
@@ -49,7 +49,7 @@ __all__ = [
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 _LAZY = {
-    "on_update": "splice.engine.hooks",
+    "on_update": "splice.engine.hooks.updates",
     "patch_module": "splice.engine.apply",
     "run_statement": "splice.engine.apply",
     "Finding": "splice.engine.result",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kernel_support import RunningKernel, kernel_env, running_kernel
-from splice.engine.hooks import held_back_definitions
+from splice.engine.plan.held_back import held_back_definitions
 
 APP = """\
 import enum

@@ -20,7 +20,7 @@ from typing import Any
 from splice.agent import connection
 from splice.agent.connection import ConnectionInfo
 from splice.client.client import CONNECT_TIMEOUT, REQUEST_TIMEOUT, KernelClient
-from splice.engine.hooks import held_back_definitions
+from splice.engine.plan.held_back import held_back_definitions
 from splice.engine.result import PatchResult
 from splice.errors import (
     AuthenticationError,

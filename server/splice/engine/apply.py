@@ -34,7 +34,8 @@ from splice.engine.baselines.store import (
     source_path,
 )
 from splice.engine.commit.commit import after_commit, collection_paused, commit_plan
-from splice.engine.hooks import notify_update, plan_patch
+from splice.engine.hooks.patch_plan import plan_patch
+from splice.engine.hooks.updates import notify_update
 from splice.engine.outline.definitions import (
     Outline,
     outline_tree,
@@ -44,10 +45,12 @@ from splice.engine.outline.definitions import (
 from splice.engine.outline.incremental import reoutline
 from splice.engine.outline.selection import splice_definition
 from splice.engine.plan.baseline_planner import BaselinePlanner
+from splice.engine.plan.held_back import hold_back
 from splice.engine.plan.live_planner import LivePlanner
 from splice.engine.plan.planner import Planner
 from splice.engine.plan.steps import Plan, code_filename
 from splice.engine.result import Finding, PatchResult
+from splice.engine.stale import plan_stale_checks
 from splice.errors import UnknownModuleError
 
 #: Held while planning and committing: one patch at a time per process.
@@ -188,7 +191,12 @@ def build_plan(
         plan.errors.append(_compile_error(error, plan.source))
     if selected is not None:
         _locate_in_selection(plan, new, selected, only or ())
-    plan_patch(plan)
+    if not plan.errors:
+        plan_patch(plan)
+    if plan.errors:
+        hold_back(plan)
+    else:
+        plan_stale_checks(plan)
     plan.steps.sort(key=lambda step: step.line)
     return plan
 

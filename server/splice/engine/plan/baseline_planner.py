@@ -9,7 +9,7 @@ from typing import Any
 
 from splice.engine.baselines.store import unverified_findings
 from splice.engine.commit.mutations import binder, unbind
-from splice.engine.hooks import claim_class
+from splice.engine.hooks.claims import claim_class
 from splice.engine.objects.classes import fields_changed, is_dataclass_type, is_enum
 from splice.engine.objects.codeobjects import code_kind, shift_lines
 from splice.engine.objects.pieces import compile_definition, compile_to_run

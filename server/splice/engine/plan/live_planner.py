@@ -22,7 +22,7 @@ from types import CodeType, FunctionType
 from typing import Any
 
 from splice.engine.commit.mutations import binder
-from splice.engine.hooks import claim_class
+from splice.engine.hooks.claims import claim_class
 from splice.engine.objects.classes import (
     enum_member_names,
     field_statements,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from splice.engine.outline.definitions import Outline
+from splice.engine.outline.definitions import Outline, source_lines
 from splice.engine.result import Finding, PatchResult
 
 Undo = list[Callable[[], None]]
@@ -95,6 +95,20 @@ class Plan:
 
     def add_step(self, line: int, label: str, action: Callable[[Undo], None]) -> None:
         self.steps.append(Step(line, label, action))
+
+    def add_last_step(self, label: str, action: Callable[[Undo], None]) -> None:
+        """A step after every other: at the file's last line, so its failure is reported inside the file."""
+        lines = source_lines(self.source)
+        if lines and not lines[-1]:
+            lines.pop()  # the text ends with a newline: no line after it
+        self.add_step(max(1, len(lines)), label, action)
+
+    def line_of(self, qualname: str | None) -> int | None:
+        """Where ``qualname`` starts in the new text (None when it is not there)."""
+        if qualname is None or self.outline is None:
+            return None
+        definition = self.outline.definitions.get(qualname)
+        return definition.line if definition is not None else None
 
 
 def code_filename(module: ModuleType) -> str:

@@ -1,0 +1,114 @@
+"""Frames still running old code after a commit: threads' stacks today.
+
+A frame keeps the code object it started with, so a loop that never returns
+keeps running its old body whatever the patch did. Each such frame is named
+(``function-running``) so the user knows which code is still old and why.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable
+from types import CodeType, FrameType, FunctionType
+
+from splice.engine.objects.targets import binding, is_missing, live_functions, namespace_of
+from splice.engine.plan.steps import Plan, Undo
+from splice.engine.result import Finding
+
+
+def running_frames_check(plan: Plan) -> Callable[[Undo], None] | None:
+    """A last step that warns about changed functions executing at commit time.
+
+    Their frames keep the code object they started with: a loop that never
+    returns keeps running the old body. A frame is matched by the file and
+    qualified name of its code, not by the code object: a loop started before
+    an earlier patch runs a code object that no function holds any more.
+    """
+    targets: dict[tuple[str, str], str] = {}
+    functions: list[FunctionType] = []
+    # Re-created and deleted functions keep running their old code just the same.
+    for qualname in (*plan.changed, *plan.rebound, *plan.deleted):
+        scope, _, name = qualname.rpartition(".")
+        namespace = namespace_of(plan.module, scope or None)
+        if namespace is None:
+            continue
+        value = binding(namespace, name)
+        if is_missing(value) or isinstance(value, type):
+            continue
+        for function in live_functions(value, name, None):
+            functions.append(function)
+            targets[_code_key(function.__code__)] = qualname
+    if not targets:
+        return None
+    changed_names = {qualname.rpartition(".")[2]: qualname for qualname in plan.changed}
+
+    def check(undo: Undo) -> None:
+        # What the functions hold now is the new code: frames running it are not old.
+        new_codes = {function.__code__ for function in functions}
+        findings = _running_findings(plan, targets, new_codes, changed_names)
+        if not findings:
+            return
+        plan.skipped.extend(findings)
+
+        def forget() -> None:
+            for finding in findings:
+                if finding in plan.skipped:
+                    plan.skipped.remove(finding)
+
+        undo.append(forget)
+
+    return check
+
+
+def _code_key(code: CodeType) -> tuple[str, str]:
+    # co_qualname is 3.11+; on 3.10 the plain name has to do.
+    return (code.co_filename, getattr(code, "co_qualname", code.co_name))
+
+
+def _running_findings(
+    plan: Plan,
+    targets: dict[tuple[str, str], str],
+    new_codes: set[CodeType],
+    changed_names: dict[str, str],
+) -> list[Finding]:
+    threads = {thread.ident: thread.name for thread in threading.enumerate()}
+    findings: list[Finding] = []
+    seen: set[tuple[str, int | None]] = set()
+    outline = plan.outline
+    for ident, top in sys._current_frames().items():
+        frame: FrameType | None = top
+        while frame is not None:
+            code = frame.f_code
+            qualname = targets.get(_code_key(code)) if code not in new_codes else None
+            if qualname is not None and (qualname, ident) not in seen:
+                seen.add((qualname, ident))
+                thread = threads.get(ident, f"thread {ident}")
+                where = f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}"
+                helpers = [
+                    changed_names[name]
+                    for name in dict.fromkeys(frame.f_code.co_names)
+                    if name in changed_names and changed_names[name] != qualname
+                ]
+                message = (
+                    f"{qualname} is running in thread {thread} at {where}; it runs the old "
+                    "code until it returns"
+                )
+                if helpers:
+                    message += (
+                        f" (the functions it calls, {', '.join(helpers)}, are patched and run "
+                        "their new code from their next call)"
+                    )
+                definition = outline.definitions.get(qualname) if outline is not None else None
+                findings.append(
+                    Finding(
+                        "function-running",
+                        message,
+                        qualname=qualname,
+                        line=definition.line if definition is not None else None,
+                        severity="warning",
+                    )
+                )
+            frame = frame.f_back
+    return findings
