@@ -46,7 +46,7 @@ from splice.engine.outline.incremental import reoutline
 from splice.engine.outline.selection import splice_definition
 from splice.engine.plan.baseline_planner import BaselinePlanner
 from splice.engine.plan.held_back import hold_back
-from splice.engine.plan.live_planner import LivePlanner
+from splice.engine.plan.live.planner import LivePlanner
 from splice.engine.plan.planner import Planner
 from splice.engine.plan.steps import Plan, code_filename
 from splice.engine.result import Finding, PatchResult

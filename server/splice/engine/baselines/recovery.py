@@ -440,7 +440,9 @@ def _foreign_roots() -> tuple[str, ...]:
         roots.update(
             p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")
         )
-        roots.add(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # splice
+        import splice
+
+        roots.add(os.path.dirname(os.path.abspath(splice.__file__ or "")))
         _roots = tuple(sorted({os.path.realpath(root) for root in roots if root}))
     return _roots
 
