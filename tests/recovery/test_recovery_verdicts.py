@@ -19,7 +19,7 @@ from recovery_support import Modules
 
 import splice
 from splice.agent import methods
-from splice.engine.baselines import recovery
+from splice.engine.baselines import process, recovery
 from splice.engine.baselines.store import baseline_source, has_baseline
 
 PLAIN = '''\
@@ -249,17 +249,17 @@ def test_modules_method_reports_how_each_baseline_was_established(modules: Modul
 def test_in_user_scope_leaves_out_the_standard_library_site_packages_and_splice(
     tmp_path: Path,
 ) -> None:
-    assert recovery.in_user_scope(str(tmp_path / "mine.py"))
-    assert not recovery.in_user_scope(os.__file__)
-    assert not recovery.in_user_scope(str(Path(sysconfig.get_path("purelib"), "pkg", "m.py")))
-    assert not recovery.in_user_scope(splice.__file__ or "")
-    assert not recovery.in_user_scope(str(Path(sysconfig.get_path("scripts"), "tool")))
+    assert process.in_user_scope(str(tmp_path / "mine.py"))
+    assert not process.in_user_scope(os.__file__)
+    assert not process.in_user_scope(str(Path(sysconfig.get_path("purelib"), "pkg", "m.py")))
+    assert not process.in_user_scope(splice.__file__ or "")
+    assert not process.in_user_scope(str(Path(sysconfig.get_path("scripts"), "tool")))
 
 
 def test_process_start_ns_is_before_now_and_after_boot() -> None:
     import time
 
-    start = recovery.process_start_ns()
+    start = process.process_start_ns()
 
     assert start is not None
     assert time.time_ns() - 24 * 3600 * 10**9 * 365 < start < time.time_ns()
