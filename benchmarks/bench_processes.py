@@ -34,7 +34,7 @@ from generated_module import LINES, make_module
 import splice
 from splice.agent import watch
 from splice.agent.program import program_processes
-from splice.report import ProcessOutcome
+from splice.engine.result import ProcessOutcome
 
 
 def worker(name: str, ready: Any) -> None:

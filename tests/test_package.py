@@ -141,3 +141,88 @@ def test_the_import_graph_check_sees_lazy_and_editor_side_imports() -> None:
         "splice.client.commands imports splice.client.client",
         "splice.client.commands imports splice.dask",
     }
+
+
+def _runtime_imports(path: Path, known: set[str]) -> set[str]:
+    """The splice modules ``path`` imports when it runs: at the top or inside functions,
+    not under ``TYPE_CHECKING`` (type-only imports load nothing)."""
+    tree = ast.parse(path.read_text(), str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            node.body = []
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            parts = package.split(".")
+            base = parts[: len(parts) - node.level + 1] if node.level else []
+            module = ".".join([*base, node.module] if node.module else base)
+            # ``from package import module`` imports the module.
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+            found.add(module)
+    return found & known
+
+
+def _import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan, iteratively)."""
+    index: dict[str, int] = {}
+    lowest: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = lowest[root] = len(index)
+        stack.append(root)
+        while work:
+            node, edges = work[-1]
+            for target in edges:
+                if target not in index:
+                    index[target] = lowest[target] = len(index)
+                    stack.append(target)
+                    work.append((target, iter(sorted(graph[target]))))
+                    break
+                if target in stack:
+                    lowest[node] = min(lowest[node], index[target])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    lowest[parent] = min(lowest[parent], lowest[node])
+                if lowest[node] == index[node]:
+                    group = []
+                    while True:
+                        member = stack.pop()
+                        group.append(member)
+                        if member == node:
+                            break
+                    if len(group) > 1:
+                        cycles.append(sorted(group))
+    return cycles
+
+
+def test_in_process_modules_import_each_other_in_one_direction() -> None:
+    # report.py words results and result.py's summary() uses it: report must not
+    # import result back (it takes any value of the right shape), and no other
+    # in-process modules may import each other either, lazily or not.
+    files = {_module_name(path): path for path in _in_process_files()}
+    known = set(files)
+    # A module's own packages are loaded before it, so importing them adds no edge.
+    graph = {
+        name: {
+            target
+            for target in _runtime_imports(path, known)
+            if target != name and not name.startswith(target + ".")
+        }
+        for name, path in files.items()
+    }
+    assert "splice.report" in graph["splice.engine.result"]
+    assert _import_cycles(graph) == []
+
+
+def test_the_cycle_check_finds_a_cycle() -> None:
+    assert _import_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]

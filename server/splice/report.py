@@ -3,35 +3,85 @@
 The engine, ``splice patch``, ``--watch`` and the language server all word
 results through these functions, so the same facts read the same everywhere.
 Clients that need the facts themselves get structured fields (the
-``PatchResult`` accessors, ``splice/status``), never a sentence to parse.
+``ResultFacts`` accessors, ``splice/status``), never a sentence to parse.
 Standard library only: ``--watch`` uses it inside the user's process.
+
+It depends on nothing of splice's: it words any value with the shape of a
+``splice.engine.result`` value (the protocols below), so the results can
+word themselves (``ResultFacts.summary``) without an import cycle.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
-
-from splice.engine.result import Finding, PatchResult
+from typing import Protocol
 
 
-@dataclass(frozen=True)
-class ProcessOutcome:
-    """One process's answer to one patch (``result``), or why there is none (``error``)."""
-
-    pid: int
-    program: str
-    result: PatchResult | None = None
-    error: str | None = None
+class FindingFacts(Protocol):
+    """What the words need of a ``Finding``."""
 
     @property
-    def ok(self) -> bool:
-        return self.result is not None and self.result.ok
+    def code(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def qualname(self) -> str | None: ...
+    @property
+    def line(self) -> int | None: ...
+    @property
+    def severity(self) -> str: ...
+    def where(self) -> str: ...
+
+
+class ResultFacts(Protocol):
+    """What the words need of a ``ResultFacts``."""
 
     @property
-    def who(self) -> str:
-        return f"pid {self.pid} ({self.program or 'python'})"
+    def ok(self) -> bool: ...
+    @property
+    def dry_run(self) -> bool: ...
+    @property
+    def module(self) -> str: ...
+    @property
+    def file(self) -> str | None: ...
+    @property
+    def duration_ms(self) -> float: ...
+    @property
+    def changed(self) -> Sequence[str]: ...
+    @property
+    def added(self) -> Sequence[str]: ...
+    @property
+    def deleted(self) -> Sequence[str]: ...
+    @property
+    def rebound(self) -> Sequence[str]: ...
+    @property
+    def moved(self) -> Sequence[str]: ...
+    @property
+    def statements_applied(self) -> Sequence[int]: ...
+    @property
+    def statements_skipped(self) -> Sequence[FindingFacts]: ...
+    @property
+    def warnings(self) -> Sequence[FindingFacts]: ...
+    @property
+    def unverified(self) -> Sequence[FindingFacts]: ...
+    @property
+    def errors(self) -> Sequence[FindingFacts]: ...
+    @property
+    def first_error(self) -> FindingFacts | None: ...
+
+
+class OutcomeFacts(Protocol):
+    """What the words need of a ``ProcessOutcome``."""
+
+    @property
+    def result(self) -> ResultFacts | None: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def who(self) -> str: ...
 
 
 def plural(count: int, noun: str) -> str:
@@ -46,11 +96,11 @@ def milliseconds(value: float) -> str:
     return f"{value:.1f} ms" if value < 10 else f"{value:.0f} ms"
 
 
-def file_label(result: PatchResult) -> str:
+def file_label(result: ResultFacts) -> str:
     return os.path.basename(result.file) if result.file else result.module
 
 
-def describe_result(result: PatchResult) -> str:
+def describe_result(result: ResultFacts) -> str:
     """``patched app.py: total_price changed, 1 statement skipped (line 12) in 1.8 ms``."""
     name = file_label(result)
     if not result.ok:
@@ -60,7 +110,7 @@ def describe_result(result: PatchResult) -> str:
     return f"{verb} {name}: {describe_changes(result)} in {milliseconds(result.duration_ms)}"
 
 
-def describe_errors(result: PatchResult) -> str:
+def describe_errors(result: ResultFacts) -> str:
     """The first error and how many more, e.g. ``f: ... (line 3) (+1 more)``."""
     first = result.first_error
     if first is None:
@@ -69,7 +119,7 @@ def describe_errors(result: PatchResult) -> str:
     return f"{first.message} ({first.where()}){more}"
 
 
-def describe_changes(result: PatchResult) -> str:
+def describe_changes(result: ResultFacts) -> str:
     """What an applied patch did, without file or timing: ``f changed, 1 warning``."""
     parts = [
         f"{_names(names)} {label}"
@@ -102,7 +152,7 @@ def describe_changes(result: PatchResult) -> str:
     return ", ".join(parts)
 
 
-def describe_finding(finding: Finding, file: str | None) -> str:
+def describe_finding(finding: FindingFacts, file: str | None) -> str:
     """``app.py:12: [statement-not-run] ...``: one finding, as compilers print them."""
     where = f"{file or '<module>'}:{finding.line}" if finding.line else (file or "<module>")
     subject = (
@@ -113,7 +163,7 @@ def describe_finding(finding: Finding, file: str | None) -> str:
     return f"{where}: {finding.severity}: [{finding.code}] {subject}{finding.message}"
 
 
-def describe_outcomes(name: str, outcomes: Sequence[ProcessOutcome]) -> str:
+def describe_outcomes(name: str, outcomes: Sequence[OutcomeFacts]) -> str:
     """One line for one file patched into several processes.
 
     ``patched app.py in 3 processes: who changed in 2.1 ms; 1 process failed:
@@ -143,7 +193,7 @@ def describe_outcomes(name: str, outcomes: Sequence[ProcessOutcome]) -> str:
     return "; ".join(parts)
 
 
-def describe_catch_up(name: str, outcome: ProcessOutcome) -> str:
+def describe_catch_up(name: str, outcome: OutcomeFacts) -> str:
     """A process that ran the old text and was reached after the others (it started meanwhile).
 
     ``patched app.py in pid 12 (app, fork), which started before the save: who changed in 1.2 ms``
@@ -157,19 +207,19 @@ def describe_catch_up(name: str, outcome: ProcessOutcome) -> str:
     return f"patched {name} in {late}: {changes} in {milliseconds(outcome.result.duration_ms)}"
 
 
-def _one(name: str, outcome: ProcessOutcome) -> str:
+def _one(name: str, outcome: OutcomeFacts) -> str:
     if outcome.result is not None:
         return describe_result(outcome.result)
     return f"not patched {name}: {outcome.who}: {outcome.error or 'no answer'}"
 
 
-def _failure(outcome: ProcessOutcome) -> str:
+def _failure(outcome: OutcomeFacts) -> str:
     if outcome.result is None:
         return outcome.error or "no answer"
     return f"{describe_errors(outcome.result)}; nothing was changed"
 
 
-def _names(names: tuple[str, ...]) -> str:
+def _names(names: Sequence[str]) -> str:
     if len(names) <= 3:
         return ", ".join(names)
     return f"{', '.join(names[:3])} and {len(names) - 3} more"
@@ -179,7 +229,7 @@ def _lines(lines: Sequence[int]) -> str:
     return f"line{'s' if len(lines) > 1 else ''} {', '.join(str(line) for line in lines)}"
 
 
-def describe_details(result: PatchResult, file: str | None = None) -> list[str]:
+def describe_details(result: ResultFacts, file: str | None = None) -> list[str]:
     """The lines under a result's summary: each error and warning, as ``describe_finding`` words it.
 
     Skipped statements are left out: the summary names them with their lines.

@@ -6,8 +6,8 @@ import pytest
 
 from engine.helpers import Live, codes, ok
 from splice import Finding, PatchResult
+from splice.engine.result import ProcessOutcome
 from splice.report import (
-    ProcessOutcome,
     describe_changes,
     describe_errors,
     describe_finding,

@@ -177,7 +177,7 @@ def _raising_line(error: BaseException, file: str | None) -> int | None:
 
 
 def patch(params: dict[str, Any], run: Runner) -> dict[str, Any]:
-    import splice
+    from splice.engine.apply import patch_module
 
     name = _string(params, "module")
     source = _string(params, "source")
@@ -188,9 +188,7 @@ def patch(params: dict[str, Any], run: Runner) -> dict[str, Any]:
     _recover(name)
     return _engine_call(
         run,
-        lambda: splice.patch_module(
-            name, source, only, dry_run=dry_run, delete_removed=delete_removed
-        ),
+        lambda: patch_module(name, source, only, dry_run=dry_run, delete_removed=delete_removed),
         name,
         "apply-failed",
     )
@@ -204,7 +202,7 @@ def _flag(params: dict[str, Any], name: str, default: bool) -> bool:
 
 
 def run_statement(params: dict[str, Any], run: Runner) -> dict[str, Any]:
-    import splice
+    from splice.engine.apply import run_statement as run_line
 
     name = _string(params, "module")
     line = params.get("line")
@@ -213,9 +211,7 @@ def run_statement(params: dict[str, Any], run: Runner) -> dict[str, Any]:
     source = _optional_string(params, "source")
     _module(name)
     _recover(name)
-    return _engine_call(
-        run, lambda: splice.run_statement(name, line, source), name, "statement-failed", line
-    )
+    return _engine_call(run, lambda: run_line(name, line, source), name, "statement-failed", line)
 
 
 #: Characters of a value's text sent back by default (``maxRepr``): far below

@@ -37,14 +37,9 @@ from splice.agent.methods import escaped_result
 from splice.agent.program import Peer, PeerError, Pending, program_processes
 from splice.engine.apply import patch_module
 from splice.engine.baselines.store import add_import_listener, baseline_source, source_path
-from splice.engine.result import PatchResult
+from splice.engine.result import PatchResult, ProcessOutcome
 from splice.errors import UnknownModuleError
-from splice.report import (
-    ProcessOutcome,
-    describe_catch_up,
-    describe_details,
-    describe_outcomes,
-)
+from splice.report import describe_catch_up, describe_details, describe_outcomes
 
 logger = logging.getLogger(__name__)
 

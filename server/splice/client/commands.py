@@ -21,7 +21,7 @@ from splice.agent import connection
 from splice.agent.connection import ConnectionInfo
 from splice.client.client import CONNECT_TIMEOUT, REQUEST_TIMEOUT, KernelClient
 from splice.engine.plan.held_back import held_back_definitions
-from splice.engine.result import PatchResult
+from splice.engine.result import PatchResult, ProcessOutcome
 from splice.errors import (
     AuthenticationError,
     KernelBusyError,
@@ -30,7 +30,7 @@ from splice.errors import (
     RemoteError,
     SpliceError,
 )
-from splice.report import ProcessOutcome, describe_details, describe_outcomes, describe_result
+from splice.report import describe_details, describe_outcomes, describe_result
 
 # splice kernels -------------------------------------------------------------------------
 

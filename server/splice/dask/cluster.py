@@ -19,8 +19,8 @@ from distributed.protocol.pickle import loads
 from distributed.security import Security
 
 from splice.dask.messages import SOURCES_KEY, WORKERS_KEY, outcomes_from_replies, patch_request
+from splice.engine.result import ProcessOutcome
 from splice.errors import KernelUnavailableError
-from splice.report import ProcessOutcome
 
 #: Seconds each worker has to apply a patch (the default of ``timeout``).
 DEFAULT_TIMEOUT = 10.0

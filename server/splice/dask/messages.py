@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from splice.engine.result import PatchResult
-from splice.report import ProcessOutcome
+from splice.engine.result import PatchResult, ProcessOutcome
 
 #: The worker handler the plugin adds (Dask's own RPC: no port of ours).
 PATCH_OPERATION = "splice_patch"

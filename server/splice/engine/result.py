@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from splice.report import describe_result
+
 Severity = Literal["error", "warning", "info"]
 
 
@@ -136,10 +138,26 @@ class PatchResult:
 
     def summary(self) -> str:
         """One line for a person, e.g. ``patched app.py: total_price changed in 1.8 ms``."""
-        from splice.report import describe_result
-
         return describe_result(self)
 
 
 #: Codes of skipped top-level statements: the user can run them explicitly.
 STATEMENT_SKIP_CODES = frozenset({"statement-not-run", "statement-unverified"})
+
+
+@dataclass(frozen=True)
+class ProcessOutcome:
+    """One process's answer to one patch (``result``), or why there is none (``error``)."""
+
+    pid: int
+    program: str
+    result: PatchResult | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None and self.result.ok
+
+    @property
+    def who(self) -> str:
+        return f"pid {self.pid} ({self.program or 'python'})"

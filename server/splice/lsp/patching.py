@@ -29,11 +29,10 @@ from typing import Literal
 
 from splice.agent.watch import one_per_process
 from splice.engine.outline.selection import splice_definition
-from splice.engine.result import Finding, PatchResult
+from splice.engine.result import Finding, PatchResult, ProcessOutcome
 from splice.errors import KernelUnavailableError, RemoteError, SpliceError
 from splice.lsp import definitions
 from splice.lsp.kernels import Kernel, KernelRegistry, real_path
-from splice.report import ProcessOutcome
 
 logger = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from splice import __version__
+from splice.engine.result import ProcessOutcome
 from splice.errors import SpliceError
 from splice.lsp import actions, arguments, convert, documents, evaluate, hover, processes
 from splice.lsp.diagnostics import DiagnosticStore
@@ -26,7 +27,7 @@ from splice.lsp.kernels import KernelEvent, KernelRegistry, real_path
 from splice.lsp.markers import LiveMarkers
 from splice.lsp.patching import Patcher, PatchReport
 from splice.lsp.settings import Settings, describe_problems, parse_settings
-from splice.report import ProcessOutcome, plural
+from splice.report import plural
 
 logger = logging.getLogger(__name__)
 

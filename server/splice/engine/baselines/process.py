@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 
 _process_start: int | None = None
 
@@ -56,9 +57,7 @@ def _foreign_roots() -> tuple[str, ...]:
         roots.update(
             p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")
         )
-        import splice
-
-        roots.add(os.path.dirname(os.path.abspath(splice.__file__ or "")))
+        roots.add(str(Path(__file__).resolve().parents[2]))  # splice/, from engine/baselines/
         _roots = tuple(sorted({os.path.realpath(root) for root in roots if root}))
     return _roots
 
