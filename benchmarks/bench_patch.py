@@ -21,6 +21,7 @@ new text with the live objects), against the floor and the baseline patch.
     python benchmarks/bench_patch.py                # the full table (about a minute)
     python benchmarks/bench_patch.py --quick        # fewer repeats
     python benchmarks/bench_patch.py --no-baseline  # no-baseline vs baseline vs floor
+    python benchmarks/bench_patch.py --json --sizes 200 2000 20000 --no-heap  # for plot.py
 """
 
 from __future__ import annotations
@@ -250,10 +251,26 @@ print(json.dumps([sorted(empty)[1], sorted(full)[1]]))
     return float(empty), float(full)
 
 
+def machine() -> dict[str, object]:
+    """Where and when the figures were measured (the JSON output carries it)."""
+    return {
+        "python": sys.version.split()[0],
+        "cores": os.cpu_count(),
+        "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        "date": time.strftime("%Y-%m-%d"),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=SIZES, metavar="LINES", help="module sizes"
+    )
+    parser.add_argument(
+        "--no-heap", action="store_true", help="skip the probe with 5 million live objects"
+    )
     parser.add_argument(
         "--no-baseline", action="store_true", help="no-baseline patch vs baseline patch vs floor"
     )
@@ -265,18 +282,20 @@ def main() -> None:
     if options.no_baseline:
         print_no_baseline(repeats, folder)
         return
+    started = machine()
     rows = [
         measure(lines, top_level, repeats, folder)
-        for lines in SIZES
+        for lines in options.sizes
         for top_level in TOP_LEVEL_WORK
     ]
-    empty, full = heap_probe(5_000_000, repeats)
+    empty, full = (
+        (float("nan"), float("nan")) if options.no_heap else heap_probe(5_000_000, repeats)
+    )
     if options.json:
-        print(
-            json.dumps(
-                {"rows": rows, "heap": {"empty_ms": empty, "five_million_ms": full}}, indent=2
-            )
-        )
+        # Load at the start and at the end: this machine is often shared.
+        measured = started | {"load_average_end": machine()["load_average"], "repeats": repeats}
+        heap = None if options.no_heap else {"empty_ms": empty, "five_million_ms": full}
+        print(json.dumps({"machine": measured, "rows": rows, "heap": heap}, indent=2))
         return
     print(
         f"Python {sys.version.split()[0]} on {os.cpu_count()} cores, medians of {repeats} repeats\n"
@@ -294,6 +313,8 @@ def main() -> None:
             f"| {row['splice_over_floor']:.2f}x | {row['reload_over_floor']:.1f}x "
             f"| {row['autoreload_over_floor']:.1f}x |"
         )
+    if options.no_heap:
+        return
     print(
         f"\nPatch at 2,000 lines: {empty:.2f} ms in an empty process, {full:.2f} ms with "
         f"5,000,000 live objects ({full / empty:.2f}x)."

@@ -14,6 +14,7 @@ and the slowest worker's engine time.
 
     python benchmarks/bench_processes.py            # 1, 4 and 16 workers, 9 saves each
     python benchmarks/bench_processes.py --quick    # 5 saves each
+    python benchmarks/bench_processes.py --json --workers 1 2 4 8 16  # for plot.py
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def save(path: Path, text: str) -> None:
     os.utime(path, (stamp, stamp))
 
 
-def measure(workers: int, saves: int, folder: Path) -> dict[str, float]:
+def measure(workers: int, saves: int, folder: Path) -> dict[str, Any]:
     name = f"bench_processes_{workers}"
     path = folder / f"{name}.py"
     path.write_text(make_module(0))
@@ -87,6 +88,7 @@ def measure(workers: int, saves: int, folder: Path) -> dict[str, float]:
             "workers": workers,
             "save_ms": statistics.median(timings),
             "engine_slowest_ms": statistics.median(slowest),
+            "save_ms_samples": timings,
         }
     finally:
         for process in processes:
@@ -106,18 +108,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5 saves per size instead of 9")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1, 4, 16],
+        metavar="N",
+        help="the numbers of worker processes to measure",
+    )
     options = parser.parse_args()
     saves = 5 if options.quick else 9
     watch._SETTLE_SECONDS = 0.0
     splice.listen()
     rows = []
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as directory:
         folder = Path(directory).resolve()
         sys.path.insert(0, str(folder))
-        for workers in (1, 4, 16):
+        for workers in options.workers:
             rows.append(measure(workers, saves, folder))
     if options.json:
-        print(json.dumps(rows, indent=2))
+        machine = {
+            "python": sys.version.split()[0],
+            "cores": os.cpu_count(),
+            # At the start and at the end: this machine is often shared.
+            "load_average": load,
+            "load_average_end": os.getloadavg()[0],
+            "date": time.strftime("%Y-%m-%d"),
+        }
+        print(
+            json.dumps({"machine": machine, "lines": LINES, "saves": saves, "rows": rows}, indent=2)
+        )
         return
     print(f"one save, {LINES}-line module, median of {saves} saves")
     print(f"{'workers':>8} {'save':>10} {'engine, slowest':>16} {'vs 1':>6}")
