@@ -58,7 +58,7 @@ def test_cli_version_prints_the_package_version() -> None:
 def test_cli_help_lists_every_command() -> None:
     completed = run_cli("--help")
     assert completed.returncode == 0
-    for command in ("run", "kernel", "kernels", "patch", "lsp"):
+    for command in ("run", "kernel", "kernels", "patch", "lsp", "mcp"):
         assert f"  {command} " in completed.stdout
 
 
@@ -137,6 +137,9 @@ def test_the_import_graph_check_sees_lazy_and_editor_side_imports() -> None:
     # are seen, and editor-side modules are reported.
     assert "splice.agent.process" in _imports(SOURCE / "__init__.py")
     assert "splice.lsp.server imports lsprotocol" in _offenders([SOURCE / "lsp" / "server.py"])
+    assert "splice.mcp.server imports mcp.server.mcpserver" in _offenders(
+        [SOURCE / "mcp" / "server.py"]
+    )
     assert _offenders([SOURCE / "client" / "commands.py"]) == {
         "splice.client.commands imports splice.client.client",
         "splice.client.commands imports splice.dask",
