@@ -135,15 +135,15 @@ async def test_mcp_patch_file_patches_every_process_of_a_program(
 async def test_mcp_process_published_after_a_patch_is_brought_to_the_same_text(
     program_dir: Path, runtime_dir: Path
 ) -> None:
-    with start(program_dir, runtime_dir, workers=0, publish_delay=3.0) as root:
-        # A child forked before the edit, running the old text, not listed yet.
-        (program_dir / "fork-now").write_text("")
-        output = root.wait_for_output("child ")
-        late_pid = int(output.split("child ")[1].split()[0])
-        assert "runs 2" in output
-        edit(program_dir / "work.py", "x + 1", "x + 100")
-
+    with start(program_dir, runtime_dir, workers=0, publish_delay=5.0) as root:
         async with serving(runtime_dir) as client:
+            # A child forked before the edit, running the old text, not listed yet.
+            (program_dir / "fork-now").write_text("")
+            output = root.wait_for_output("child ")
+            late_pid = int(output.split("child ")[1].split()[0])
+            assert "runs 2" in output
+            edit(program_dir / "work.py", "x + 1", "x + 100")
+
             report = await call(client, "patch_file", file=str(program_dir / "work.py"))
             assert [process["pid"] for process in report["processes"]] == [root.info.pid]
             late: list[dict[str, object]] = list(report["lateProcesses"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from mcp_support import call, call_error, serving
@@ -49,17 +48,14 @@ async def test_mcp_evaluate_past_its_time_is_interrupted_in_the_kernel(
     runtime_dir: Path, kernel: RunningKernel
 ) -> None:
     async with serving(runtime_dir) as client:
-        started = time.monotonic()
         answer = await call(
             client, "evaluate", code="while True:\n    SPINS = 1", timeout_seconds=1
         )
-        elapsed = time.monotonic() - started
         # The loop was stopped, not abandoned: the same kernel evaluates again at once.
         after = await call(client, "evaluate", code="1 + 1", timeout_seconds=10)
 
     assert not answer["ok"] and answer["exception"] == "EvaluationCancelled"
     assert "did not finish within 1 s" in answer["error"]
-    assert elapsed < 30
     assert after["ok"] and after["value"] == "2"
 
 
