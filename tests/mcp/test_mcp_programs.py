@@ -16,6 +16,7 @@ from mcp_support import call, edit, serving
 from kernel_support import RunningKernel, running_kernel
 from splice.agent import connection
 from splice.client.blocking import BlockingKernelClient
+from splice.mcp.patching import Patcher
 
 #: The root forks WORKERS children at start, and one more each time ``fork-now`` appears;
 #: that one's agent publishes its connection file only after PUBLISH_DELAY seconds.
@@ -147,7 +148,7 @@ async def test_mcp_process_published_after_a_patch_is_brought_to_the_same_text(
             report = await call(client, "patch_file", file=str(program_dir / "work.py"))
             assert [process["pid"] for process in report["processes"]] == [root.info.pid]
             late: list[dict[str, object]] = list(report["lateProcesses"])
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 60
             while not late and time.monotonic() < deadline:
                 await asyncio.sleep(0.2)
                 late += (await call(client, "list_kernels"))["lateProcesses"]
@@ -159,3 +160,30 @@ async def test_mcp_process_published_after_a_patch_is_brought_to_the_same_text(
         assert isinstance(process, dict)
         assert (process["pid"], process["ok"], process["changed"]) == (late_pid, True, ["compute"])
         assert compute_in(runtime_dir, late_pid) == "101"
+
+
+async def test_mcp_late_process_reported_when_taken_while_catching_up(
+    program_dir: Path, runtime_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server's own Patcher, in this process: the answers taken while a look is still
+    # talking to the late process must not be lost.
+    monkeypatch.setenv("SPLICE_RUNTIME_DIR", str(runtime_dir))
+    patcher = Patcher(timeout=30)
+    with start(program_dir, runtime_dir, workers=0, publish_delay=2.0) as root:
+        (program_dir / "fork-now").write_text("")
+        output = root.wait_for_output("child ")
+        late_pid = int(output.split("child ")[1].split()[0])
+        edit(program_dir / "work.py", "x + 1", "x + 100")
+        report = await patcher.patch(str(program_dir / "work.py"))
+        assert [answer.info.pid for answer in report.answers] == [root.info.pid]
+        wait_for_kernels(runtime_dir, 2)
+
+        looking = asyncio.create_task(patcher.catch_up())
+        taken = []
+        while not looking.done():
+            taken += patcher.take_late()
+            await asyncio.sleep(0)
+        await looking
+        taken += patcher.take_late()
+
+    assert [(answer.info.pid, answer.ok) for _, answer in taken] == [(late_pid, True)]

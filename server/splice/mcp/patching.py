@@ -172,7 +172,10 @@ class Patcher:
     async def catch_up(self) -> None:
         """One look for processes that run a patched file but were not sent its text yet."""
         async with self._lock:
-            self._late.extend(await self._catch_up())
+            found = await self._catch_up()
+        # Not ``self._late.extend(await ...)``: that would bind the list before the await,
+        # and a ``take_late`` meanwhile would leave these in a list nobody reads.
+        self._late.extend(found)
 
     def take_late(self) -> list[tuple[str, ProcessAnswer]]:
         """The late processes brought up to date since the last call, worth telling: (file, answer)."""
