@@ -199,9 +199,7 @@ class Agent:
                 self._close_listener(shutdown=True)
                 raise
         self.info = info
-        self._thread = threading.Thread(
-            target=self._accept_loop, args=(publish_delay,), name="splice-agent", daemon=True
-        )
+        self._thread = threads.daemon_thread(self._accept_loop, "splice-agent", (publish_delay,))
         self._thread.start()
         self.watcher.start()
         return info
@@ -317,11 +315,8 @@ class Agent:
             )
             evicted.send(wire.error_response(None, "busy", message))
             evicted.close()
-        thread = threading.Thread(
-            target=self._serve,
-            args=(client,),
-            name=f"splice-agent-client-{client.number}",
-            daemon=True,
+        thread = threads.daemon_thread(
+            self._serve, f"splice-agent-client-{client.number}", (client,)
         )
         thread.start()
 

@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 ROOT_VARIABLE = "SPLICE_ROOT_PID"
 PROGRAM_VARIABLE = "SPLICE_PROGRAM"
 TRANSPORT_VARIABLE = "SPLICE_TRANSPORT"
+#: Set (to any value) by an editor in the environment of a program it debugs, with
+#: the bootstrap folder on ``PYTHONPATH``: the program gets an agent (splice.agent.debug).
+SESSION_VARIABLE = "SPLICE_DEBUG_SESSION"
 BOOTSTRAP_DIRECTORY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bootstrap")
 #: multiprocessing's helper processes that never run the program's code.
 _HELPERS = ("multiprocessing.resource_tracker", "multiprocessing.semaphore_tracker")
@@ -71,6 +74,10 @@ def bootstrap() -> None:
     try:
         root = int(os.environ.get(ROOT_VARIABLE, ""))
     except ValueError:
+        if os.environ.get(SESSION_VARIABLE):
+            from splice.agent.debug import bootstrap_session
+
+            bootstrap_session()
         return
     if root == os.getpid():
         return

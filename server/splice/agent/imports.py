@@ -13,6 +13,8 @@ import logging
 import threading
 from collections.abc import Callable
 
+from splice.agent.threads import daemon_thread
+
 logger = logging.getLogger(__name__)
 
 #: Events kept while clients are slow to read; older ones are dropped.
@@ -30,7 +32,7 @@ class ImportWatcher:
         self._wake = threading.Event()
         self._active = False
         self._stopped = False
-        self._thread = threading.Thread(target=self._run, name="splice-agent-imports", daemon=True)
+        self._thread = daemon_thread(self._run, "splice-agent-imports")
 
     def start(self) -> None:
         from splice.engine.baselines.store import add_import_listener

@@ -51,6 +51,7 @@ def _listen(options: AgentOptions, publish_delay: float = 0.0) -> ConnectionInfo
         if _agent is not None and _agent.pid == os.getpid() and _agent.running and _agent.info:
             return _agent.info
         _watch_imports()
+        _name_debugger_stops()
         agent = Agent(options)
         # Published before it writes its file, so a SIGTERM or exit from now on removes it.
         _agent = agent
@@ -111,6 +112,13 @@ def _watch_imports() -> None:
     from splice.engine.baselines.store import watch_imports
 
     watch_imports()
+
+
+def _name_debugger_stops() -> None:
+    # A debugger may attach at any time: function-running findings then say so.
+    from splice.agent.debug import install
+
+    install()
 
 
 def _recover_baselines() -> None:

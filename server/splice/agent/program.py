@@ -21,6 +21,7 @@ from typing import Any
 
 from splice.agent import connection, wire
 from splice.agent.connection import ConnectionInfo
+from splice.agent.threads import daemon_thread
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +77,7 @@ class Peer:
         self._ids = itertools.count(1)
         self._pending: dict[int, Pending] = {}
         self._lock = threading.Lock()
-        self._thread = threading.Thread(
-            target=self._read_loop, name=f"splice-peer-{info.pid}", daemon=True
-        )
+        self._thread = daemon_thread(self._read_loop, f"splice-peer-{info.pid}")
         self._thread.start()
         try:
             self.request(

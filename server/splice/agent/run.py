@@ -57,12 +57,23 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="listen on a Unix socket instead of 127.0.0.1",
     )
+    parser.add_argument(
+        "--debug",
+        metavar="[HOST:]PORT",
+        help="also start debugpy, listening for a debugger (VS Code, nvim-dap) on this address,"
+        " as python -m debugpy --listen does (HOST defaults to 127.0.0.1; needs debugpy)",
+    )
+    parser.add_argument(
+        "--wait-for-client",
+        action="store_true",
+        help="with --debug, run the program only once a debugger has attached",
+    )
     parser.add_argument("-m", dest="module", metavar="MODULE", help="run a module, like python -m")
     return parser
 
 
 #: Options of ``splice run`` that take a value, so the split knows to skip it.
-_VALUED = ("--watch-path",)
+_VALUED = ("--watch-path", "--debug")
 
 
 def split_arguments(argv: list[str]) -> tuple[list[str], str | None, str | None, list[str]]:
@@ -175,6 +186,20 @@ def _run_reporting(program: _Program, program_args: list[str]) -> int:
     return 0
 
 
+def _start_debugger(address: tuple[str, int]) -> bool:
+    """debugpy listening in this process; False (and a message) if it could not start."""
+    from splice.agent.debug import DebugStartError, start_debugpy
+
+    try:
+        host, port = start_debugpy(address)
+    except DebugStartError as error:
+        print(f"splice run: {error}", file=sys.stderr)
+        return True
+    # On stderr, as debugpy's own messages: where to attach a debugger.
+    print(f"splice run: debugpy listening on {host}:{port}", file=sys.stderr, flush=True)
+    return False
+
+
 def main(argv: list[str]) -> int:
     parser = _parser()
     own, module, target, program_args = split_arguments(argv)
@@ -184,6 +209,16 @@ def main(argv: list[str]) -> int:
         parser.error("give a SCRIPT or -m MODULE")
     if not options.watch and options.watch_path:
         parser.error("--watch-path needs --watch")
+    if options.wait_for_client and not options.debug:
+        parser.error("--wait-for-client needs --debug")
+    debug_address = None
+    if options.debug:
+        from splice.agent.debug import parse_address
+
+        try:
+            debug_address = parse_address(options.debug)
+        except ValueError as error:
+            parser.error(str(error))
 
     try:
         program = _module(module) if module else _script(str(target))
@@ -213,6 +248,10 @@ def main(argv: list[str]) -> int:
             transport=transport,
             children=not options.no_children,
         )
+    # After the agent listens (an editor may attach while the program waits for a
+    # debugger), before children get agents (debugpy's adapter is a child).
+    if debug_address is not None and _start_debugger(debug_address):
+        return 2
     if options.no_children or options.no_listen:
         children.disable_children()
     else:
@@ -221,5 +260,9 @@ def main(argv: list[str]) -> int:
         from splice.agent.watch import start_watching
 
         start_watching(options.watch_path, listening=not options.no_listen)
+    if options.wait_for_client:
+        from splice.agent.debug import wait_for_debugger
+
+        wait_for_debugger()
 
     return _run_reporting(program, program_args)

@@ -12,6 +12,10 @@ What the agent chooses is the thread:
   the job and runs it itself, so a long-running cell can still be patched.
 
 See docs/architecture.md, section "Threads", for the argument and its limits.
+
+Every thread splice starts in the user's process is made by ``daemon_thread``,
+which marks it so that a debugger (debugpy's pydevd) neither traces nor
+suspends it: a program stopped at a breakpoint must still answer patches.
 """
 
 from __future__ import annotations
@@ -21,6 +25,27 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+
+def daemon_thread(
+    target: Callable[..., object], name: str, args: tuple[Any, ...] = ()
+) -> threading.Thread:
+    """A daemon thread (not started) that debuggers leave running when they stop the program.
+
+    pydevd suspends every thread it traces when one stops at a breakpoint.
+    ``pydev_do_not_trace`` is the mark pydevd documents for threads that must
+    keep running (its evaluation-timeout message): they are neither traced
+    nor suspended. ``is_pydev_daemon_thread`` is the mark of pydevd's own
+    threads: its ``sys.monitoring`` mode (3.12+) reads only that one before
+    stopping a thread at a breakpoint, and it keeps the thread out of the
+    debugger's thread list. Both are plain attributes, set before the thread
+    starts (pydevd reads them when it starts tracing a new thread), whether or
+    not a debugger is loaded now (one may attach later).
+    """
+    thread = threading.Thread(target=target, name=name, args=args, daemon=True)
+    thread.pydev_do_not_trace = True  # type: ignore[attr-defined]
+    thread.is_pydev_daemon_thread = True  # type: ignore[attr-defined]
+    return thread
 
 
 class AgentThreadRunner:

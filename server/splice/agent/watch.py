@@ -35,6 +35,7 @@ from typing import TextIO
 from splice.agent.connection import ConnectionInfo, pid_alive
 from splice.agent.methods import escaped_result
 from splice.agent.program import Peer, PeerError, Pending, program_processes
+from splice.agent.threads import daemon_thread
 from splice.engine.apply import patch_module
 from splice.engine.baselines.store import add_import_listener, baseline_source, source_path
 from splice.engine.result import PatchResult, ProcessOutcome
@@ -102,7 +103,7 @@ class Watcher:
 
     def start(self) -> None:
         self.start_without_thread()
-        self._thread = threading.Thread(target=self._run, name="splice-watch", daemon=True)
+        self._thread = daemon_thread(self._run, "splice-watch")
         self._thread.start()
 
     def start_without_thread(self) -> None:

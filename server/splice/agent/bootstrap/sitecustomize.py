@@ -2,7 +2,8 @@
 
 ``splice run`` puts this folder first on ``PYTHONPATH``, so every child
 interpreter (spawned multiprocessing workers, the forkserver, Python
-subprocesses) runs this before any user import: it starts splice's baseline
+subprocesses) runs this before any user import; an editor's debug session puts
+it there too, for the program it debugs: it starts splice's baseline
 recorder and agent (``splice.agent.children``), then runs the user's own
 ``sitecustomize``, if there is one further down the path, as it would have run.
 """
@@ -36,6 +37,7 @@ def _chain_to_the_next_sitecustomize() -> None:
         sys.path[:] = saved
 
 
-if os.environ.get("SPLICE_ROOT_PID"):
+# SPLICE_DEBUG_SESSION: an editor's debug session (splice.agent.debug).
+if os.environ.get("SPLICE_ROOT_PID") or os.environ.get("SPLICE_DEBUG_SESSION"):
     _start_splice()
 _chain_to_the_next_sitecustomize()

@@ -57,7 +57,12 @@ def start_recovery() -> None:
             os.register_at_fork(after_in_child=_after_fork)
             _fork_hook = True
     process_start_ns()  # now, while the process tree is as it was
-    threading.Thread(target=_recover_all, name=THREAD_NAME, daemon=True).start()
+    thread = threading.Thread(target=_recover_all, name=THREAD_NAME, daemon=True)
+    # As splice.agent.threads.daemon_thread marks the agent's threads: a debugger
+    # stopping the program must not stop this one while it holds PATCH_LOCK.
+    thread.pydev_do_not_trace = True  # type: ignore[attr-defined]
+    thread.is_pydev_daemon_thread = True  # type: ignore[attr-defined]
+    thread.start()
 
 
 def wait_for_recovery(timeout: float | None = None) -> bool:

@@ -18,6 +18,12 @@ from splice.engine.plan.steps import Plan, Undo
 from splice.engine.result import Finding
 
 
+#: ``(a thread's newest frame) -> True`` when a debugger holds that thread
+#: stopped, so ``function-running`` says so; set by ``splice.agent.debug``
+#: (the engine knows no debugger).
+stopped_in_debugger: Callable[[FrameType], bool] | None = None
+
+
 def running_frames_check(plan: Plan) -> Callable[[Undo], None] | None:
     """A last step that warns about changed functions executing at commit time.
 
@@ -77,8 +83,10 @@ def _running_findings(
     findings: list[Finding] = []
     seen: set[tuple[str, int | None]] = set()
     outline = plan.outline
+    probe = stopped_in_debugger
     for ident, top in sys._current_frames().items():
         frame: FrameType | None = top
+        stopped = probe is not None and probe(top)
         while frame is not None:
             code = frame.f_code
             qualname = targets.get(_code_key(code)) if code not in new_codes else None
@@ -91,10 +99,17 @@ def _running_findings(
                     for name in dict.fromkeys(frame.f_code.co_names)
                     if name in changed_names and changed_names[name] != qualname
                 ]
-                message = (
-                    f"{qualname} is running in thread {thread} at {where}; it runs the old "
-                    "code until it returns"
-                )
+                if stopped:
+                    message = (
+                        f"{qualname} is stopped in the debugger at {where} (thread {thread});"
+                        " that call runs the old code until it returns (a debugger cannot"
+                        " restart it), the next call runs the new code"
+                    )
+                else:
+                    message = (
+                        f"{qualname} is running in thread {thread} at {where}; it runs the old "
+                        "code until it returns"
+                    )
                 if helpers:
                     message += (
                         f" (the functions it calls, {', '.join(helpers)}, are patched and run "
