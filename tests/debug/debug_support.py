@@ -147,6 +147,10 @@ class DebuggedProgram:
                 raise AssertionError(f"{expression} stayed {text}")
             time.sleep(0.02)
 
+    def environment(self) -> dict[str, str]:
+        """The environment a client of this program's agent needs (its runtime directory)."""
+        return kernel_env(self.runtime_dir)
+
     def stderr(self) -> str:
         return (self.output / "stderr").read_text(errors="replace")
 

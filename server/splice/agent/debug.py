@@ -37,8 +37,11 @@ __all__ = [
     "wait_for_debugger",
 ]
 
-#: debugpy's own processes, which run none of the program's code.
-_DEBUGPY_HELPERS = ("debugpy.adapter", "debugpy.launcher", "debugpy/adapter", "debugpy/launcher")
+#: debugpy's own processes, which run none of the program's code: ``python -m
+#: debugpy.adapter``, ``python .../debugpy/launcher`` (the program itself runs as
+#: ``python .../debugpy/launcher/../../debugpy --connect ... app.py``).
+_DEBUGPY_MODULES = ("debugpy.adapter", "debugpy.launcher")
+_DEBUGPY_FOLDERS = (os.path.join("debugpy", "adapter"), os.path.join("debugpy", "launcher"))
 
 #: pydevd's function that a suspended thread waits in, and its file.
 _WAIT_FUNCTION = "_do_wait_suspend"
@@ -114,7 +117,15 @@ def install() -> None:
 
 def is_debugpy_helper(command_line: list[str]) -> bool:
     """debugpy's adapter and launcher processes: no agent there."""
-    return any(helper in argument for argument in command_line for helper in _DEBUGPY_HELPERS)
+    arguments = iter(command_line[1:])
+    for argument in arguments:
+        if argument == "-m":
+            return next(arguments, "") in _DEBUGPY_MODULES
+        if argument in ("-X", "-W"):
+            next(arguments, None)
+        elif not argument.startswith("-"):
+            return os.path.normpath(argument).endswith(_DEBUGPY_FOLDERS)
+    return False
 
 
 def bootstrap_session() -> None:
