@@ -1,6 +1,8 @@
 // Wiring only: the pieces live in server.ts, commands.ts and statusBar.ts.
+import * as path from "node:path";
 import * as vscode from "vscode";
 import { registerCommands } from "./commands";
+import { registerDebugHooks, splicePaths } from "./debug";
 import { registerEvaluation } from "./evaluate";
 import { createLog } from "./log";
 import { launcherPath } from "./python";
@@ -17,6 +19,19 @@ export function activate(context: vscode.ExtensionContext): void {
   const spliceServer = server;
   context.subscriptions.push(log, statusBar, spliceServer, ...registerCommands(spliceServer, statusBar, log));
   context.subscriptions.push(...registerEvaluation(spliceServer, log));
+  context.subscriptions.push(
+    ...registerDebugHooks(vscode.debug, {
+      paths: splicePaths(path.join(context.extensionPath, "bundled", "splice")),
+      enabled: () => vscode.workspace.getConfiguration("splice").get<boolean>("debugSessions") ?? true,
+      server: {
+        listKernels: async () => (spliceServer.running ? spliceServer.executeCommand("splice.listKernels") : []),
+        attach: async (pid) => {
+          await spliceServer.executeCommand("splice.attach", pid);
+        },
+      },
+      log: (message) => log.info(message),
+    }),
+  );
 
   // Other splice.* settings reach the running server through didChangeConfiguration;
   // only the interpreter needs a new process.

@@ -8,7 +8,7 @@ import { expandPath, readPythonSetting, readServerSettings } from "../src/settin
 import { readPackageJson, REPO_ROOT, splicePython } from "./helpers";
 
 // Read by the extension alone (which Python runs the server); the server ignores it.
-const CLIENT_ONLY = ["python"];
+const CLIENT_ONLY = ["python", "debugSessions"];
 
 /** package.json's splice.* settings (without trace.*), by their key in the section. */
 function contributedSettings(): Record<string, any> {

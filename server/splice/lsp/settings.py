@@ -56,7 +56,7 @@ class SettingsProblem:
 
 
 #: Keys of the ``splice`` section that only an editor client reads.
-CLIENT_ONLY_KEYS = frozenset({"python", "trace", "server"})
+CLIENT_ONLY_KEYS = frozenset({"python", "trace", "server", "debugSessions"})
 
 
 def camel_case(name: str) -> str:
