@@ -142,7 +142,7 @@ def bootstrap_session() -> None:
         return
     try:
         from splice.agent.process import listen
-        from splice.engine.baseline import watch_imports
+        from splice.engine.baselines.store import watch_imports
 
         watch_imports()
         label = _program_label(command_line)

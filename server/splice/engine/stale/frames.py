@@ -17,7 +17,6 @@ from splice.engine.objects.targets import binding, is_missing, live_functions, n
 from splice.engine.plan.steps import Plan, Undo
 from splice.engine.result import Finding
 
-
 #: ``(a thread's newest frame) -> True`` when a debugger holds that thread
 #: stopped, so ``function-running`` says so; set by ``splice.agent.debug``
 #: (the engine knows no debugger).
