@@ -4,17 +4,26 @@ In an ipykernel, patches run on the kernel's main thread through its event
 loop, between cell executions; if a cell keeps the loop busy (a long training
 loop), the agent applies the patch from its own thread instead, relying on the
 engine's atomic commit (docs/architecture.md, "Threads").
+
+``%splice watch`` patches the modules the notebook imported whenever their
+files are saved, without an editor: ``splice run --watch``'s watcher
+(``splice.agent.watch.Watcher``) on its own thread. ``%splice watch off``
+stops it.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from splice.agent import process
 from splice.agent.threads import AgentThreadRunner, LoopRunner
 
 logger = logging.getLogger(__name__)
+
+_USAGE = "usage: %splice watch [on|off]"
+_watcher: Any = None
 
 
 def _runner_for(ipython: Any) -> tuple[Any, str]:
@@ -41,7 +50,37 @@ def load_ipython_extension(ipython: Any) -> None:
         info = process.listen(runner=runner, host_kind=host_kind, program=host_kind)
     if info is not None:
         print(f"splice listening (pid {info.pid}); edits to imported modules are patched live.")
+    register = getattr(ipython, "register_magic_function", None)
+    if register is not None:
+        register(splice_magic, magic_kind="line", magic_name="splice")
+
+
+def splice_magic(line: str) -> None:
+    """``%splice watch [on|off]``: patch imported modules when their files are saved."""
+    global _watcher
+    words = line.split()
+    if not words or words[0] != "watch" or len(words) > 2 or words[1:] not in ([], ["on"], ["off"]):
+        print(_USAGE, file=sys.stderr)
+        return
+    if words[1:] == ["off"]:
+        if _watcher is None:
+            print("splice: not watching", file=sys.stderr)
+            return
+        _watcher.stop()
+        _watcher = None
+        print("splice: stopped watching", file=sys.stderr)
+        return
+    if _watcher is not None:
+        print(f"splice: already watching; {_watcher.describe()}", file=sys.stderr)
+        return
+    from splice.agent.watch import start_watching
+
+    _watcher = start_watching(listening=process.current() is not None)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
+    global _watcher
+    if _watcher is not None:
+        _watcher.stop()
+        _watcher = None
     process.stop()
