@@ -1,4 +1,4 @@
-"""``splice run [--watch] SCRIPT|-m MODULE [ARGS...]``: run a program, patchable.
+"""``splice run [--watch] [--debug [HOST:]PORT] SCRIPT|-m MODULE [ARGS...]``: run a program, patchable.
 
 The program runs as ``__main__`` in this process, as ``python SCRIPT`` or
 ``python -m MODULE`` would run it, with the kernel agent listening so editors
@@ -7,7 +7,8 @@ recorded as ``__main__``'s baseline, so the first patch diffs against exactly
 what runs. Every argument after SCRIPT or ``-m MODULE`` is the program's.
 The Python processes the program starts get agents of their own
 (``splice.agent.children``) unless ``--no-children``; ``--watch`` patches all
-of them whenever one of the program's files is saved.
+of them whenever one of the program's files is saved; ``--debug`` starts
+debugpy in the program too (``splice.agent.debug``).
 """
 
 from __future__ import annotations
@@ -187,7 +188,7 @@ def _run_reporting(program: _Program, program_args: list[str]) -> int:
 
 
 def _start_debugger(address: tuple[str, int]) -> bool:
-    """debugpy listening in this process; False (and a message) if it could not start."""
+    """Start debugpy listening in this process; True (after saying why) if it could not."""
     from splice.agent.debug import DebugStartError, start_debugpy
 
     try:

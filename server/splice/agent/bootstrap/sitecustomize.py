@@ -1,11 +1,12 @@
-"""splice's start-up hook for the Python processes a program under ``splice run`` starts.
+"""splice's start-up hook for the Python processes of a program under splice.
 
 ``splice run`` puts this folder first on ``PYTHONPATH``, so every child
 interpreter (spawned multiprocessing workers, the forkserver, Python
-subprocesses) runs this before any user import; an editor's debug session puts
-it there too, for the program it debugs: it starts splice's baseline
-recorder and agent (``splice.agent.children``), then runs the user's own
-``sitecustomize``, if there is one further down the path, as it would have run.
+subprocesses) runs this before any user import; an editor puts it there for a
+program it debugs (``SPLICE_DEBUG_SESSION``, see splice.agent.debug). It starts
+splice's baseline recorder and agent (``splice.agent.children``), then runs the
+user's own ``sitecustomize``, if there is one further down the path, as it
+would have run.
 """
 
 import importlib
