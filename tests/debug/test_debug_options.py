@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from splice.agent.debug import _program_label, is_debugpy_helper, parse_address
+from splice.agent.debug import is_debugpy_helper, parse_address, program_label
 
 
 @pytest.mark.parametrize(
@@ -42,8 +42,8 @@ def test_debug_debugpy_helpers_get_no_agent_but_the_program_does() -> None:
     assert is_debugpy_helper(["python", launcher, "4000", "--", "app.py"])
     assert is_debugpy_helper(["python", "-m", "debugpy.adapter", "--port", "4000"])
     assert not is_debugpy_helper(program)
-    assert _program_label(program) == "app.py"
-    assert _program_label(["python", "/x/debugpy", "--connect", "1", "-m", "web"]) == "-m web"
+    assert program_label(program) == "app.py"
+    assert program_label(["python", "/x/debugpy", "--connect", "1", "-m", "web"]) == "-m web"
 
 
 def run(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:

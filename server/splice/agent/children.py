@@ -75,9 +75,7 @@ def bootstrap() -> None:
         root = int(os.environ.get(ROOT_VARIABLE, ""))
     except ValueError:
         if os.environ.get(SESSION_VARIABLE):
-            from splice.agent.debug import bootstrap_session
-
-            bootstrap_session()
+            _bootstrap_debug_session()
         return
     if root == os.getpid():
         return
@@ -100,3 +98,28 @@ def bootstrap() -> None:
         )
     except Exception:
         logger.debug("no splice agent in child %s", os.getpid(), exc_info=True)
+
+
+def _bootstrap_debug_session() -> None:
+    """At start-up of a program an editor debugs: its agent, and its children's.
+
+    The process becomes the root of a splice program, as under ``splice run``.
+    debugpy's adapter and launcher get no agent. Never raises.
+    """
+    from splice.agent.debug import is_debugpy_helper, program_label
+
+    command_line = list(getattr(sys, "orig_argv", sys.argv))
+    os.environ.pop(SESSION_VARIABLE, None)
+    if is_debugpy_helper(command_line):
+        return
+    try:
+        from splice.agent.process import listen
+        from splice.engine.baselines.store import watch_imports
+
+        watch_imports()
+        label = program_label(command_line)
+        listen(program=label, host_kind="debug")
+        enable_children(label)
+    except Exception:
+        disable_children()
+        logger.debug("no splice agent in debugged program %s", os.getpid(), exc_info=True)

@@ -8,9 +8,10 @@ Three ways in, one agent:
   only because the user asked for it.
 - An editor's debug session (VS Code's splice extension) puts splice's
   ``bootstrap`` folder on the debugged program's ``PYTHONPATH`` and sets
-  ``SESSION_VARIABLE``; ``sitecustomize`` then calls ``bootstrap_session()``
-  at start-up, which makes the process the root of a splice program, so its
-  children get agents as under ``splice run``.
+  ``children.SESSION_VARIABLE``; ``sitecustomize`` then starts an agent at
+  start-up (``children.bootstrap``), making the process the root of a splice
+  program, so its children get agents as under ``splice run``. debugpy's own
+  processes (``is_debugpy_helper``) get none.
 - ``splice attach PID`` on a program started with ``python -m debugpy``.
 
 What keeps the agent working while the debugger holds the program stopped
@@ -27,12 +28,11 @@ import sys
 from types import FrameType
 from typing import Any
 
-from splice.agent.children import SESSION_VARIABLE
-
 __all__ = [
-    "SESSION_VARIABLE",
-    "bootstrap_session",
     "install",
+    "is_debugpy_helper",
+    "parse_address",
+    "program_label",
     "start_debugpy",
     "wait_for_debugger",
 ]
@@ -128,31 +128,7 @@ def is_debugpy_helper(command_line: list[str]) -> bool:
     return False
 
 
-def bootstrap_session() -> None:
-    """At start-up of a program an editor debugs: its agent, its children's too.
-
-    Called by ``children.bootstrap`` when ``SESSION_VARIABLE`` is set and no
-    ``splice run`` owns the program. Never raises.
-    """
-    from splice.agent import children
-
-    command_line = list(getattr(sys, "orig_argv", sys.argv))
-    os.environ.pop(SESSION_VARIABLE, None)
-    if is_debugpy_helper(command_line):
-        return
-    try:
-        from splice.agent.process import listen
-        from splice.engine.baselines.store import watch_imports
-
-        watch_imports()
-        label = _program_label(command_line)
-        listen(program=label, host_kind="debug")
-        children.enable_children(label)
-    except Exception:
-        children.disable_children()
-
-
-def _program_label(command_line: list[str]) -> str:
+def program_label(command_line: list[str]) -> str:
     """What the debugged program is, from its command line (``debugpy ... app.py``)."""
     arguments = command_line[1:]
     for index, argument in enumerate(arguments):
