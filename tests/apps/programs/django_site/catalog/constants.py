@@ -1,0 +1,3 @@
+"""Values the catalogue shares."""
+
+CURRENCY = "EUR"

@@ -1,0 +1,5 @@
+"""Text helpers."""
+
+
+def slugify(name):
+    return name.strip().replace(" ", "-")
