@@ -180,32 +180,25 @@ def wait_for_ticks(
     return None
 
 
-@dataclass
-class Prober:
-    """Probes one program: ``probe()`` gives the answers, keyed by probe label."""
-
-    program: Program
-    probes: Probes
-
-    def probe(self, timeout: float = START_TIMEOUT) -> dict[str, str]:
-        if isinstance(self.probes, Ticks):
-            # The first line printed from now on may come from a tick that began
-            # before the patch; the second began after it.
-            seen = len(tick_lines(self.program, self.probes))
-            line = wait_for_ticks(self.program, self.probes, seen + 2, timeout)
-            answer = line if line is not None else self.program.why_down()
-            return {self.probes.label: answer}
-        answers = {}
-        for probe in self.probes:
-            if not self.program.alive:
-                answers[probe.label] = self.program.why_down()
-                continue
-            assert self.program.port is not None
-            try:
-                answers[probe.label] = request(self.program.port, probe)
-            except (OSError, http.client.HTTPException) as error:
-                answers[probe.label] = f"{DOWN}: {type(error).__name__}: {error}"
-        return answers
+def probe(program: Program, probes: Probes, timeout: float = START_TIMEOUT) -> dict[str, str]:
+    """The program's answers now, keyed by probe label."""
+    if isinstance(probes, Ticks):
+        # The first line printed from now on may come from a tick that began
+        # before the patch; the second began after it.
+        seen = len(tick_lines(program, probes))
+        line = wait_for_ticks(program, probes, seen + 2, timeout)
+        return {probes.label: line if line is not None else program.why_down()}
+    answers = {}
+    for item in probes:
+        if not program.alive:
+            answers[item.label] = program.why_down()
+            continue
+        assert program.port is not None
+        try:
+            answers[item.label] = request(program.port, item)
+        except (OSError, http.client.HTTPException) as error:
+            answers[item.label] = f"{DOWN}: {type(error).__name__}: {error}"
+    return answers
 
 
 def wait_until_up(program: Program, probes: Probes, timeout: float = START_TIMEOUT) -> bool:
@@ -222,7 +215,7 @@ def fresh_answers(program: Program, probes: Probes) -> dict[str, str]:
     if isinstance(probes, Ticks):
         first = wait_for_ticks(program, probes, 1)
         return {probes.label: first if first is not None else program.why_down()}
-    return Prober(program, probes).probe()
+    return probe(program, probes)
 
 
 def labels(probes: Probes) -> list[str]:
@@ -232,4 +225,5 @@ def labels(probes: Probes) -> list[str]:
 
 
 def python() -> str:
+    """The interpreter running the tests: the live program, its fresh start and splice use it."""
     return sys.executable

@@ -38,12 +38,12 @@ from oracle import (
     naming_ranges,
 )
 from running import (
-    Prober,
     Probes,
     Program,
     Ticks,
     free_port,
     fresh_answers,
+    probe,
     python,
     wait_until_up,
 )
@@ -143,7 +143,7 @@ class Sequence:
             raise RuntimeError(f"the live program did not come up: {self.live.why_down()}")
         self._wait_for_processes()
         self.driver.wait_attached(self.app.processes)
-        return Prober(self.live, self.app.probes).probe()
+        return probe(self.live, self.app.probes)
 
     def _wait_for_processes(self, timeout: float = 40.0) -> None:
         """Until every process of the live program listens (killed programs' files do not count)."""
@@ -217,7 +217,7 @@ class Sequence:
             fresh_program = self.start_fresh()
             if self.app.settle:
                 time.sleep(self.app.settle)
-            live = Prober(self.live, self.app.probes).probe()
+            live = probe(self.live, self.app.probes)
             fresh = fresh_answers(fresh_program, self.app.probes)
         finally:
             if fresh_program is not None:
