@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -182,3 +185,42 @@ def test_frame_reader_applies_a_smaller_limit_for_one_frame():
         assert len(reader.read_body()) > 5000
         with pytest.raises(wire.FrameTooLargeError, match="limit of 4096"):
             reader.read_body(max_size=wire.HANDSHAKE_MAX_MESSAGE_SIZE)
+
+
+def test_nesting_depth_matches_json_on_random_strings_of_quotes_backslashes_and_brackets():
+    rng = random.Random(20)
+    alphabet = ['"', "\\", "[", "]", "{", "}", "a", "\n"]
+
+    def value(depth):
+        kind = rng.random()
+        if depth < 6 and kind < 0.3:
+            return [value(depth + 1) for _ in range(rng.randint(0, 3))]
+        if depth < 6 and kind < 0.5:
+            return {"".join(rng.choices(alphabet, k=3)): value(depth + 1) for _ in range(2)}
+        return "".join(rng.choices(alphabet, k=rng.randint(0, 12)))
+
+    def depth(item):
+        if isinstance(item, list):
+            return 1 + max((depth(inner) for inner in item), default=0)
+        if isinstance(item, dict):
+            return 1 + max((depth(inner) for inner in item.values()), default=0)
+        return 0
+
+    for _ in range(2000):
+        item = value(0)
+        assert wire.nesting_depth(json.dumps(item).encode()) == depth(item)
+
+
+def test_the_depth_scan_of_an_unterminated_string_takes_one_pass():
+    # An opening quote then escaped quotes that never close: a regular expression
+    # for strings rescanned the rest from every quote (quadratic). At 1 MiB a
+    # linear scan takes milliseconds and a quadratic one hours; 60 s tells them apart.
+    script = (
+        "from splice.agent import wire\n"
+        "body = b'[\"' + b'\\\\\"' * (1 << 19)\n"
+        "print(wire.nesting_depth(body))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert completed.stdout == "1\n", completed.stderr
