@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from splice.agent import connection, wire
+from splice.agent import authentication, connection, wire
 from splice.agent.connection import ConnectionInfo
 from splice.client.blocking import BlockingKernelClient
 from splice.engine.result import PatchResult
@@ -265,8 +265,28 @@ class RawConnection:
         except TimeoutError:
             return False
 
+    def initialize(self, challenge: str = "c" * 43, request_id: int = 0) -> Any:
+        """Send ``initialize`` with ``challenge``; the kernel's reply."""
+        return self.request(request_id, "initialize", {"challenge": challenge})
+
+    def handshake(self, token: str, *, check_kernel: bool = True) -> Any:
+        """The whole handshake (docs/protocol.md, Authentication); the reply to ``authenticate``.
+
+        ``check_kernel=False`` skips the check of the kernel's proof (for a wrong ``token``).
+        """
+        challenge = authentication.new_challenge()
+        reply = self.initialize(challenge)
+        assert reply is not None and "result" in reply, reply
+        kernel = reply["result"]["challenge"]
+        if check_kernel:
+            expected = authentication.proof(token, "kernel", challenge, kernel)
+            assert reply["result"]["proof"] == expected
+        proof = authentication.proof(token, "client", challenge, kernel)
+        return self.request(0, "authenticate", {"proof": proof})
+
     def authenticate(self, token: str) -> dict[str, Any]:
-        reply = self.request(0, "initialize", {"token": token})
+        """The whole handshake; the kernel's identity."""
+        reply = self.handshake(token)
         assert reply is not None and "result" in reply, reply
         result: dict[str, Any] = reply["result"]
         return result

@@ -4,7 +4,10 @@
      ├── UnknownModuleError              the module is not loaded, or has no source
      ├── ProtocolError                   a malformed message on the wire
      │    └── FrameTooLargeError         a frame announced a body over the limit (agent.wire)
-     ├── AuthenticationError             a missing or wrong token
+     ├── AuthenticationError             a missing or wrong proof of the token
+     │    └── KernelIdentityError        the process at a kernel's address is not that
+     │                                   kernel: no proof of its token, or another process
+     │                                   holds the socket (agent.authentication)
      ├── KernelUnavailableError          no kernel found, or the kernel died or did not answer
      │    ├── KernelBusyError            the kernel refused a connection: too many clients
      │    └── KernelTimeoutError         the kernel did not answer in time (also a TimeoutError)
@@ -63,6 +66,10 @@ class AuthenticationError(SpliceError):
     rpc_code = -32001
 
 
+class KernelIdentityError(AuthenticationError):
+    """The process at a kernel's address could not show that it is that kernel; nothing was sent."""
+
+
 class KernelUnavailableError(SpliceError):
     """No live kernel could be reached: none found, refused, or it died."""
 
@@ -100,4 +107,5 @@ RPC_CODES = {
     "unknown_module": UnknownModuleError.rpc_code,
     "kernel_unavailable": KernelUnavailableError.rpc_code,
     "busy": KernelBusyError.rpc_code,
+    "expired": -32005,
 }

@@ -7,6 +7,7 @@ import textwrap
 import pytest
 
 from kernel_support import running_program
+from users_support import other_user  # noqa: F401 (the throwaway second user, a fixture)
 
 LISTENER = textwrap.dedent(
     """

@@ -131,9 +131,24 @@ def test_many_clients_at_once_are_all_served(undisturbed):
 
 def test_wrong_token_is_refused_and_closed(undisturbed):
     with RawConnection(undisturbed.info) as raw:
-        reply = raw.request(1, "initialize", {"token": "x" * len(undisturbed.info.token)})
-        assert error_code(reply) == RPC_CODES["unauthorized"] and reply["id"] == 1
+        reply = raw.handshake("x" * len(undisturbed.info.token), check_kernel=False)
+        assert error_code(reply) == RPC_CODES["unauthorized"] and reply["id"] == 0
         assert reply["error"]["message"] == "wrong token"
+        assert raw.is_closed()
+
+
+def test_a_token_sent_as_in_protocol_1_is_refused_and_closed(undisturbed):
+    with RawConnection(undisturbed.info) as raw:
+        reply = raw.request(1, "initialize", {"token": undisturbed.info.token})
+        assert error_code(reply) == RPC_CODES["unauthorized"] and reply["id"] == 1
+        assert "the token is never sent" in reply["error"]["message"]
+        assert raw.is_closed()
+
+
+def test_authenticate_without_initialize_is_refused_and_closed(undisturbed):
+    with RawConnection(undisturbed.info) as raw:
+        reply = raw.request(1, "authenticate", {"proof": "0" * 64})
+        assert error_code(reply) == RPC_CODES["unauthorized"]
         assert raw.is_closed()
 
 

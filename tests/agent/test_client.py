@@ -51,7 +51,7 @@ async def test_connect_returns_the_kernel_identity(project):
     with running_kernel(project, ready="ready") as kernel:
         async with connected(kernel) as client:
             assert client.kernel["pid"] == kernel.process.pid
-            assert client.kernel["protocolVersion"] == 1
+            assert client.kernel["protocolVersion"] == 2
             assert client.kernel["program"] == "app.py"
             assert "patch" in client.kernel["capabilities"]["methods"]
 
@@ -142,9 +142,10 @@ async def test_module_imported_notification_arrives(project):
 
 
 async def test_wrong_token_raises_authentication_error(project):
+    # The kernel proves first, so a client with a wrong token takes it for an impostor.
     with running_kernel(project, ready="ready") as kernel:
         forged = dataclasses.replace(kernel.info, token="not-the-token")
-        with pytest.raises(AuthenticationError, match="wrong token"):
+        with pytest.raises(AuthenticationError, match="gave a wrong proof of the token"):
             await KernelClient.connect(forged)
 
 

@@ -155,7 +155,8 @@ def test_patch_with_a_wrong_token_says_so(tmp_path, project, kernel):
         kernel.runtime_dir, "patch", "--kernel", forged.path, str(project / "app.py")
     )
     assert done.returncode == 1
-    assert done.stderr.startswith(f"pid {kernel.info.pid}: wrong token")
+    assert done.stderr.startswith(f"pid {kernel.info.pid}: not that kernel: the process at")
+    assert "gave a wrong proof of the token" in done.stderr
 
 
 def test_patch_to_a_dead_kernel_says_it_died(tmp_path, project):
@@ -204,7 +205,7 @@ def _any_info(directory):
         transport="tcp",
         address="",
         token="t",
-        protocol_version=1,
+        protocol_version=2,
         python="",
         executable="",
         cwd=str(directory),

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 
-from splice.agent import wire
-from splice.agent.dispatch import dispatch, encode_reply, handshake
+import pytest
+
+from splice.agent import authentication, wire
+from splice.agent.dispatch import Challenge, dispatch, encode_reply, handshake
 from splice.agent.threads import AgentThreadRunner
 from splice.errors import RPC_CODES
 
@@ -60,9 +64,10 @@ def test_dispatch_names_an_unknown_method():
     assert "'frobnicate'" in reply["error"]["message"]
 
 
-def test_dispatch_refuses_a_second_initialize():
-    reply = dispatch(request("initialize", {"token": TOKEN}), RUN)
-    assert reply["error"]["message"] == "already initialized"
+@pytest.mark.parametrize("method", ["initialize", "authenticate"])
+def test_dispatch_refuses_a_second_handshake(method):
+    reply = dispatch(request(method, {"challenge": CHALLENGE}), RUN)
+    assert reply["error"]["message"] == "already authenticated"
 
 
 def test_dispatch_gives_no_reply_to_notifications_and_responses():
@@ -81,26 +86,78 @@ def test_dispatch_reports_an_unknown_module():
     assert error_code(reply) == RPC_CODES["unknown_module"]
 
 
-def test_handshake_accepts_the_token_and_answers_with_the_identity():
-    answer = handshake(request("initialize", {"token": TOKEN}), TOKEN, lambda: IDENTITY)
+CHALLENGE = "c" * 43
+KERNEL_CHALLENGE = "k" * 43
+
+
+def kernel_turn(token=TOKEN):
+    """The kernel's answer to an initialize with CHALLENGE."""
+    message = request("initialize", {"challenge": CHALLENGE})
+    return handshake(message, token, lambda: IDENTITY, new_challenge=lambda: KERNEL_CHALLENGE)
+
+
+def test_handshake_answers_initialize_with_a_challenge_and_the_kernels_proof():
+    answer = kernel_turn()
+    assert not answer.accepted
+    assert answer.challenge == Challenge(CHALLENGE, KERNEL_CHALLENGE)
+    expected = hmac.new(
+        TOKEN.encode(),
+        f"splice kernel proof\n{CHALLENGE}\n{KERNEL_CHALLENGE}".encode(),
+        hashlib.sha256,
+    ).hexdigest()
+    assert answer.reply == wire.response(
+        1, {"protocolVersion": 2, "challenge": KERNEL_CHALLENGE, "proof": expected}
+    )
+    assert TOKEN not in json.dumps(answer.reply)
+
+
+def test_handshake_accepts_the_clients_proof_and_answers_with_the_identity():
+    proof = authentication.proof(TOKEN, "client", CHALLENGE, KERNEL_CHALLENGE)
+    message = request("authenticate", {"proof": proof})
+    answer = handshake(message, TOKEN, lambda: IDENTITY, kernel_turn().challenge)
     assert answer.accepted and answer.reply == wire.response(1, IDENTITY)
 
 
-def test_handshake_refuses_a_wrong_token():
-    answer = handshake(request("initialize", {"token": "guess"}), TOKEN, lambda: IDENTITY)
-    assert not answer.accepted
+@pytest.mark.parametrize(
+    "proof",
+    [
+        authentication.proof("guess", "client", CHALLENGE, KERNEL_CHALLENGE),
+        # The kernel's own proof sent back: the labels keep a proof from being replayed.
+        authentication.proof(TOKEN, "kernel", CHALLENGE, KERNEL_CHALLENGE),
+        authentication.proof(TOKEN, "client", CHALLENGE, "another" * 7),
+        "0" * 64,
+        None,
+    ],
+)
+def test_handshake_refuses_a_wrong_proof(proof):
+    message = request("authenticate", {"proof": proof})
+    answer = handshake(message, TOKEN, lambda: IDENTITY, kernel_turn().challenge)
+    assert not answer.accepted and answer.challenge is None
     assert answer.reply["error"] == {"code": RPC_CODES["unauthorized"], "message": "wrong token"}
 
 
+def test_handshake_refuses_a_token_sent_in_the_clear():
+    answer = handshake(request("initialize", {"token": TOKEN}), TOKEN, lambda: IDENTITY)
+    assert not answer.accepted and answer.challenge is None
+    assert "the token is never sent" in answer.reply["error"]["message"]
+
+
 def test_handshake_refuses_an_initialize_without_jsonrpc_2():
-    message = {"id": 1, "method": "initialize", "params": {"token": TOKEN}}
+    message = {"id": 1, "method": "initialize", "params": {"challenge": CHALLENGE}}
     answer = handshake(message, TOKEN, lambda: IDENTITY)
     assert not answer.accepted and error_code(answer.reply) == RPC_CODES["unauthorized"]
 
 
-def test_handshake_refuses_any_other_first_request():
-    answer = handshake(request("modules", {"token": TOKEN}), TOKEN, lambda: IDENTITY)
-    assert not answer.accepted and answer.reply["id"] == 1
+@pytest.mark.parametrize("method", ["modules", "authenticate"])
+def test_handshake_refuses_any_other_first_request(method):
+    answer = handshake(request(method, {"challenge": CHALLENGE}), TOKEN, lambda: IDENTITY)
+    assert not answer.accepted and answer.challenge is None and answer.reply["id"] == 1
+
+
+def test_handshake_refuses_anything_but_authenticate_after_the_challenge():
+    message = request("initialize", {"challenge": CHALLENGE})
+    answer = handshake(message, TOKEN, lambda: IDENTITY, kernel_turn().challenge)
+    assert not answer.accepted and answer.challenge is None
 
 
 def test_encode_reply_replaces_a_reply_larger_than_a_client_reads_with_an_error():

@@ -203,9 +203,12 @@ def test_splice_patch_against_a_kernel_stuck_in_user_code_gives_up_and_says_so(p
     finally:
         stuck.close()
     assert done.returncode == 1
-    assert "kernel not answering: " in done.stderr
-    assert "did not answer 'patch' within 2 s" in done.stderr
-    assert "the patch of __main__ may still apply if the kernel resumes" in done.stderr
+    # Its deadline (1 s before the client's 2 s) passed while the stuck patch held the lock.
+    assert done.stderr == (
+        f"pid {kernel.info.pid}: not applied: the request's deadline passed before the kernel"
+        " could start it (another patch held this process's patch lock); the client has given"
+        " up on it, so nothing was done\n"
+    )
 
 
 # Quiet in the user's process -------------------------------------------------------------
@@ -295,9 +298,11 @@ FORKING_PROGRAM = textwrap.dedent(
 def test_children_that_leave_with_os_exit_are_not_listed_and_leave_no_file(tmp_path):
     (tmp_path / "prog.py").write_text(FORKING_PROGRAM)
     with running_program(tmp_path, "prog.py", ready="ready") as parent:
-        assert len(os.listdir(parent.runtime_dir)) == 3  # the children published, then left
+        files = [name for name in os.listdir(parent.runtime_dir) if name.endswith(".json")]
+        assert len(files) == 3  # the children published, then left
         assert [info.pid for info in connection.discover(parent.runtime_dir)] == [parent.info.pid]
-        assert os.listdir(parent.runtime_dir) == [os.path.basename(parent.info.path)]
+        left = {os.path.basename(parent.info.path), os.path.basename(parent.info.address)}
+        assert set(os.listdir(parent.runtime_dir)) == left
 
 
 def test_a_client_thread_blocked_on_a_stopped_kernel_is_released_by_its_deadline(kernel):

@@ -14,7 +14,7 @@ DOC = (Path(__file__).parents[2] / "docs" / "protocol.md").read_text()
 
 def test_protocol_doc_has_a_section_per_method():
     documented = set(re.findall(r"^### `(\w+)`", DOC, flags=re.MULTILINE))
-    assert documented == {"initialize", *methods.HANDLERS, "moduleImported"}
+    assert documented == {"initialize", "authenticate", *methods.HANDLERS, "moduleImported"}
 
 
 def test_protocol_doc_lists_every_error_code():

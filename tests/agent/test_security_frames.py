@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from kernel_support import RawConnection, running_program
-from splice.agent import wire
+from splice.agent import authentication, wire
 from splice.errors import RPC_CODES
 
 # A program with the raised recursion limit of much recursive code: there, a
@@ -41,9 +41,10 @@ def frame(body: bytes, headers: bytes | None = None) -> bytes:
     return (headers or b"Content-Length: %d" % len(body)) + b"\r\n\r\n" + body
 
 
-def initialize_body(token: str) -> bytes:
+def initialize_body() -> bytes:
+    challenge = authentication.new_challenge()
     return json.dumps(
-        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"token": token}}
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"challenge": challenge}}
     ).encode()
 
 
@@ -93,13 +94,15 @@ def test_deep_nesting_after_authentication_gets_a_parse_error_and_the_connection
     assert_alive_and_quiet(deep_program)
 
 
-def test_duplicate_token_keys_do_not_authenticate(undisturbed):
-    token = json.dumps(undisturbed.info.token)
-    body = (
-        '{"jsonrpc": "2.0", "id": 1, "method": "initialize",'
-        f' "params": {{"token": "bad", "token": {token}}}}}'
-    ).encode()
+def test_duplicate_proof_keys_do_not_authenticate(undisturbed):
+    challenge = authentication.new_challenge()
     with RawConnection(undisturbed.info) as raw:
+        kernel = raw.initialize(challenge)["result"]["challenge"]
+        right = authentication.proof(undisturbed.info.token, "client", challenge, kernel)
+        body = (
+            '{"jsonrpc": "2.0", "id": 2, "method": "authenticate",'
+            f' "params": {{"proof": "{"0" * 64}", "proof": "{right}"}}}}'
+        ).encode()
         raw.send_bytes(frame(body))
         assert error_of(raw.read())["code"] == RPC_CODES["unauthorized"]
         assert raw.is_closed()
@@ -116,14 +119,14 @@ def assert_headers_refused(info, sent: bytes, reason: str) -> None:
 
 
 def test_a_repeated_content_length_is_refused(undisturbed):
-    body = initialize_body(undisturbed.info.token)
+    body = initialize_body()
     headers = b"Content-Length: 3\r\nContent-Length: %d" % len(body)
     assert_headers_refused(undisturbed.info, frame(body, headers), "repeated Content-Length")
 
 
 def test_an_http_request_carrying_a_valid_frame_is_refused(undisturbed):
     # What a web page could make a browser send: a request line and browser headers.
-    body = initialize_body(undisturbed.info.token)
+    body = initialize_body()
     headers = (
         b"POST http://%s/ HTTP/1.1\r\nHost: %s\r\nContent-Type: text/plain\r\nContent-Length: %d"
         % (undisturbed.info.address.encode(), undisturbed.info.address.encode(), len(body))
@@ -160,7 +163,7 @@ def test_a_repr_holding_a_lone_surrogate_reaches_the_client(undisturbed):
 def test_the_handshake_limit_leaves_room_for_a_real_initialize(undisturbed):
     client_info = {"name": "splice-vscode", "version": "1.2.3", "pid": 123456}
     message = wire.request(
-        1, "initialize", {"token": undisturbed.info.token, "client": client_info}
+        1, "initialize", {"challenge": authentication.new_challenge(), "client": client_info}
     )
     assert len(wire.encode_frame(message)) < wire.HANDSHAKE_MAX_MESSAGE_SIZE / 8
     with RawConnection(undisturbed.info) as raw:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import shutil
 import stat
 import subprocess
@@ -24,8 +23,7 @@ from pathlib import Path
 import pytest
 
 from kernel_support import kernel_env, running_kernel, stop_process
-
-ATTACKER_PYTHON = "/usr/bin/python3"
+from users_support import as_user, attack
 
 APP = textwrap.dedent(
     """
@@ -103,57 +101,6 @@ IMPOSTOR = textwrap.dedent(
 )
 
 
-@pytest.fixture(scope="module")
-def other_user():
-    """A throwaway local account (name, uid, gid), deleted afterwards."""
-    required = bool(os.environ.get("CI")) or os.environ.get("SPLICE_E2E") == "required"
-    problem = None
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        problem = "needs root to create a second local user with useradd"
-    elif shutil.which("useradd") is None or not os.path.exists(ATTACKER_PYTHON):
-        problem = f"needs useradd and {ATTACKER_PYTHON}"
-    if problem:
-        if required:
-            pytest.fail(f"{problem} (required under CI)")
-        pytest.skip(problem)
-    import pwd
-
-    name = f"splice-attack-{secrets.token_hex(3)}"
-    subprocess.run(
-        ["useradd", "--no-create-home", "--user-group", "--shell", "/usr/sbin/nologin", name],
-        check=True,
-        capture_output=True,
-    )
-    try:
-        record = pwd.getpwnam(name)
-        yield name, record.pw_uid, record.pw_gid
-    finally:
-        subprocess.run(["userdel", name], capture_output=True)
-
-
-def as_user(user, args, **options):
-    """Popen keyword arguments that run ``args`` in the attacker's Python as ``user``."""
-    _, uid, gid = user
-    return dict(
-        args=[ATTACKER_PYTHON, "-I", *args],
-        user=uid,
-        group=gid,
-        extra_groups=[],
-        cwd="/",
-        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
-        **options,
-    )
-
-
-def attack(user, code: str) -> str:
-    """Run ``code`` as ``user``; what it printed."""
-    completed = subprocess.run(
-        **as_user(user, ["-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=30)
-    )
-    assert completed.returncode == 0, completed.stderr
-    return completed.stdout.strip()
-
-
 @pytest.fixture
 def project(tmp_path):
     (tmp_path / "app.py").write_text(APP)
@@ -210,21 +157,33 @@ def test_another_user_cannot_read_the_connection_file(other_user, project, trave
 
 
 def test_another_user_cannot_authenticate_over_tcp(other_user, project):
-    with running_kernel(project) as kernel:
+    with running_kernel(project, run_options=["--tcp"]) as kernel:
         kernel.wait_for_output("ready")
         host, port = kernel.info.address.rsplit(":", 1)
-        reply = attack(
+        replies = attack(
             other_user,
             f"""
-            import json, socket
+            import hashlib, hmac, json, socket
             sock = socket.create_connection(({host!r}, {port}), timeout=10)
-            body = json.dumps({{"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                               "params": {{"token": "guess"}}}}).encode()
-            sock.sendall(b"Content-Length: %d\\r\\n\\r\\n" % len(body) + body)
-            print(sock.recv(65536).split(b"\\r\\n\\r\\n", 1)[1].decode())
+
+            def ask(method, params):
+                body = json.dumps({{"jsonrpc": "2.0", "id": 1, "method": method,
+                                   "params": params}}).encode()
+                sock.sendall(b"Content-Length: %d\\r\\n\\r\\n" % len(body) + body)
+                return sock.recv(65536).split(b"\\r\\n\\r\\n", 1)[1].decode()
+
+            plain = ask("initialize", {{"token": "guess"}})
+            sock = socket.create_connection(({host!r}, {port}), timeout=10)
+            challenge = "a" * 43
+            kernel = json.loads(ask("initialize", {{"challenge": challenge}}))["result"]
+            text = "splice client proof\\n" + challenge + "\\n" + kernel["challenge"]
+            guess = hmac.new(b"guess", text.encode(), hashlib.sha256).hexdigest()
+            print(json.dumps([plain, ask("authenticate", {{"proof": guess}})]))
             """,
         )
-        assert json.loads(reply)["error"]["message"] == "wrong token"
+        plain, guessed = (json.loads(reply) for reply in json.loads(replies))
+        assert "the token is never sent" in plain["error"]["message"]
+        assert guessed["error"]["message"] == "wrong token"
         assert kernel.stderr() == ""
 
 

@@ -23,7 +23,7 @@ import threading
 import time
 from typing import Any
 
-from splice.agent import connection, dispatch, methods, threads, wire
+from splice.agent import connection, dispatch, methods, peers, threads, wire
 from splice.agent.connection import ConnectionInfo
 from splice.agent.imports import ImportWatcher
 from splice.agent.options import (
@@ -59,6 +59,8 @@ _LINGER_BYTES = 1 << 20
 _BACKLOG = 128
 #: With no idle timeout, an idle client's read still wakes this often (and waits on).
 _IDLE_WAKE = 3600.0
+#: ``sockaddr_un``'s path field on Linux (108 bytes with the terminating NUL).
+_UNIX_PATH_LIMIT = 108
 
 
 class _Connection:
@@ -83,6 +85,8 @@ class _Connection:
         self._out = sock.dup()
         self._out.settimeout(options.send_timeout)
         self.authenticated = False
+        #: Set once the kernel has sent its proof: the client's proof comes next.
+        self.challenge: dispatch.Challenge | None = None
         self._send_lock = threading.Lock()
         self.closed = False
 
@@ -172,11 +176,12 @@ class Agent:
         runtime_dir = self.options.runtime_dir
         directory = connection.runtime_dir() if runtime_dir is None else runtime_dir
         os.makedirs(directory, mode=0o700, exist_ok=True)
-        listener, address = self._bind(directory)
+        transport = self._transport(directory)
+        listener, address = self._bind(directory, transport)
         self._listener = listener
         info = ConnectionInfo(
             pid=self.pid,
-            transport=self.options.transport,
+            transport=transport,
             address=address,
             token=self.token,
             protocol_version=wire.PROTOCOL_VERSION,
@@ -191,6 +196,8 @@ class Agent:
             root_pid=self.options.root_pid or self.pid,
             role=self.options.role,
             command_line=tuple(getattr(sys, "orig_argv", sys.argv)),
+            uid=os.getuid() if hasattr(os, "getuid") else None,
+            process_start=peers.process_start(self.pid) or "",
         )
         if not publish_delay:
             try:
@@ -204,9 +211,24 @@ class Agent:
         self.watcher.start()
         return info
 
-    def _bind(self, directory: str) -> tuple[socket.socket, str]:
-        if self.options.transport == "unix":
-            path = os.path.join(directory, f"kernel-{self.pid}.sock")
+    def _transport(self, directory: str) -> str:
+        chosen = self.options.transport
+        if chosen != "auto":
+            return chosen
+        if not sys.platform.startswith("linux") or not hasattr(socket, "AF_UNIX"):
+            return "tcp"
+        path = self._socket_path(directory)
+        if len(os.fsencode(path)) >= _UNIX_PATH_LIMIT:
+            logger.debug("%s is too long for a Unix socket: listening on TCP", path)
+            return "tcp"
+        return "unix"
+
+    def _socket_path(self, directory: str) -> str:
+        return os.path.join(os.path.abspath(directory), f"kernel-{self.pid}.sock")
+
+    def _bind(self, directory: str, transport: str) -> tuple[socket.socket, str]:
+        if transport == "unix":
+            path = self._socket_path(directory)
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
             listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -242,7 +264,7 @@ class Agent:
             client.close()
         if self.info is not None:
             connection.remove(self.info)
-            if self.options.transport == "unix":
+            if self.info.transport == "unix":
                 with contextlib.suppress(OSError):
                     os.unlink(self.info.address)
 
@@ -383,7 +405,10 @@ class Agent:
                 client.send(reply)
 
     def _handshake(self, client: _Connection, message: Any) -> bool:
-        answer = dispatch.handshake(message, self.token, self.identity)
+        answer = dispatch.handshake(message, self.token, self.identity, client.challenge)
+        if answer.challenge is not None:
+            client.challenge = answer.challenge
+            return client.send(answer.reply)
         if not answer.accepted:
             logger.debug("refused client %s: %s", client.number, answer.reply["error"]["message"])
             client.refuse(answer.reply)
@@ -418,7 +443,7 @@ class Agent:
             "argv": list(self.argv),
             "program": self.program,
             "capabilities": {
-                "methods": ["initialize", *methods.HANDLERS],
+                "methods": ["initialize", "authenticate", *methods.HANDLERS],
                 "notifications": ["moduleImported"],
                 "maxMessageSize": self.options.max_message_size,
                 "host": self.host_kind,

@@ -31,7 +31,7 @@ BOOTSTRAP_DIRECTORY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "
 _HELPERS = ("multiprocessing.resource_tracker", "multiprocessing.semaphore_tracker")
 
 
-def enable_children(program: str, transport: str = "tcp") -> None:
+def enable_children(program: str, transport: str = "auto") -> None:
     """In the root process: make every Python child of this program start an agent."""
     os.environ[ROOT_VARIABLE] = str(os.getpid())
     os.environ[PROGRAM_VARIABLE] = program
@@ -91,7 +91,7 @@ def bootstrap() -> None:
         listen(
             program=os.environ.get(PROGRAM_VARIABLE) or None,
             host_kind="run",
-            transport=os.environ.get(TRANSPORT_VARIABLE) or "tcp",
+            transport=os.environ.get(TRANSPORT_VARIABLE) or "auto",
             role=role,
             root_pid=root,
             parent_pid=os.getppid(),

@@ -2,7 +2,9 @@
 
 Each listening process writes ``kernel-<pid>.json`` (mode 0600, written
 atomically) in a per-user runtime directory and removes it at exit. Readers
-skip, and delete, the files of processes that are gone.
+skip, and delete, the files of processes that are gone, including those
+whose pid now belongs to another process (another user's, or one started
+since: the file records the kernel's uid and process start).
 
 Trust: a reader uses a connection file only when it is a regular file (not
 a symlink) owned by the reading user with no access for group or others;
@@ -27,6 +29,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any
 
+from splice.agent import peers
 from splice.errors import KernelUnavailableError, SpliceError
 
 logger = logging.getLogger(__name__)
@@ -82,6 +85,10 @@ class ConnectionInfo:
     role: str = "main"  # "main" | "fork" | "spawn" | "subprocess"
     #: The interpreter's own command line (``sys.orig_argv``), beside ``argv``, the program's.
     command_line: tuple[str, ...] = ()
+    #: The kernel's user (None in files from before it was recorded: the reader's own).
+    uid: int | None = None
+    #: ``peers.process_start`` of the kernel's process: a pid reused since has another.
+    process_start: str = ""
 
     @property
     def program_pid(self) -> int:
@@ -106,6 +113,8 @@ class ConnectionInfo:
             "rootPid": self.root_pid,
             "role": self.role,
             "commandLine": list(self.command_line),
+            "uid": self.uid,
+            "processStart": self.process_start,
         }
 
     @classmethod
@@ -127,6 +136,7 @@ class ConnectionInfo:
         argv = data.get("argv") or []
         command_line = data.get("commandLine") or []
         parent_pid, root_pid = data.get("parentPid", 0), data.get("rootPid", 0)
+        uid = data.get("uid")
         return cls(
             pid=pid,
             transport=transport,
@@ -146,6 +156,8 @@ class ConnectionInfo:
             command_line=(
                 tuple(str(arg) for arg in command_line) if isinstance(command_line, list) else ()
             ),
+            uid=uid if isinstance(uid, int) and not isinstance(uid, bool) else None,
+            process_start=str(data.get("processStart") or ""),
         )
 
 
@@ -278,8 +290,44 @@ def pid_alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True  # alive, but another user's
+        return False  # alive, but another user's: not a kernel of ours
     return not _zombie(pid)
+
+
+def remove_stale(info: ConnectionInfo) -> None:
+    """Delete the file of a kernel that is gone, and its Unix socket if it lies beside it."""
+    with contextlib.suppress(OSError):
+        os.unlink(info.path)
+    if info.transport == "unix" and info.address == _socket_beside(info.path):
+        with contextlib.suppress(OSError):
+            os.unlink(info.address)
+
+
+def _socket_beside(path: str) -> str:
+    return os.path.splitext(path)[0] + ".sock"
+
+
+def is_running(info: ConnectionInfo) -> bool:
+    """Whether the process that wrote ``info`` still runs: its pid, as its user, since its start.
+
+    A pid that is alive is not enough: after the kernel died, the pid may
+    have been given to another process, of another user or of ours.
+    """
+    if not pid_alive(info.pid):
+        return False
+    expected = info.uid if info.uid is not None else _own_uid()
+    owner = peers.process_owner(info.pid)
+    if owner is not None and expected is not None and owner != expected:
+        return False
+    if info.process_start:
+        started = peers.process_start(info.pid)
+        if started is not None and started != info.process_start:
+            return False
+    return True
+
+
+def _own_uid() -> int | None:
+    return os.getuid() if hasattr(os, "getuid") else None
 
 
 def _zombie(pid: int) -> bool:
@@ -367,9 +415,8 @@ def scan(directory: str | None = None) -> Discovery:
             continue
         except (OSError, ValueError):
             continue  # unreadable or not a connection file: not ours to delete
-        if not pid_alive(info.pid):
-            with contextlib.suppress(OSError):
-                os.unlink(path)
+        if not is_running(info):
+            remove_stale(info)
             continue
         kernels.append(info)
     kernels.sort(key=lambda info: (info.started_at, info.pid))
@@ -391,9 +438,8 @@ def load(path_or_pid: str | int | os.PathLike[str]) -> ConnectionInfo:
         raise KernelUnavailableError(f"refusing connection file {path}: it {error}") from None
     except (OSError, ValueError) as error:
         raise KernelUnavailableError(f"cannot read connection file {path}: {error}") from None
-    if not pid_alive(info.pid):
-        with contextlib.suppress(OSError):
-            os.unlink(path)
+    if not is_running(info):
+        remove_stale(info)
         raise KernelUnavailableError(
             f"kernel pid {info.pid} is not running (removed its stale file)"
         )

@@ -1,53 +1,105 @@
 """JSON-RPC dispatch without sockets: a decoded message in, the reply to send out.
 
-``handshake`` answers a connection's first message; ``dispatch`` answers every
-message after it. Both are pure apart from the work a method does (through
+``handshake`` answers a connection's messages until the client has proven
+the token (two: ``initialize``, ``authenticate``); ``dispatch`` answers every
+message after them. Both are pure apart from the work a method does (through
 ``run``), so they are tested by calling them directly.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from splice.agent import methods, wire
+from splice.agent import authentication, methods, wire
 
 logger = logging.getLogger(__name__)
 
 Reply = dict[str, Any]
 
-HANDSHAKE_REFUSAL = "the first request must be 'initialize' with the token from the connection file"
+HANDSHAKE_REFUSAL = (
+    "the first request must be 'initialize' with a challenge, then 'authenticate'"
+    " with the proof (docs/protocol.md, Authentication)"
+)
+TOKEN_REFUSAL = (
+    "this kernel speaks protocol 2: the token is never sent; send 'initialize' with a"
+    " challenge and prove the token with 'authenticate' (docs/protocol.md, Authentication)"
+)
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """The two challenges of a handshake under way: the client's, then the kernel's."""
+
+    client: str
+    kernel: str
 
 
 @dataclass(frozen=True)
 class Handshake:
-    """The reply to a first message, and whether the client is now authenticated."""
+    """The reply to a message of a client not authenticated yet, and where that leaves it.
+
+    ``accepted``: the client proved the token. ``challenge``: the kernel sent
+    its proof and waits for the client's. Neither: refused (close the connection).
+    """
 
     reply: Reply
-    accepted: bool
+    accepted: bool = False
+    challenge: Challenge | None = None
 
 
-def handshake(message: Any, token: str, identity: Callable[[], dict[str, Any]]) -> Handshake:
-    """Accept ``message`` only if it is a JSON-RPC 2.0 ``initialize`` carrying ``token``."""
+def handshake(
+    message: Any,
+    token: str,
+    identity: Callable[[], dict[str, Any]],
+    challenge: Challenge | None = None,
+    new_challenge: Callable[[], str] = authentication.new_challenge,
+) -> Handshake:
+    """Answer a message before authentication (docs/protocol.md, "Authentication").
+
+    Without ``challenge`` it must be ``initialize`` with the client's
+    challenge: the answer is the kernel's challenge and proof. With it, it
+    must be ``authenticate`` with the client's proof: the answer is
+    ``identity()``. Anything else is refused.
+    """
     request_id = message.get("id") if isinstance(message, dict) else None
     reply_id = request_id if wire.valid_id(request_id) else None
     params = message.get("params") if isinstance(message, dict) else None
+    expected = "initialize" if challenge is None else "authenticate"
     if (
         not isinstance(message, dict)
         or message.get("jsonrpc") != "2.0"
-        or message.get("method") != "initialize"
+        or message.get("method") != expected
         or not wire.valid_id(request_id)
         or not isinstance(params, dict)
-        or not isinstance(params.get("token"), str)
     ):
-        return Handshake(wire.error_response(reply_id, "unauthorized", HANDSHAKE_REFUSAL), False)
-    offered = params["token"].encode("utf-8", "surrogatepass")
-    if not hmac.compare_digest(offered, token.encode("utf-8")):
-        return Handshake(wire.error_response(reply_id, "unauthorized", "wrong token"), False)
-    return Handshake(wire.response(request_id, identity()), True)
+        return _refused(reply_id, HANDSHAKE_REFUSAL)
+    if challenge is None:
+        offered = params.get("challenge")
+        if not isinstance(offered, str) or not authentication.valid_challenge(offered):
+            return _refused(reply_id, TOKEN_REFUSAL if "token" in params else HANDSHAKE_REFUSAL)
+        sent = Challenge(offered, new_challenge())
+        result = {
+            "protocolVersion": authentication.PROTOCOL_VERSION,
+            "challenge": sent.kernel,
+            "proof": authentication.proof(token, "kernel", sent.client, sent.kernel),
+        }
+        return Handshake(wire.response(request_id, result), challenge=sent)
+    offered = params.get("proof")
+    expected_proof = authentication.proof(token, "client", challenge.client, challenge.kernel)
+    if not (
+        isinstance(offered, str)
+        and authentication.valid_proof(offered)
+        and authentication.same(offered, expected_proof)
+    ):
+        return _refused(reply_id, "wrong token")
+    return Handshake(wire.response(request_id, identity()), accepted=True)
+
+
+def _refused(reply_id: Any, message: str) -> Handshake:
+    return Handshake(wire.error_response(reply_id, "unauthorized", message))
 
 
 def dispatch(message: Any, run: methods.Runner) -> Reply | None:
@@ -82,15 +134,23 @@ def _answer(request_id: Any, method: str, params: Any, run: methods.Runner) -> R
         params = {}
     if not isinstance(params, dict):
         return wire.error_response(request_id, "invalid_params", "params must be an object")
-    if method == "initialize":
-        return wire.error_response(request_id, "invalid_request", "already initialized")
+    if method in ("initialize", "authenticate"):
+        return wire.error_response(request_id, "invalid_request", "already authenticated")
     handler = methods.HANDLERS.get(method)
     if handler is None:
         return wire.error_response(request_id, "method_not_found", f"unknown method {method!r}")
     try:
-        return wire.response(request_id, handler(params, run))
+        deadline = methods.deadline_of(params)
+        if deadline is not None:
+            run = methods.before(deadline, run)
+        return wire.response(request_id, handler(params, methods.contained(run)))
     except methods.MethodError as error:
         return wire.error_response(request_id, error.code, str(error), error.data)
+    except methods.UserCodeRaised as raised:
+        # A method that has no result of its own for this (patch has: apply-failed).
+        name = raised.error.__class__.__name__
+        message = f"{method}: the program's code raised {name}; the program goes on"
+        return wire.error_response(request_id, "server_error", message, {"exception": name})
     except Exception as error:
         # A bug in splice, not in the user's code (methods turn that into findings).
         logger.debug("method %s failed", method, exc_info=True)

@@ -18,9 +18,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="splice kernel",
         description="An interactive Python prompt that editors can patch live.",
     )
-    parser.add_argument(
-        "--unix-socket", action="store_true", help="listen on a Unix socket instead of 127.0.0.1"
-    )
+    add_transport_options(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="do not print the banner")
     return parser
 
@@ -42,7 +40,7 @@ def kernel_main(argv: list[str]) -> int:
         program="splice kernel",
         argv=["splice", "kernel"],
         host_kind="kernel",
-        transport="unix" if options.unix_socket else "tcp",
+        transport=options.transport,
     )
     banner = (
         f"Python {sys.version.split()[0]} with splice {splice.__version__} listening (pid {info.pid}).\n"
@@ -57,3 +55,23 @@ def kernel_main(argv: list[str]) -> int:
         code_value = exit_request.code
         return code_value if isinstance(code_value, int) else (0 if code_value is None else 1)
     return 0
+
+
+def add_transport_options(parser: argparse.ArgumentParser) -> None:
+    """``--unix-socket`` and ``--tcp``; without either, a Unix socket on Linux, else TCP."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--unix-socket",
+        dest="transport",
+        action="store_const",
+        const="unix",
+        default="auto",
+        help="listen on a Unix socket (the default on Linux)",
+    )
+    group.add_argument(
+        "--tcp",
+        dest="transport",
+        action="store_const",
+        const="tcp",
+        help="listen on 127.0.0.1 instead (for a client that cannot reach the socket file)",
+    )

@@ -9,9 +9,11 @@ user's result to report, never a reason to end the connection or the process.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import sys
+import time
 import types
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -33,6 +35,81 @@ class MethodError(Exception):
         super().__init__(message)
         self.code = code
         self.data = data
+
+
+class UserCodeRaised(Exception):
+    """The program's code, run for a request, raised ``error``: a ``BaseException`` not an ``Exception``."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(f"{error.__class__.__name__}: {error}")
+        self.error = error
+
+
+def contained(run: Runner) -> Runner:
+    """``run``, except that a ``BaseException`` of the work comes out as ``UserCodeRaised``.
+
+    The one place where ``SystemExit``, ``KeyboardInterrupt``,
+    ``GeneratorExit`` (and the agent's own interruptions) raised by the
+    program's code stop: every method's work runs through it (``dispatch``
+    wraps the runner it hands each method, ``inspect`` its repr), so no
+    method can end the connection's thread or the process. What the method
+    answers then is its own: a failed patch result, an evaluation error, a
+    repr that says so; any other method answers ``server_error``.
+    """
+
+    def run_contained(work: Callable[[], Any]) -> Any:
+        try:
+            return run(work)
+        except Exception:
+            raise
+        except BaseException as error:
+            raise UserCodeRaised(error) from None
+
+    return run_contained
+
+
+def run_here(work: Callable[[], Any]) -> Any:
+    """Run on the calling (connection's) thread: for what must not wait for the host's loop."""
+    return work()
+
+
+def deadline_of(params: dict[str, Any]) -> float | None:
+    """The request's ``deadline`` (seconds since the epoch); MethodError ``expired`` once past."""
+    deadline = params.get("deadline")
+    if deadline is None:
+        return None
+    if not isinstance(deadline, (int, float)) or isinstance(deadline, bool):
+        raise MethodError("invalid_params", "'deadline' must be a number (seconds since the epoch)")
+    _check_deadline(float(deadline))
+    return float(deadline)
+
+
+def _check_deadline(deadline: float, why: str = "was the process stopped, or busy?") -> None:
+    late = time.time() - deadline
+    if late >= 0:
+        raise MethodError(
+            "expired",
+            f"the request's deadline passed before the kernel could start it ({why});"
+            " the client has given up on it, so nothing was done",
+            {"late": round(late, 3)},
+        )
+
+
+def before(deadline: float, run: Runner) -> Runner:
+    """``run``, refusing the work (``expired``) if it would start after ``deadline``.
+
+    Checked when the work starts, on whatever thread runs it: a job that
+    waited for the host's event loop is refused as well.
+    """
+
+    def run_in_time(work: Callable[[], Any]) -> Any:
+        def timed() -> Any:
+            _check_deadline(deadline)
+            return work()
+
+        return run(timed)
+
+    return run_in_time
 
 
 def _string(params: dict[str, Any], name: str, *, default: str | None = None) -> str:
@@ -133,21 +210,48 @@ def _only(params: dict[str, Any]) -> tuple[str, ...] | None:
 
 
 def _engine_call(
-    run: Runner, work: Callable[[], Any], name: str, code: str, line: int | None = None
+    params: dict[str, Any],
+    run: Runner,
+    work: Callable[[], Any],
+    name: str,
+    code: str,
+    line: int | None = None,
 ) -> dict[str, Any]:
+    deadline = deadline_of(params)
     try:
-        result = run(work)
+        result = run(lambda: _holding_patch_lock(deadline, work))
     except UnknownModuleError as error:
         raise MethodError("unknown_module", str(error)) from None
     except (TypeError, ValueError) as error:
         raise MethodError("invalid_params", str(error)) from None
-    except Exception:
-        raise  # a bug in splice: an internal error
-    except BaseException as error:
-        # The engine undid what it had done, then let these through on purpose.
-        result = escaped_result(name, error, code, line)
+    except UserCodeRaised as raised:
+        # The engine undid what it had done, then let SystemExit and the like through.
+        result = escaped_result(name, raised.error, code, line)
     data: dict[str, Any] = result.to_dict()
     return data
+
+
+def _holding_patch_lock(deadline: float | None, work: Callable[[], Any]) -> Any:
+    """Run engine ``work`` once the process's patch lock is ours, if before ``deadline``.
+
+    The engine would wait for the lock itself, however long another patch
+    holds it (a new decorator that blocks); taken here with the deadline as
+    its timeout, a patch the client gave up on meanwhile is refused, not
+    applied late. The engine takes it again (it is reentrant).
+    """
+    from splice.engine import apply
+
+    lock = apply.PATCH_LOCK
+    timeout = -1.0 if deadline is None else max(0.0, deadline - time.time())
+    if not lock.acquire(timeout=timeout):
+        assert deadline is not None
+        _check_deadline(deadline, "another patch held this process's patch lock")
+    try:
+        if deadline is not None:
+            _check_deadline(deadline)
+        return work()
+    finally:
+        lock.release()
 
 
 def escaped_result(
@@ -187,6 +291,7 @@ def patch(params: dict[str, Any], run: Runner) -> dict[str, Any]:
     _module(name)
     _recover(name)
     return _engine_call(
+        params,
         run,
         lambda: patch_module(name, source, only, dry_run=dry_run, delete_removed=delete_removed),
         name,
@@ -211,7 +316,14 @@ def run_statement(params: dict[str, Any], run: Runner) -> dict[str, Any]:
     source = _optional_string(params, "source")
     _module(name)
     _recover(name)
-    return _engine_call(run, lambda: run_line(name, line, source), name, "statement-failed", line)
+    return _engine_call(
+        params,
+        run,
+        lambda: run_line(name, line, source),
+        name,
+        "statement-failed",
+        line,
+    )
 
 
 #: Characters of a value's text sent back by default (``maxRepr``): far below
@@ -236,33 +348,42 @@ def evaluate(params: dict[str, Any], run: Runner) -> dict[str, Any]:
     evaluation_id = _optional_string(params, "id")
     limit = _limit(params, "maxRepr", DEFAULT_MAX_REPR)
     namespace = _module(name).__dict__
+    kind = "valid Python" if statements else "an expression"
     try:
         body, last = evaluation.compile_input(expression, statements)
     except SyntaxError as error:
-        kind = "valid Python" if statements else "an expression"
         raise MethodError("invalid_params", f"not {kind}: {error.msg}") from None
+    except UnicodeEncodeError as error:
+        character = expression[error.start] if error.start < len(expression) else ""
+        raise MethodError(
+            "invalid_params",
+            f"not {kind}: it holds a lone surrogate ({character!r}) at character {error.start},"
+            " which no Python source can hold",
+        ) from None
+    except ValueError as error:  # a null byte, on 3.10
+        raise MethodError("invalid_params", f"not {kind}: {error}") from None
     guard = evaluation.Interruptible()
+    printed: list[str] = []
 
     def work() -> dict[str, Any]:
         with evaluation.captured_output() as output:
             try:
-                with evaluation.registered(evaluation_id, guard):
-                    with guard.running():
-                        if body is not None:
-                            exec(body, namespace)
-                        value = eval(last, namespace) if last is not None else None
-                    if last is None:
-                        return {
-                            "value": None,
-                            "type": None,
-                            "truncated": False,
-                            "output": output.text(),
-                        }
-                    shown = evaluation.bounded_repr(value, limit, guard)
-            except ValueError as error:  # the id is taken
-                raise MethodError("invalid_params", str(error)) from None
-            except BaseException as error:  # SystemExit and KeyboardInterrupt are results too
+                with guard.running():
+                    if body is not None:
+                        exec(body, namespace)
+                    value = eval(last, namespace) if last is not None else None
+                if last is None:
+                    return {
+                        "value": None,
+                        "type": None,
+                        "truncated": False,
+                        "output": output.text(),
+                    }
+                shown = evaluation.bounded_repr(value, limit, guard)
+            except Exception as error:
                 raise evaluation.Raised(error, output.text()) from None
+            finally:
+                printed.append(output.text())  # for a BaseException, which passes through
         return {
             "value": shown.text,
             "type": shown.type_name,
@@ -270,23 +391,29 @@ def evaluate(params: dict[str, Any], run: Runner) -> dict[str, Any]:
             "output": output.text(),
         }
 
-    try:
-        result: dict[str, Any] = run(work)
-    except evaluation.Raised as raised:
-        raise _raised_error(raised) from None
+    with contextlib.ExitStack() as registration:
+        try:
+            registration.enter_context(evaluation.registered(evaluation_id, guard))
+        except ValueError as error:  # the id is taken
+            raise MethodError("invalid_params", str(error)) from None
+        try:
+            result: dict[str, Any] = run(work)
+        except evaluation.Raised as raised:
+            raise _raised_error(raised.error, raised.output) from None
+        except UserCodeRaised as raised:  # SystemExit, KeyboardInterrupt, a cancel
+            raise _raised_error(raised.error, "".join(printed[-1:])) from None
     result.setdefault("output", "")
     return result
 
 
-def _raised_error(raised: Any) -> MethodError:
+def _raised_error(error: BaseException, output: str) -> MethodError:
     from splice.agent import evaluation
 
-    error = raised.error
     if isinstance(error, evaluation.EvaluationCancelled):
         return MethodError(
             "server_error",
             "evaluation cancelled",
-            {"exception": "EvaluationCancelled", "cancelled": True, "output": raised.output},
+            {"exception": "EvaluationCancelled", "cancelled": True, "output": output},
         )
     return MethodError(
         "server_error",
@@ -294,7 +421,7 @@ def _raised_error(raised: Any) -> MethodError:
         {
             "exception": error.__class__.__name__,
             "traceback": evaluation.format_traceback(error),
-            "output": raised.output,
+            "output": output,
         },
     )
 
@@ -333,7 +460,9 @@ def undo(params: dict[str, Any], run: Runner) -> dict[str, Any]:
 
     name = _string(params, "module")
     _module(name)
-    result = _engine_call(run, lambda: engine_undo.undo_last_patch(name), name, "apply-failed")
+    result = _engine_call(
+        params, run, lambda: engine_undo.undo_last_patch(name), name, "apply-failed"
+    )
     result["undoDepth"] = engine_undo.undo_depth(name)
     return result
 

@@ -22,14 +22,17 @@ MAX_PENDING = 8
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 #: How a process of a program was started (docs/processes.md).
 ROLES = ("main", "fork", "spawn", "subprocess")
-TRANSPORTS = ("tcp", "unix")
+#: ``auto``: a Unix socket on Linux (its peer can be verified, and only the
+#: user can reach it), else loopback TCP; also TCP when the socket's path
+#: would be too long for the system (about 100 bytes).
+TRANSPORTS = ("auto", "tcp", "unix")
 
 
 @dataclass(frozen=True)
 class AgentOptions:
     """Every ``splice.listen()`` option, with its default (docs/protocol.md, "Limits")."""
 
-    transport: str = "tcp"
+    transport: str = "auto"
     host: str = "127.0.0.1"
     runtime_dir: str | None = None
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
@@ -54,8 +57,8 @@ class AgentOptions:
 
     def __post_init__(self) -> None:
         if self.transport not in TRANSPORTS:
-            raise ValueError(f"transport must be 'tcp' or 'unix', not {self.transport!r}")
-        if self.transport == "tcp" and self.host not in LOOPBACK_HOSTS:
+            raise ValueError(f"transport must be 'auto', 'tcp' or 'unix', not {self.transport!r}")
+        if self.transport != "unix" and self.host not in LOOPBACK_HOSTS:
             raise ValueError(
                 f"splice listens on loopback only (127.0.0.1 or ::1), not {self.host!r}"
             )

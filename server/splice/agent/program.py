@@ -19,9 +19,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from splice.agent import connection, wire
+from splice.agent import authentication, connection, wire
 from splice.agent.connection import ConnectionInfo
 from splice.agent.threads import daemon_thread
+from splice.errors import AuthenticationError
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,10 @@ class Peer:
         self.info = info
         self.on_import = on_import
         self.closed = False
+        try:
+            handshake = authentication.ClientHandshake(info, {"name": "splice watch"})
+        except AuthenticationError as error:
+            raise PeerError(str(error)) from None
         self._sock = _connect(info)
         self._reader = wire.FrameReader(self._sock)
         self._ids = itertools.count(1)
@@ -80,9 +85,13 @@ class Peer:
         self._thread = daemon_thread(self._read_loop, f"splice-peer-{info.pid}")
         self._thread.start()
         try:
-            self.request(
-                "initialize", {"token": info.token, "client": {"name": "splice watch"}}
-            ).wait(CONNECT_TIMEOUT)
+            authentication.verify_peer(self._sock, info)
+            answer = self.request("initialize", handshake.initialize_params()).wait(CONNECT_TIMEOUT)
+            params = handshake.authenticate_params(answer)
+            self.request("authenticate", params).wait(CONNECT_TIMEOUT)
+        except AuthenticationError as error:
+            self.close()
+            raise PeerError(str(error)) from None
         except PeerError:
             self.close()
             raise
@@ -91,8 +100,16 @@ class Peer:
     def pid(self) -> int:
         return self.info.pid
 
-    def request(self, method: str, params: dict[str, Any] | None = None) -> Pending:
-        """Send a request; its answer comes through the returned ``Pending``."""
+    def request(
+        self, method: str, params: dict[str, Any] | None = None, *, timeout: float | None = None
+    ) -> Pending:
+        """Send a request; its answer comes through the returned ``Pending``.
+
+        With ``timeout`` (the seconds the caller will wait), the request carries
+        a deadline, so the process does not carry it out after the caller gave up.
+        """
+        if timeout is not None:
+            params = {**(params or {}), "deadline": wire.deadline_after(timeout)}
         pending = Pending(method)
         with self._lock:
             if self.closed:

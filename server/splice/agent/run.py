@@ -21,6 +21,8 @@ import sys
 import types
 from typing import Any
 
+from splice.agent.launch import add_transport_options
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -53,11 +55,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start no agent in the processes the program starts (forked, spawned or subprocesses)",
     )
-    parser.add_argument(
-        "--unix-socket",
-        action="store_true",
-        help="listen on a Unix socket instead of 127.0.0.1",
-    )
+    add_transport_options(parser)
     parser.add_argument(
         "--debug",
         metavar="[HOST:]PORT",
@@ -235,7 +233,7 @@ def main(argv: list[str]) -> int:
 
     watch_imports()
     label = f"-m {module}" if module else os.path.basename(str(target))
-    transport = "unix" if options.unix_socket else "tcp"
+    transport = options.transport
     if not options.no_listen:
         import splice
         from splice.agent.process import remove_file_on_sigterm

@@ -303,7 +303,9 @@ class Watcher:
             # The process imported the file before a save but was seen after the
             # others were patched (it started meanwhile): it gets what they run.
             self._sent[(peer.pid, path)] = text
-            found = self._collect(peer, [peer.request("patch", _patch_params(name, text))])
+            found = self._collect(
+                peer, [peer.request("patch", _patch_params(name, text), timeout=PATCH_TIMEOUT)]
+            )
             found = [outcome for outcome in found if not self._exited(outcome)]
             outcomes.extend(found)
             for outcome in found:
@@ -343,7 +345,13 @@ class Watcher:
         for peer, names in targets:
             self._sent[(peer.pid, path)] = text
             sent.append(
-                (peer, [peer.request("patch", _patch_params(name, text)) for name in names])
+                (
+                    peer,
+                    [
+                        peer.request("patch", _patch_params(name, text), timeout=PATCH_TIMEOUT)
+                        for name in names
+                    ],
+                )
             )
         # ``__main__`` and ``__mp_main__`` are often one module under two names.
         modules = {id(module): name for name in local if (module := sys.modules.get(name))}

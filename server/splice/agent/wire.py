@@ -44,7 +44,8 @@ _NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
 # Openers count 2 and closers 0, so depth after n brackets is (running sum - n).
 _BRACKET_WEIGHTS = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
 
-PROTOCOL_VERSION = 1
+#: 2: both sides prove the token instead of sending it (agent.authentication).
+PROTOCOL_VERSION = 2
 
 
 class FrameTooLargeError(ProtocolError):
@@ -292,6 +293,17 @@ def error_response(
     if data is not None:
         error["data"] = data
     return {"jsonrpc": "2.0", "id": request_id, "error": error}
+
+
+#: A request's deadline comes this much before the client gives up (or halfway,
+#: for short timeouts), so that a request the kernel starts in time has that
+#: long to answer before the client stops waiting.
+DEADLINE_MARGIN = 1.0
+
+
+def deadline_after(timeout: float) -> float:
+    """The ``deadline`` param for a request whose client waits ``timeout`` seconds."""
+    return time.time() + max(timeout - DEADLINE_MARGIN, timeout / 2)
 
 
 def valid_id(value: Any) -> bool:

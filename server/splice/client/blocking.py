@@ -10,10 +10,11 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from splice.agent import wire
+from splice.agent import authentication, wire
 from splice.agent.connection import ConnectionInfo
 from splice.client.client import (
     CONNECT_TIMEOUT,
+    HANDSHAKE_METHODS,
     patch_params,
     remote_error,
     run_statement_params,
@@ -52,15 +53,16 @@ class BlockingKernelClient:
         self.info = info
         self.notifications: list[tuple[str, Any]] = []
         self.kernel: dict[str, Any] = {}
+        handshake = authentication.ClientHandshake(info, {"name": "splice-blocking"})
         self._sock = open_socket(info)
         self._sock.settimeout(timeout)
         self._reader = wire.FrameReader(self._sock)
         self._next_id = 1
         if authenticate:
             try:
-                self.kernel = self.request(
-                    "initialize", {"token": info.token, "client": {"name": "splice-blocking"}}
-                )
+                authentication.verify_peer(self._sock, info)
+                answer = self.request("initialize", handshake.initialize_params())
+                self.kernel = self.request("authenticate", handshake.authenticate_params(answer))
             except BaseException:
                 self.close()
                 raise
@@ -75,8 +77,12 @@ class BlockingKernelClient:
         self._sock.close()
 
     def request(self, method: str, params: dict[str, Any] | None = None) -> Any:
+        """Send a request and wait for its answer, with a deadline as ``KernelClient`` sends."""
         request_id = self._next_id
         self._next_id += 1
+        timeout = self._sock.gettimeout()
+        if timeout is not None and method not in HANDSHAKE_METHODS:
+            params = {**(params or {}), "deadline": wire.deadline_after(timeout)}
         try:
             self._sock.sendall(wire.encode_frame(wire.request(request_id, method, params or {})))
             while True:

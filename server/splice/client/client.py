@@ -9,8 +9,9 @@ each with a deadline (``request_timeout``, or ``timeout=`` per request): a
 stopped or deadlocked kernel ends in an error, never a hang. Errors:
 KernelUnavailableError (refused, died, closed, no answer in time),
 KernelBusyError and KernelTimeoutError (its subclasses: too many clients; no
-answer in time), AuthenticationError (wrong
-token), RemoteError (any other JSON-RPC error, with its ``code``).
+answer in time), AuthenticationError (wrong token) and its subclass
+KernelIdentityError (the process at the kernel's address is not that kernel),
+RemoteError (any other JSON-RPC error, with its ``code``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from splice.agent import wire
+from splice.agent import authentication, wire
 from splice.agent.connection import ConnectionInfo
 from splice.engine.result import PatchResult
 from splice.errors import (
@@ -45,6 +46,8 @@ CLOSE_TIMEOUT = 1.0
 #: Seconds a request may take by default: a patch takes milliseconds, so a
 #: kernel silent for this long is stopped, deadlocked or stuck in user code.
 REQUEST_TIMEOUT = 60.0
+#: The requests before authentication: they take no deadline.
+HANDSHAKE_METHODS = ("initialize", "authenticate")
 
 
 def _version() -> str:
@@ -145,7 +148,14 @@ class KernelClient:
         client_name: str = "splice",
         request_timeout: float | None = REQUEST_TIMEOUT,
     ) -> KernelClient:
-        """Connect to ``info``'s kernel and present its token."""
+        """Connect to ``info``'s kernel; each side proves it knows the token (never sent).
+
+        KernelIdentityError when the process there is not that kernel: then
+        nothing but a random challenge was sent to it.
+        """
+        handshake = authentication.ClientHandshake(
+            info, {"name": client_name, "version": _version()}
+        )
         try:
             reader, writer = await asyncio.wait_for(open_stream(info), timeout)
         except asyncio.TimeoutError:
@@ -154,10 +164,12 @@ class KernelClient:
             ) from None
         client = cls(info, reader, writer, on_notification, request_timeout)
         try:
+            authentication.verify_peer(writer.get_extra_info("socket"), info)
+            answer = await client.request(
+                "initialize", handshake.initialize_params(), timeout=timeout
+            )
             client.kernel = await client.request(
-                "initialize",
-                {"token": info.token, "client": {"name": client_name, "version": _version()}},
-                timeout=timeout,
+                "authenticate", handshake.authenticate_params(answer), timeout=timeout
             )
         except BaseException:
             await client.close()
@@ -190,10 +202,15 @@ class KernelClient:
     ) -> Any:
         """Send a request and return its result; raise its error.
 
-        ``timeout`` defaults to ``request_timeout``.
+        ``timeout`` defaults to ``request_timeout``. The request carries a
+        deadline just before it (``wire.deadline_after``): a kernel that gets
+        to it later (stopped meanwhile, or busy) refuses it, so a request this
+        client gave up on is never carried out behind its back.
         """
         if timeout is None:
             timeout = self.request_timeout
+        if timeout is not None and method not in HANDSHAKE_METHODS:
+            params = {**(params or {}), "deadline": wire.deadline_after(timeout)}
         if self.closed:
             raise KernelUnavailableError(f"kernel pid {self.info.pid}: {self._close_reason}")
         request_id = self._next_id

@@ -23,8 +23,10 @@ from splice.client.client import CONNECT_TIMEOUT, REQUEST_TIMEOUT, KernelClient
 from splice.engine.plan.held_back import held_back_definitions
 from splice.engine.result import PatchResult, ProcessOutcome
 from splice.errors import (
+    RPC_CODES,
     AuthenticationError,
     KernelBusyError,
+    KernelIdentityError,
     KernelTimeoutError,
     KernelUnavailableError,
     RemoteError,
@@ -172,6 +174,8 @@ class KernelOutcome:
 
 
 def _error_text(error: BaseException, info: ConnectionInfo) -> str:
+    if isinstance(error, KernelIdentityError):
+        return f"not that kernel: {error}"
     if isinstance(error, AuthenticationError):
         return f"wrong token: the kernel refused {info.path} ({error})"
     if isinstance(error, KernelBusyError):
@@ -180,6 +184,8 @@ def _error_text(error: BaseException, info: ConnectionInfo) -> str:
         return f"kernel not answering: {error}"
     if isinstance(error, KernelUnavailableError):
         return f"kernel died or is unreachable: {error}"
+    if isinstance(error, RemoteError) and error.code == RPC_CODES["expired"]:
+        return f"not applied: {error}"
     if isinstance(error, RemoteError):
         return f"kernel error {error.code}: {error}"
     return f"{error.__class__.__name__}: {error}"
@@ -232,8 +238,8 @@ async def _patch_one(info: ConnectionInfo, request: PatchRequest) -> KernelOutco
                         result = await client.patch(name, source, only=held, dry_run=dry_run)
             except KernelTimeoutError as error:
                 outcome.error = (
-                    f"{_error_text(error, info)}; the patch of {name} may still apply "
-                    "if the kernel resumes"
+                    f"{_error_text(error, info)}; the patch of {name} was sent with a deadline,"
+                    " so a kernel that resumes after it does not apply it"
                 )
                 return outcome
             outcome.results.append(result)
