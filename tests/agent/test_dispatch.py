@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from splice.agent import authentication, wire
+from splice.agent import authentication, methods, wire
 from splice.agent.dispatch import Challenge, dispatch, encode_reply, handshake
 from splice.agent.threads import AgentThreadRunner
 from splice.errors import RPC_CODES
@@ -170,3 +170,26 @@ def test_encode_reply_replaces_a_reply_larger_than_a_client_reads_with_an_error(
 def test_encode_reply_sends_a_reply_within_the_limit_as_it_is():
     reply = wire.response(5, {"value": "x" * 10})
     assert encode_reply(reply, limit=1000) == wire.encode_frame(reply)
+
+
+def test_evaluate_of_a_lone_surrogate_is_invalid_params():
+    reply = dispatch(request("evaluate", {"expression": "'\ud800'", "module": __name__}), RUN)
+    assert error_code(reply) == RPC_CODES["invalid_params"]
+    assert reply["error"]["message"] == (
+        "not an expression: it holds a lone surrogate ('\\ud800') at character 1,"
+        " which no Python source can hold"
+    )
+
+
+def test_a_base_exception_of_any_methods_user_code_is_contained_in_one_place():
+    # A handler of no method's own: its work raises GeneratorExit through the runner.
+    def handler(params, run):
+        return run(lambda: (_ for _ in ()).throw(GeneratorExit()))
+
+    methods.HANDLERS["raiseForTest"] = handler
+    try:
+        reply = dispatch(request("raiseForTest"), RUN)
+    finally:
+        del methods.HANDLERS["raiseForTest"]
+    assert error_code(reply) == RPC_CODES["server_error"]
+    assert reply["error"]["data"] == {"exception": "GeneratorExit"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import subprocess
@@ -99,3 +100,53 @@ def test_a_fallback_dir_taken_by_another_user_gives_way_to_a_private_one(tmp_pat
         stop_process(process)
         if process.stdout is not None:
             process.stdout.close()
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """``mount(options)``: a private tmpfs at a new folder (root only), unmounted afterwards."""
+    mounted = []
+
+    def mount(options: str) -> str:
+        folder = tmp_path / f"disk{len(mounted)}"
+        folder.mkdir(mode=0o700)
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"{options},mode=0700", "tmpfs", str(folder)],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
+        mounted.append(folder)
+        return str(folder)
+
+    yield mount
+    for folder in mounted:
+        subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+@pytest.mark.parametrize(
+    ("state", "reason"),
+    [("read-only", "Read-only file system"), ("full", "No space left on device")],
+)
+@pytest.mark.parametrize("transport", ["--unix-socket", "--tcp"])
+def test_splice_run_with_an_unwritable_runtime_dir_says_so_in_one_line(
+    small_disk, tmp_path, state, reason, transport
+):
+    (tmp_path / "app.py").write_text(APP)
+    if state == "read-only":
+        directory = small_disk("ro,size=64k")
+    else:
+        directory = small_disk("size=16k")
+        with open(os.path.join(directory, "filler"), "wb") as filler:
+            with contextlib.suppress(OSError):
+                filler.write(b"\0" * 65536)
+    done = splice(kernel_env(directory), "run", transport, "app.py", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == (
+        f"splice run: cannot publish the kernel's connection file in {directory}: {reason}"
+        " (is the disk full or read-only? SPLICE_RUNTIME_DIR=DIR picks another directory);"
+        " the program was not started\n"
+    )
+    assert sorted(os.listdir(directory)) == ([] if state == "read-only" else ["filler"])

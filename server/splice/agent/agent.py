@@ -204,6 +204,9 @@ class Agent:
                 connection.write(info)
             except BaseException:
                 self._close_listener(shutdown=True)
+                if transport == "unix":
+                    with contextlib.suppress(OSError):
+                        os.unlink(address)
                 raise
         self.info = info
         self._thread = threads.daemon_thread(self._accept_loop, "splice-agent", (publish_delay,))

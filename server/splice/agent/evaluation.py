@@ -4,8 +4,10 @@ Three things make an evaluation safe to run from an editor:
 
 - ``Interruptible``: a thread running user code can be interrupted from another
   thread (a ``cancel`` request, or the repr's time limit) by raising an
-  exception in it at its next bytecode. C code that does not return to Python
-  (``time.sleep``, a huge builtin ``repr``) is interrupted only when it returns.
+  exception in it at its next bytecode, and again every 50 ms for as long as
+  the user code runs (code that catches the exception does not get to go on).
+  C code that does not return to Python (``time.sleep``, a huge builtin
+  ``repr``) is interrupted only when it returns.
 - ``captured_output``: what the evaluating thread prints goes to a buffer
   returned with the result; every other thread's output reaches the program's
   own stdout and stderr as before.
@@ -29,6 +31,8 @@ from dataclasses import dataclass
 from types import CodeType
 from typing import Any, TextIO
 
+from splice.agent import statics
+
 #: Characters of printed output kept per evaluation; the rest is counted, not kept.
 OUTPUT_LIMIT = 100_000
 
@@ -51,17 +55,24 @@ def _set_async_exception(thread_id: int, error: type[BaseException] | None) -> b
     return bool(count == 1)
 
 
+#: Seconds between two interruptions of user code that goes on after one.
+INTERRUPT_AGAIN = 0.05
+
+
 class Interruptible:
     """A stretch of user code on one thread that other threads may interrupt.
 
-    Interrupting is allowed only while the stretch runs (under a lock), and
-    leaving it clears an interruption not delivered yet, so the exception can
-    never land in the agent's own code after the user's code has finished.
+    Interrupting is allowed only while the stretch runs (under a lock); once
+    interrupted, the stretch is interrupted again every ``INTERRUPT_AGAIN``
+    seconds until it ends (user code may catch the first exception and go
+    on). Leaving the stretch clears an interruption not delivered yet, so the
+    exception cannot land in the agent's code after the user's has finished.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._thread: int | None = None
+        self._left = threading.Event()
         self.interrupted_by: type[BaseException] | None = None
 
     @contextlib.contextmanager
@@ -69,24 +80,46 @@ class Interruptible:
         with self._lock:
             self._thread = threading.get_ident()
             self.interrupted_by = None
+            self._left.clear()
         try:
             yield
         finally:
-            with self._lock:
-                thread, self._thread = self._thread, None
-                pending = self.interrupted_by is not None
-            if pending and thread is not None:
-                _set_async_exception(thread, None)
+            # An interruption may land while leaving; the next comes INTERRUPT_AGAIN
+            # later, by when this has long finished: so it is left on the second try.
+            while True:
+                try:
+                    self._leave()
+                    break
+                except BaseException:  # noqa: S112 - our own interruption, arriving late
+                    continue
+
+    def _leave(self) -> None:
+        with self._lock:
+            thread, self._thread = self._thread, None
+            pending = self.interrupted_by is not None
+            self._left.set()
+        if pending and thread is not None:
+            _set_async_exception(thread, None)
 
     def interrupt(self, error: type[BaseException]) -> bool:
-        """Raise ``error`` in the running code; False when nothing runs (or it cannot be done)."""
+        """Raise ``error`` in the running code, and again until it ends; False when nothing runs."""
         with self._lock:
             if self._thread is None or self.interrupted_by is not None:
                 return False
             if not _set_async_exception(self._thread, error):
                 return False
             self.interrupted_by = error
-            return True
+        threading.Thread(
+            target=self._insist, args=(error,), name="splice-agent-interrupt", daemon=True
+        ).start()
+        return True
+
+    def _insist(self, error: type[BaseException]) -> None:
+        while not self._left.wait(INTERRUPT_AGAIN):
+            with self._lock:
+                if self._thread is None:
+                    return
+                _set_async_exception(self._thread, error)
 
 
 _evaluations_lock = threading.Lock()
@@ -268,13 +301,12 @@ REPR_TIME_LIMIT = 1.0
 #: Integers larger than this many bits are described, not printed.
 _LARGEST_INT_BITS = 100_000
 _MAX_DEPTH = 30
+_CONTAINERS = (list, tuple, set, frozenset, dict)
 
 
 def type_name(value: Any) -> str:
-    kind = type(value)
-    module = getattr(kind, "__module__", "")
-    qualname = getattr(kind, "__qualname__", kind.__name__)
-    return qualname if module in ("builtins", "__main__", None) else f"{module}.{qualname}"
+    """The value's type, ``module.Qualname``, read without running the program's code."""
+    return statics.type_name(value)
 
 
 def bounded_repr(
@@ -291,7 +323,8 @@ def bounded_repr(
     except ReprTimeout:
         builder.truncated = True
         if not builder.parts:
-            builder.emit(f"<{type_name(value)} object: its repr took longer than {time_limit:g} s>")
+            limit_text = f"{round(time_limit, 1):g}"
+            builder.emit(f"<{type_name(value)} object: its repr took longer than {limit_text} s>")
     finally:
         timer.cancel()
     return Shown("".join(builder.parts), type_name(value), builder.truncated)
@@ -322,9 +355,9 @@ class _ReprBuilder:
             self.truncated = True
             return
         kind = type(value)
-        if kind in (list, tuple, set, frozenset, dict) and depth < _MAX_DEPTH:
+        if statics.exactly(value, _CONTAINERS) and depth < _MAX_DEPTH:
             self._container(value, kind, depth)
-        elif kind in (str, bytes) and len(value) > self.limit:
+        elif statics.exactly(value, (str, bytes)) and len(value) > self.limit:
             self.emit(repr(value[: self.limit]))
             self.truncated = True
         elif kind is int and value.bit_length() > _LARGEST_INT_BITS:

@@ -437,7 +437,11 @@ _CHAIN = re.compile(r"[^\W\d]\w*(\.[^\W\d]\w*)*")
 
 
 def inspect_name(params: dict[str, Any], run: Runner) -> dict[str, Any]:
-    """A module-level name or attribute chain's live type and text, without running the program."""
+    """A module-level name or attribute chain's live type and text, without running the program.
+
+    Runs on the connection's thread, not the host's loop (a hover must not wait
+    for a cell); the one user code it runs, ``repr``, goes through ``contained``.
+    """
     from splice.agent import evaluation, inspection
 
     name = _string(params, "module", default="__main__")
@@ -446,12 +450,18 @@ def inspect_name(params: dict[str, Any], run: Runner) -> dict[str, Any]:
         raise MethodError("invalid_params", "'expression' must be a name or a dotted chain")
     limit = _limit(params, "maxRepr", 2000)
     attributes = _flag(params, "attributes", False)
-    namespace = _module(name).__dict__
+    namespace = _MODULE_NAMESPACE.__get__(_module(name))
     guard = evaluation.Interruptible()
     try:
-        return inspection.describe(namespace, expression, limit, guard, attributes=attributes)
+        return inspection.describe(
+            namespace, expression, limit, guard, contained(run_here), attributes=attributes
+        )
     except inspection.NotResolved as missing:
         return {"found": False, "expression": expression, "reason": str(missing)}
+
+
+#: A module's namespace, read through the C slot: a module subclass's hooks never run.
+_MODULE_NAMESPACE: Any = vars(types.ModuleType)["__dict__"]
 
 
 def undo(params: dict[str, Any], run: Runner) -> dict[str, Any]:

@@ -21,6 +21,7 @@ import sys
 import types
 from typing import Any
 
+from splice.agent.connection import UnsafeRuntimeDirectoryError
 from splice.agent.launch import add_transport_options
 
 
@@ -199,6 +200,21 @@ def _start_debugger(address: tuple[str, int]) -> bool:
     return False
 
 
+def cannot_listen(error: OSError) -> str:
+    """Why the agent could not listen or publish its connection file, in one line."""
+    from splice.agent import connection
+
+    try:
+        directory = connection.runtime_dir(create=False)
+    except OSError:
+        directory = "the runtime directory"
+    reason = error.strerror or str(error)
+    return (
+        f"cannot publish the kernel's connection file in {directory}: {reason}"
+        " (is the disk full or read-only? SPLICE_RUNTIME_DIR=DIR picks another directory)"
+    )
+
+
 def main(argv: list[str]) -> int:
     parser = _parser()
     own, module, target, program_args = split_arguments(argv)
@@ -240,13 +256,21 @@ def main(argv: list[str]) -> int:
 
         # Before listening: a SIGTERM right after the file appears must remove it too.
         remove_file_on_sigterm()
-        splice.listen(
-            program=label,
-            argv=[program.argv0, *program_args],
-            host_kind="run",
-            transport=transport,
-            children=not options.no_children,
-        )
+        try:
+            splice.listen(
+                program=label,
+                argv=[program.argv0, *program_args],
+                host_kind="run",
+                transport=transport,
+                children=not options.no_children,
+            )
+        except UnsafeRuntimeDirectoryError:
+            raise  # said in one line by the command line
+        except OSError as error:
+            print(
+                f"splice run: {cannot_listen(error)}; the program was not started", file=sys.stderr
+            )
+            return 2
     # After the agent listens (an editor may attach while the program waits for a
     # debugger), before children get agents (debugpy's adapter is a child).
     if debug_address is not None and _start_debugger(debug_address):
