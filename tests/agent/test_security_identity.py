@@ -294,8 +294,7 @@ def test_a_forked_childs_stale_file_is_not_listed_once_its_pid_is_reused(tmp_pat
         # An unrelated process of the same user now has the child's pid.
         unrelated = start_with_pid(child, args=["sleep", "60"])
         try:
-            listed = [info.pid for info in connection.discover(parent.runtime_dir)]
-            assert listed == [parent.info.pid]
+            assert listed_pids(parent.runtime_dir, tmp_path) == [parent.info.pid]
             assert not os.path.exists(stale)
             assert unrelated.poll() is None
         finally:

@@ -138,9 +138,8 @@ def test_splice_run_with_an_unwritable_runtime_dir_says_so_in_one_line(
         directory = small_disk("ro,size=64k")
     else:
         directory = small_disk("size=16k")
-        with open(os.path.join(directory, "filler"), "wb") as filler:
-            with contextlib.suppress(OSError):
-                filler.write(b"\0" * 65536)
+        with open(os.path.join(directory, "filler"), "wb") as filler, contextlib.suppress(OSError):
+            filler.write(b"\0" * 65536)
     done = splice(kernel_env(directory), "run", transport, "app.py", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stdout == ""

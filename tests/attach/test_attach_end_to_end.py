@@ -77,7 +77,9 @@ def test_attach_twice_says_already_attached_and_prints_the_same_file(
 
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     assert second.stdout.strip() == f"pid {target.pid} is already attached: {first.stdout.strip()}"
-    assert len(os.listdir(runtime_dir)) == 1
+    assert [name for name in os.listdir(runtime_dir) if name.endswith(".json")] == [
+        f"kernel-{target.pid}.json"
+    ]
     target.assert_running_normally()
 
 

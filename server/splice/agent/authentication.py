@@ -79,10 +79,19 @@ def expected_uid(info: ConnectionInfo) -> int | None:
     return os.getuid() if hasattr(os, "getuid") else None
 
 
-def verify_peer(sock: Any, info: ConnectionInfo) -> None:
-    """KernelIdentityError when the transport shows that another process holds the socket."""
+def verify_peer(sock: Any, info: ConnectionInfo, *, required: bool = False) -> None:
+    """KernelIdentityError when the transport shows that another process holds the socket.
+
+    With ``required``, also when it cannot show which process does (``splice
+    attach`` as root accepts an agent only on that evidence).
+    """
     holder = peers.socket_holder(sock, info.transport, info.pid)
     if holder is None:
+        if required:
+            raise KernelIdentityError(
+                f"cannot tell which process holds {info.address} ({info.transport} here shows"
+                f" no peer); kernel pid {info.pid} cannot be verified"
+            )
         return
     uid = expected_uid(info)
     wrong_pid = holder.pid != info.pid

@@ -1,23 +1,29 @@
-"""``attach(pid)``: check the target, queue the bootstrap, wait for the agent's connection file.
+"""``attach(pid)``: check the target, queue the bootstrap, wait for its result, verify the agent.
 
 Every failure leaves the target as it was: the checks read only ``/proc``;
 the injection only queues a call; and when the target never reaches a safe
 point the attacher takes the bootstrap's claim, so a late run does nothing.
+
+Root may attach to another user's process. Then nothing root runs or reads
+as code is that user's to write: the bootstrap sits in root's workspace
+(``workspace.py``), gdb's request is in its environment, a Python for
+``sys.remote_exec`` is never the target's (``inject.trusted_python``), and
+the result the target writes back is checked against the target process
+itself before root lists the kernel in a file of its own.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import splice
-from splice.agent import connection
+from splice.agent import connection, peers
 from splice.agent.connection import ConnectionInfo
 from splice.attach import inject, stub
 from splice.attach.errors import AttachError
@@ -28,6 +34,7 @@ from splice.attach.process import (
     main_thread_waits_in,
     state_letter,
 )
+from splice.attach.workspace import Workspace
 from splice.errors import SpliceError
 
 DEFAULT_TIMEOUT = 10.0
@@ -67,19 +74,16 @@ def attach(pid: int, timeout: float = DEFAULT_TIMEOUT) -> AttachResult:
         return AttachResult(running, True, "connection-file", time.monotonic() - began)
     same_user = target.uid == os.geteuid()
     runtime_dir = connection.runtime_dir() if same_user else None
-    workspace = tempfile.mkdtemp(prefix="splice-attach-")
+    workspace = Workspace(target.uid, target.gid)
     keep_workspace = False
     try:
-        script = _write_stub(workspace, runtime_dir)
-        if not same_user:  # root attaching to another user's process
-            for path in (workspace, script):
-                os.chown(path, target.uid, target.gid)
+        script = workspace.write("bootstrap.py", _stub(workspace.output, runtime_dir))
         if target.version >= REMOTE_EXEC_VERSION:
             method = "remote_exec"
             inject.inject_with_remote_exec(target, script)
         else:
             method = "gdb"
-            inject.inject_with_gdb(target, script, workspace)
+            inject.inject_with_gdb(target, script)
         try:
             result = _wait_for_result(target, workspace, began + timeout, method)
         except AttachError as error:
@@ -89,21 +93,25 @@ def attach(pid: int, timeout: float = DEFAULT_TIMEOUT) -> AttachResult:
             raise
     finally:
         if not keep_workspace:
-            shutil.rmtree(workspace, ignore_errors=True)
+            workspace.remove()
     if "error" in result:
         raise AttachError(
             "bootstrap_failed",
             f"the splice agent could not start in pid {pid}: {result['error']}",
         )
-    path = str(result["connectionFile"])
-    info = connection.read(path) if same_user else _publish_for_this_user(path)
+    info = _verified_kernel(target, result, same_user)
     return AttachResult(
         info,
-        bool(result.get("already")),
+        result.get("already") is True,
         method,
         time.monotonic() - began,
-        float(result.get("seconds", 0.0)),
+        _number(result.get("seconds")),
     )
+
+
+def _number(value: Any) -> float:
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return float(value) if is_number else 0.0
 
 
 def _running_kernel(pid: int) -> ConnectionInfo | None:
@@ -121,9 +129,9 @@ def _running_kernel(pid: int) -> ConnectionInfo | None:
         return None  # a stale file of a reused pid, or a kernel that no longer answers
 
 
-def _write_stub(workspace: str, runtime_dir: str | None) -> str:
+def _stub(output: str, runtime_dir: str | None) -> str:
     parameters = {
-        "directory": workspace,
+        "output": output,
         "package": os.path.dirname(os.path.abspath(splice.__file__)),
         "runtimeDir": runtime_dir,
     }
@@ -132,21 +140,16 @@ def _write_stub(workspace: str, runtime_dir: str | None) -> str:
     if placeholder not in template:
         raise RuntimeError("splice/attach/stub.py lost its PARAMETERS line")
     filled = f"PARAMETERS: dict[str, Any] = json.loads({json.dumps(parameters)!r})\n"
-    path = os.path.join(workspace, "bootstrap.py")
-    Path(path).write_text(template.replace(placeholder, filled), encoding="utf-8")
-    os.chmod(path, 0o644)
-    return path
+    return template.replace(placeholder, filled)
 
 
 def _wait_for_result(
-    target: TargetProcess, workspace: str, deadline: float, method: str
+    target: TargetProcess, workspace: Workspace, deadline: float, method: str
 ) -> dict[str, Any]:
     """The bootstrap's result, or AttachError ``timeout`` after cancelling it."""
-    result_path = os.path.join(workspace, "result.json")
-    claim_path = os.path.join(workspace, "claim")
     finish_by: float | None = None
     while True:
-        result = _read_result(result_path)
+        result = workspace.read_result()
         if result is not None:
             return result
         if not state_letter(target.pid):
@@ -159,52 +162,99 @@ def _wait_for_result(
                 f"within {_FINISH_GRACE:g} s",
             )
         if finish_by is None and now > deadline:
-            if _cancel(claim_path):
+            if workspace.cancel():
                 raise AttachError("timeout", _timeout_message(target, method))
             finish_by = now + _FINISH_GRACE  # it claimed the bootstrap just now: let it finish
         time.sleep(_POLL)
 
 
-def _read_result(path: str) -> dict[str, Any] | None:
-    try:
-        with open(path, encoding="utf-8") as stream:
-            data = json.load(stream)
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _cancel(claim_path: str) -> bool:
-    """Take the bootstrap's claim; False when the target took it first."""
-    try:
-        descriptor = os.open(claim_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except FileExistsError:
-        return False
-    os.close(descriptor)
-    return True
-
-
 def _timeout_message(target: TargetProcess, method: str) -> str:
     waiting = main_thread_waits_in(target.pid)
     where = f" (it waits in the kernel in {waiting})" if waiting else ""
+    if method == "gdb":
+        left = (
+            "gdb queued the bootstrap as a pending call and left it, and the page holding"
+            " its code (4 KiB), in the process"
+        )
+    else:
+        left = "sys.remote_exec's request stays queued in the process"
     return (
         f"pid {target.pid} did not reach a safe point within the timeout: its main thread "
         f"ran no Python code{where}, e.g. it is blocked in a C call, a long sleep() or a "
-        "join(). Nothing was changed: the queued bootstrap was cancelled and the process "
-        "runs on as before. Try again with a longer --timeout, or when the program is busy "
-        "in Python"
-        + (" (the gdb injection left one unused 4 KiB page in it)" if method == "gdb" else "")
+        f"join(). The bootstrap was cancelled before it started: {left}; if the process runs "
+        "Python code again, the queued call finds the bootstrap cancelled and does nothing. "
+        "Try again with a longer --timeout, or when the program is busy in Python"
     )
 
 
-def _publish_for_this_user(path: str) -> ConnectionInfo:
-    """Root attached to another user's process: list its kernel in root's directory too.
+def _verified_kernel(
+    target: TargetProcess, result: dict[str, Any], same_user: bool
+) -> ConnectionInfo:
+    """The kernel the bootstrap started, once it has shown that it is the target process.
 
-    The target's own file belongs to its user, which ``connection.read`` rightly
-    refuses to trust for anyone else; root copies it into a 0600 file of its own.
+    ``result`` comes from a folder the target's user can write: it is taken as
+    a claim to check, never as a fact. The kernel it names must be held by the
+    target's pid, as the target's user, since the target's start (the socket's
+    holder, ``authentication.verify_peer``), and prove the token it names.
+    Root then lists it in a file of its own named for the target's pid, so it
+    never replaces another kernel's file.
     """
-    with open(path, encoding="utf-8") as stream:
-        data = json.load(stream)
-    info = ConnectionInfo.from_json(data, connection.connection_path(int(data["pid"])))
-    connection.write(info)
+    described = result.get("connection")
+    # Root lists it under the pid it attached to; the user's own file is wherever it is.
+    path = connection.connection_path(target.pid)
+    if same_user and isinstance(result.get("connectionFile"), str):
+        path = result["connectionFile"]
+    try:
+        if not isinstance(described, dict):
+            raise ValueError("no connection")
+        claimed = ConnectionInfo.from_json(described, path)
+    except (ValueError, TypeError) as error:
+        raise AttachError(
+            "unverified", f"the attach result for pid {target.pid} is malformed ({error})"
+        ) from None
+    started = peers.process_start(target.pid)
+    if started is None or started != target.started:
+        raise AttachError(
+            "unverified", f"pid {target.pid} is not the process this attach began with"
+        )
+    info = dataclasses.replace(claimed, pid=target.pid, uid=target.uid, process_start=started)
+    if same_user:
+        _check_own_file(info, target)
+    _prove(info, target)
+    if not same_user:
+        connection.write(info)
     return info
+
+
+def _check_own_file(claimed: ConnectionInfo, target: TargetProcess) -> None:
+    """The target wrote its own connection file (this user's): it must say what the result says."""
+    try:
+        written = connection.read(claimed.path)
+    except (OSError, ValueError) as error:
+        raise AttachError(
+            "unverified", f"the connection file of pid {target.pid} cannot be used: {error}"
+        ) from None
+    if written.pid != target.pid or written.token != claimed.token:
+        raise AttachError(
+            "unverified",
+            f"{claimed.path} is not the connection file of pid {target.pid}'s agent (it names"
+            f" pid {written.pid})",
+        )
+
+
+def _prove(info: ConnectionInfo, target: TargetProcess) -> None:
+    """Connect as a client would; AttachError ``unverified`` unless it is the target's agent."""
+    from splice.client.blocking import BlockingKernelClient
+
+    try:
+        with BlockingKernelClient(info, timeout=5.0, require_peer=True) as client:
+            answered = client.kernel.get("pid")
+    except SpliceError as error:
+        raise AttachError(
+            "unverified",
+            f"the agent named in pid {target.pid}'s attach result is not that process's: {error}",
+        ) from None
+    if answered != target.pid:
+        raise AttachError(
+            "unverified", f"the agent there says it is pid {answered}, not {target.pid}"
+        )

@@ -36,6 +36,7 @@ def start(runtime_dir: str | None) -> dict[str, Any]:
 def _describe(info: ConnectionInfo, *, already: bool, began: float) -> dict[str, Any]:
     return {
         "connectionFile": info.path,
+        "connection": info.to_json(),
         "already": already,
         "pid": os.getpid(),
         "python": ".".join(str(part) for part in sys.version_info[:3]),

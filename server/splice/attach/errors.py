@@ -10,11 +10,14 @@ REASONS = (
     "not_python",
     "python_too_old",
     "process_stopped",
+    "already_traced",
     "ptrace_not_permitted",
+    "no_trusted_python",
     "gdb_missing",
     "gdb_failed",
     "timeout",
     "bootstrap_failed",
+    "unverified",
 )
 
 #: What to do when the kernel refuses ptrace, for every message that says so.

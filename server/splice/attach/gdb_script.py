@@ -18,7 +18,7 @@ The two calls: ``mmap`` one page for the code string, then
 interpreter's main thread runs the string at its next eval-breaker check,
 between two bytecodes, with the GIL held: a safe point.
 
-Input: ``$SPLICE_ATTACH_REQUEST`` names a JSON file ``{"pid", "code"}``.
+Input: ``$SPLICE_ATTACH_REQUEST`` holds JSON ``{"pid", "code"}`` (the code in hex).
 Output: one stdout line ``SPLICE-ATTACH-RESULT {json}``.
 """
 
@@ -158,9 +158,8 @@ def inject(pid: int, code: bytes) -> dict[str, Any]:
 
 
 def main() -> None:
-    path = os.environ["SPLICE_ATTACH_REQUEST"]
-    with open(path, encoding="utf-8") as stream:
-        request = json.load(stream)
+    # In the environment, not a file: nothing another user could write decides what runs.
+    request = json.loads(os.environ["SPLICE_ATTACH_REQUEST"])
     try:
         result = inject(int(request["pid"]), bytes.fromhex(request["code"]))
     except BaseException as error:  # gdb's Ctrl-C arrives as KeyboardInterrupt

@@ -10,6 +10,7 @@ import os
 import re
 from dataclasses import dataclass
 
+from splice.agent import peers
 from splice.attach.errors import PTRACE_HINT, AttachError
 
 MINIMUM_VERSION = (3, 10)
@@ -30,6 +31,8 @@ class TargetProcess:
     state: str  # the letter of /proc/PID/status State: R, S, D, T, t, Z ...
     executable: str
     version: tuple[int, int]
+    #: ``peers.process_start``: the same pid later with another start is another process.
+    started: str | None = None
 
     @property
     def label(self) -> str:
@@ -89,13 +92,34 @@ def inspect_process(pid: int) -> TargetProcess:
             f"pid {pid} runs Python {found}; splice attach needs CPython 3.10 or newer "
             "(restart the program with a newer Python, under 'splice run')",
         )
+    tracer = int(status.get("TracerPid", "0") or 0)
+    if tracer:
+        raise AttachError("already_traced", already_traced_message(pid, tracer))
     if state in ("T", "t"):
         raise AttachError(
             "process_stopped",
             f"pid {pid} is stopped (State {status.get('State')}); it cannot run the agent: "
             f"continue it first (kill -CONT {pid}, or detach its debugger)",
         )
-    return TargetProcess(pid, uid, gid, state, executable, version)
+    return TargetProcess(pid, uid, gid, state, executable, version, peers.process_start(pid))
+
+
+def already_traced_message(pid: int, tracer: int) -> str:
+    name = process_name(tracer)
+    return (
+        f"pid {pid} is already being traced by process {tracer}{f' ({name})' if name else ''}:"
+        " a debugger, strace, or another splice attach; a process has one tracer at a time,"
+        " so try again once it has detached"
+    )
+
+
+def process_name(pid: int) -> str:
+    """The command name of a process (``/proc/PID/comm``), or "" when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as stream:
+            return stream.read().strip()
+    except OSError:
+        return ""
 
 
 def _other_user_message(pid: int, uid: int) -> str:

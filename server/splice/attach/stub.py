@@ -1,11 +1,12 @@
 """The script the target runs (by ``sys.remote_exec`` or a pending call): find splice, start it.
 
-``splice attach`` copies this file into a private directory with the
-``PARAMETERS`` line filled in. It runs in the target's interpreter, whatever
-its virtualenv, so it needs only the standard library: it imports splice
-from the attacher's copy by path, leaves ``sys.path`` as it was, and reports
-in ``result.json``. It first claims ``claim`` (an exclusive create): when the
-attacher gave up waiting it has taken the claim, and a late run does nothing.
+``splice attach`` copies this file into its workspace with the
+``PARAMETERS`` line filled in (``workspace.py``). It runs in the target's
+interpreter, whatever its virtualenv, so it needs only the standard library:
+it imports splice from the attacher's copy by path, leaves ``sys.path`` as it
+was, and reports in ``output/result.json``. It first claims ``output/claim``
+(an exclusive create): when the attacher gave up waiting it has taken the
+claim, and a late run does nothing.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def _write_result(path: str, result: dict[str, Any]) -> None:
 
 
 def _attach(parameters: dict[str, Any]) -> None:
-    directory = parameters["directory"]
+    directory = parameters["output"]
     try:
         claim = os.open(os.path.join(directory, "claim"), os.O_CREAT | os.O_EXCL | os.O_WRONLY)
     except OSError:

@@ -48,8 +48,14 @@ class BlockingKernelClient:
     """One authenticated connection, used from a single thread."""
 
     def __init__(
-        self, info: ConnectionInfo, *, timeout: float | None = 30.0, authenticate: bool = True
+        self,
+        info: ConnectionInfo,
+        *,
+        timeout: float | None = 30.0,
+        authenticate: bool = True,
+        require_peer: bool = False,
     ) -> None:
+        """Connect and authenticate; ``require_peer``: refuse a socket whose holder cannot be seen."""
         self.info = info
         self.notifications: list[tuple[str, Any]] = []
         self.kernel: dict[str, Any] = {}
@@ -60,7 +66,7 @@ class BlockingKernelClient:
         self._next_id = 1
         if authenticate:
             try:
-                authentication.verify_peer(self._sock, info)
+                authentication.verify_peer(self._sock, info, required=require_peer)
                 answer = self.request("initialize", handshake.initialize_params())
                 self.kernel = self.request("authenticate", handshake.authenticate_params(answer))
             except BaseException:
