@@ -72,6 +72,8 @@ class Interruptible:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._thread: int | None = None
+        #: Counts stretches, so an interruption of one never reaches the next.
+        self._stretch = 0
         self._left = threading.Event()
         self.interrupted_by: type[BaseException] | None = None
 
@@ -79,8 +81,9 @@ class Interruptible:
     def running(self) -> Iterator[None]:
         with self._lock:
             self._thread = threading.get_ident()
+            self._stretch += 1
             self.interrupted_by = None
-            self._left.clear()
+            self._left = threading.Event()
         try:
             yield
         finally:
@@ -109,15 +112,19 @@ class Interruptible:
             if not _set_async_exception(self._thread, error):
                 return False
             self.interrupted_by = error
+            stretch, left = self._stretch, self._left
         threading.Thread(
-            target=self._insist, args=(error,), name="splice-agent-interrupt", daemon=True
+            target=self._insist,
+            args=(error, stretch, left),
+            name="splice-agent-interrupt",
+            daemon=True,
         ).start()
         return True
 
-    def _insist(self, error: type[BaseException]) -> None:
-        while not self._left.wait(INTERRUPT_AGAIN):
+    def _insist(self, error: type[BaseException], stretch: int, left: threading.Event) -> None:
+        while not left.wait(INTERRUPT_AGAIN):
             with self._lock:
-                if self._thread is None:
+                if self._thread is None or self._stretch != stretch:
                     return
                 _set_async_exception(self._thread, error)
 
