@@ -19,7 +19,9 @@
 
 Internal, caught where they are raised and never reaching the caller:
 
-    MethodError                   agent.methods: becomes a JSON-RPC error reply
+    MethodError                   agent.requests: becomes a JSON-RPC error reply
+    UserCodeRaised                agent.requests: a BaseException of the program's code,
+                                  contained; the method answers with its own result
     UntrustedConnectionFileError  agent.connection: a file discovery skips; load()
                                   turns it into KernelUnavailableError (a ValueError)
     ConnectionClosedError         agent.wire: the peer closed the stream (a ConnectionError)

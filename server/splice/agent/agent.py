@@ -34,6 +34,8 @@ from splice.agent.options import (
     MAX_PENDING,
     SEND_TIMEOUT,
     AgentOptions,
+    bind,
+    choose_transport,
 )
 from splice.errors import ProtocolError
 
@@ -54,13 +56,8 @@ logger = logging.getLogger(__name__)
 #: our error reaches it instead of being lost to a TCP reset.
 _LINGER_SECONDS = 0.5
 _LINGER_BYTES = 1 << 20
-#: Connections the system queues before we accept them: room for a burst of
-#: hostile ones without turning a client's connect into a SYN retry.
-_BACKLOG = 128
 #: With no idle timeout, an idle client's read still wakes this often (and waits on).
 _IDLE_WAKE = 3600.0
-#: ``sockaddr_un``'s path field on Linux (108 bytes with the terminating NUL).
-_UNIX_PATH_LIMIT = 108
 
 
 class _Connection:
@@ -176,8 +173,8 @@ class Agent:
         runtime_dir = self.options.runtime_dir
         directory = connection.runtime_dir() if runtime_dir is None else runtime_dir
         os.makedirs(directory, mode=0o700, exist_ok=True)
-        transport = self._transport(directory)
-        listener, address = self._bind(directory, transport)
+        transport = choose_transport(self.options, directory, self.pid)
+        listener, address = bind(self.options, directory, self.pid, transport)
         self._listener = listener
         info = ConnectionInfo(
             pid=self.pid,
@@ -213,48 +210,6 @@ class Agent:
         self._thread.start()
         self.watcher.start()
         return info
-
-    def _transport(self, directory: str) -> str:
-        chosen = self.options.transport
-        if chosen != "auto":
-            return chosen
-        if not sys.platform.startswith("linux") or not hasattr(socket, "AF_UNIX"):
-            return "tcp"
-        path = self._socket_path(directory)
-        if len(os.fsencode(path)) >= _UNIX_PATH_LIMIT:
-            logger.debug("%s is too long for a Unix socket: listening on TCP", path)
-            return "tcp"
-        return "unix"
-
-    def _socket_path(self, directory: str) -> str:
-        return os.path.join(os.path.abspath(directory), f"kernel-{self.pid}.sock")
-
-    def _bind(self, directory: str, transport: str) -> tuple[socket.socket, str]:
-        if transport == "unix":
-            path = self._socket_path(directory)
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
-            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                listener.bind(path)
-                os.chmod(path, 0o600)
-                listener.listen(_BACKLOG)
-            except BaseException:
-                listener.close()
-                raise
-            return listener, path
-        host = self.options.host
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        listener = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            listener.bind((host, 0))
-            listener.listen(_BACKLOG)
-        except BaseException:
-            listener.close()
-            raise
-        port = listener.getsockname()[1]
-        shown = f"[{host}]" if family == socket.AF_INET6 else host
-        return listener, f"{shown}:{port}"
 
     def stop(self) -> None:
         """Stop serving, close every client, remove the connection file (and socket)."""

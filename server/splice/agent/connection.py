@@ -315,7 +315,9 @@ def is_running(info: ConnectionInfo) -> bool:
     """
     if not pid_alive(info.pid):
         return False
-    expected = info.uid if info.uid is not None else _own_uid()
+    own = _own_uid()
+    # Only root lists another user's process: one it attached to (its file says whose).
+    expected = info.uid if own == 0 and info.uid is not None else own
     owner = peers.process_owner(info.pid)
     if owner is not None and expected is not None and owner != expected:
         return False

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from splice.agent import authentication, methods, wire
+from splice.agent import authentication, methods, requests, wire
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def _refused(reply_id: Any, message: str) -> Handshake:
     return Handshake(wire.error_response(reply_id, "unauthorized", message))
 
 
-def dispatch(message: Any, run: methods.Runner) -> Reply | None:
+def dispatch(message: Any, run: requests.Runner) -> Reply | None:
     """The reply to one message of an authenticated client; None when none is due.
 
     Notifications and responses get no reply, as JSON-RPC requires. Errors of
@@ -129,7 +129,7 @@ def dispatch(message: Any, run: methods.Runner) -> Reply | None:
     return None if is_notification else reply
 
 
-def _answer(request_id: Any, method: str, params: Any, run: methods.Runner) -> Reply:
+def _answer(request_id: Any, method: str, params: Any, run: requests.Runner) -> Reply:
     if params is None:
         params = {}
     if not isinstance(params, dict):
@@ -140,13 +140,13 @@ def _answer(request_id: Any, method: str, params: Any, run: methods.Runner) -> R
     if handler is None:
         return wire.error_response(request_id, "method_not_found", f"unknown method {method!r}")
     try:
-        deadline = methods.deadline_of(params)
+        deadline = requests.deadline_of(params)
         if deadline is not None:
-            run = methods.before(deadline, run)
-        return wire.response(request_id, handler(params, methods.contained(run)))
-    except methods.MethodError as error:
+            run = requests.before(deadline, run)
+        return wire.response(request_id, handler(params, requests.contained(run)))
+    except requests.MethodError as error:
         return wire.error_response(request_id, error.code, str(error), error.data)
-    except methods.UserCodeRaised as raised:
+    except requests.UserCodeRaised as raised:
         # A method that has no result of its own for this (patch has: apply-failed).
         name = raised.error.__class__.__name__
         message = f"{method}: the program's code raised {name}; the program goes on"

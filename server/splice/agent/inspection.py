@@ -15,7 +15,7 @@ of its defaults for a function's signature. That runs through
 again until it stops, so a hover leaves no thread running the program's
 code. Whatever the repr raises, ``SystemExit`` and ``KeyboardInterrupt``
 included, becomes its text (``run``, which the agent passes in, is
-``methods.contained``: the one place such exceptions stop).
+``requests.contained``: the one place such exceptions stop).
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def _repr(
         return f"<{name} object: no time left for its repr>", True
     try:
         shown = run(lambda: bounded_repr(value, limit, guard, left))
-    except Exception as error:  # methods.UserCodeRaised: SystemExit, KeyboardInterrupt...
+    except Exception as error:  # requests.UserCodeRaised: SystemExit, KeyboardInterrupt...
         raised = getattr(error, "error", error)
         return f"<{name} object: repr raised {statics.type_name(raised)}>", False
     return shown.text, shown.truncated

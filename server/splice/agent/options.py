@@ -1,12 +1,18 @@
-"""How an agent listens and serves: one frozen value, checked once, passed everywhere."""
+"""How an agent listens and serves: one frozen value, checked once, passed everywhere; the socket."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import socket
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 from splice.agent.wire import DEFAULT_MAX_MESSAGE_SIZE
+
+logger = logging.getLogger(__name__)
 
 #: Seconds a new client has to authenticate: a client sends ``initialize`` at once.
 HANDSHAKE_TIMEOUT = 3.0
@@ -80,3 +86,58 @@ class AgentOptions:
             object.__setattr__(self, "host", "127.0.0.1")
         if self.argv is not None:
             object.__setattr__(self, "argv", tuple(self.argv))
+
+
+#: Connections the system queues before we accept them: room for a burst of
+#: hostile ones without turning a client's connect into a SYN retry.
+BACKLOG = 128
+#: ``sockaddr_un``'s path field on Linux (108 bytes with the terminating NUL).
+UNIX_PATH_LIMIT = 108
+
+
+def socket_path(directory: str, pid: int) -> str:
+    return os.path.join(os.path.abspath(directory), f"kernel-{pid}.sock")
+
+
+def choose_transport(options: AgentOptions, directory: str, pid: int) -> str:
+    """``options.transport``, with ``auto`` made ``unix`` or ``tcp`` for this system and path."""
+    if options.transport != "auto":
+        return options.transport
+    if not sys.platform.startswith("linux") or not hasattr(socket, "AF_UNIX"):
+        return "tcp"
+    path = socket_path(directory, pid)
+    if len(os.fsencode(path)) >= UNIX_PATH_LIMIT:
+        logger.debug("%s is too long for a Unix socket: listening on TCP", path)
+        return "tcp"
+    return "unix"
+
+
+def bind(
+    options: AgentOptions, directory: str, pid: int, transport: str
+) -> tuple[socket.socket, str]:
+    """A listening socket and its address: a 0600 Unix socket in ``directory``, or loopback TCP."""
+    if transport == "unix":
+        path = socket_path(directory, pid)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            listener.bind(path)
+            os.chmod(path, 0o600)
+            listener.listen(BACKLOG)
+        except BaseException:
+            listener.close()
+            raise
+        return listener, path
+    host = options.host
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.bind((host, 0))
+        listener.listen(BACKLOG)
+    except BaseException:
+        listener.close()
+        raise
+    port = listener.getsockname()[1]
+    shown = f"[{host}]" if family == socket.AF_INET6 else host
+    return listener, f"{shown}:{port}"
