@@ -33,7 +33,7 @@ async def test_mcp_tools_are_listed_with_their_schemas_and_hints(runtime_dir: Pa
 
 
 def listening_sockets(pid: int) -> list[str]:
-    """The TCP sockets ``pid`` listens on and the UDP sockets it has bound, from /proc."""
+    """The TCP and Unix sockets ``pid`` listens on and the UDP sockets it has bound, from /proc."""
     inodes = set()
     for name in os.listdir(f"/proc/{pid}/fd"):
         try:
@@ -51,6 +51,12 @@ def listening_sockets(pid: int) -> list[str]:
                 listening = table.startswith("udp") or fields[3] == "0A"
                 if fields[9] in inodes and listening:
                     found.append(f"{table} {fields[1]}")
+    with open(f"/proc/{pid}/net/unix") as stream:
+        next(stream)
+        for line in stream:
+            fields = line.split()  # Flags 00010000: accepting connections (a kernel's socket)
+            if fields[6] in inodes and fields[3] == "00010000":
+                found.append(f"unix {fields[7] if len(fields) > 7 else '(unnamed)'}")
     return found
 
 
