@@ -32,6 +32,7 @@ from types import CodeType
 from typing import Any, TextIO
 
 from splice.agent import statics
+from splice.agent.threads import daemon_thread
 
 #: Characters of printed output kept per evaluation; the rest is counted, not kept.
 OUTPUT_LIMIT = 100_000
@@ -113,12 +114,7 @@ class Interruptible:
                 return False
             self.interrupted_by = error
             stretch, left = self._stretch, self._left
-        threading.Thread(
-            target=self._insist,
-            args=(error, stretch, left),
-            name="splice-agent-interrupt",
-            daemon=True,
-        ).start()
+        daemon_thread(self._insist, "splice-agent-interrupt", (error, stretch, left)).start()
         return True
 
     def _insist(self, error: type[BaseException], stretch: int, left: threading.Event) -> None:
