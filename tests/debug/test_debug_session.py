@@ -96,7 +96,7 @@ def test_debug_session_started_by_an_editor_gets_an_agent_in_the_debuggee_only(
         pid = dap.wait_event("process")["systemProcessId"]
         thread = dap.wait_stopped()["threadId"]
 
-        [name] = os.listdir(runtime_dir)
+        [name] = [name for name in os.listdir(runtime_dir) if name.endswith(".json")]
         assert name == f"kernel-{pid}.json"
         info = json.loads((Path(runtime_dir) / name).read_text())
         assert (info["program"], info["rootPid"]) == ("app.py", pid)
