@@ -26,7 +26,7 @@ async def test_initialized_status_lists_the_attached_kernels(
 
 async def test_save_patches_two_kernels(lsp: Session, start_kernel: KernelFactory) -> None:
     first, second = start_kernel(), start_kernel()
-    await lsp.initialize()
+    await lsp.initialize({"showNotifications": "always"})
     lsp.open()
 
     status = await lsp.save(APP.replace("x * 2", "x * 3"))

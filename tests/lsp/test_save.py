@@ -41,9 +41,25 @@ async def test_save_status_names_the_kernels_results(
     assert last["durationMs"] > 0
 
 
-async def test_save_shows_one_short_message(lsp: Session, start_kernel: KernelFactory) -> None:
-    start_kernel()
+async def test_save_that_patched_shows_no_message_by_default(
+    lsp: Session, start_kernel: KernelFactory
+) -> None:
+    kernel = start_kernel()
     await lsp.initialize()
+    lsp.open()
+
+    status = await lsp.save(APP.replace("x * 2", "x * 3"))
+
+    assert kernel.evaluate("total(5)") == "15"
+    assert status["lastPatch"]["summary"].startswith("patched app.py: total changed in ")
+    assert lsp.client.messages == []
+
+
+async def test_save_shows_one_short_message_when_asked_always(
+    lsp: Session, start_kernel: KernelFactory
+) -> None:
+    start_kernel()
+    await lsp.initialize({"showNotifications": "always"})
     lsp.open()
     assert lsp.client.messages == []
 
@@ -52,6 +68,49 @@ async def test_save_shows_one_short_message(lsp: Session, start_kernel: KernelFa
     [message] = lsp.client.messages
     assert message.message.startswith("splice: patched app.py: total changed in ")
     assert message.type == types.MessageType.Info
+
+
+async def test_save_that_was_refused_shows_an_error_message(
+    lsp: Session, start_kernel: KernelFactory
+) -> None:
+    start_kernel()
+    await lsp.initialize()
+    lsp.open()
+
+    status = await lsp.save(REFUSED)
+
+    assert status["lastPatch"]["ok"] is False
+    [message] = lsp.client.messages
+    assert message.type == types.MessageType.Error
+    assert message.message.startswith("splice: ")
+
+
+async def test_save_partly_applied_shows_a_warning_message(
+    lsp: Session, start_kernel: KernelFactory
+) -> None:
+    start_kernel()
+    await lsp.initialize()
+    lsp.open()
+
+    status = await lsp.save(SKIPPED_STATEMENT.replace("x * 2", "x * 3"))
+
+    assert status["lastPatch"]["ok"] is True
+    [message] = lsp.client.messages
+    assert message.type == types.MessageType.Warning
+    assert "1 statement skipped" in message.message
+
+
+async def test_save_messages_off_shows_not_even_a_refusal(
+    lsp: Session, start_kernel: KernelFactory
+) -> None:
+    start_kernel()
+    await lsp.initialize({"showNotifications": "off"})
+    uri = lsp.open()
+
+    await lsp.save(REFUSED)
+
+    assert lsp.client.messages == []
+    assert errors(lsp.client.diagnostics[uri])
 
 
 async def test_save_logs_the_details(lsp: Session, start_kernel: KernelFactory) -> None:

@@ -225,6 +225,22 @@ def report_message(report: PatchReport) -> tuple[types.MessageType, str] | None:
     return kind, f"{SOURCE}: {report_summary(report)}"
 
 
+#: The least severe message each ``showNotifications`` value pops up.
+_NOTIFY_FROM = {
+    "off": None,
+    "onError": types.MessageType.Error,
+    "onWarning": types.MessageType.Warning,
+    "always": types.MessageType.Log,
+}
+
+
+def worth_showing(kind: types.MessageType, show_notifications: str) -> bool:
+    """Whether a patch result of this severity pops up, by the ``showNotifications`` setting."""
+    least = _NOTIFY_FROM[show_notifications]
+    # MessageType counts up from Error (1) to Log (4).
+    return least is not None and kind <= least
+
+
 def report_log(report: PatchReport) -> str:
     """The details for ``window/logMessage``: the summary, each process, each finding."""
     lines = [

@@ -118,7 +118,9 @@ class SpliceServer(LanguageServer):
             self.publish(report.uri)
         logger.info("%s", convert.report_log(report))
         message = convert.report_message(report)
-        if message is not None:
+        if message is not None and convert.worth_showing(
+            message[0], self.settings.show_notifications
+        ):
             self.show(*message)
         for outcome in report.outcomes:
             self.markers.invalidate(outcome.pid)

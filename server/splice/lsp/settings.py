@@ -20,6 +20,8 @@ from cattrs.gen import make_dict_structure_fn, override
 
 AutoAttach = Literal["workspace", "file", "off"]
 LogLevel = Literal["error", "warning", "info", "debug"]
+#: The values other Python tools' extensions use (microsoft/vscode-python-tools-extension-template).
+ShowNotifications = Literal["off", "onError", "onWarning", "always"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,10 @@ class Settings:
     live_markers: bool = True
     #: The least severe log record sent to the editor's log (and to stderr).
     log_level: LogLevel = "info"
+    #: Which patch results pop up a message (``window/showMessage``): by default
+    #: only a refused or partly applied patch; the status and diagnostics say
+    #: the rest.
+    show_notifications: ShowNotifications = "onWarning"
     #: A Dask scheduler's address: whole-file patches also go to every worker of
     #: that cluster (``splice.dask``, imported only when this is set).
     dask_scheduler: str | None = field(default=None, metadata={"key": "dask.scheduler"})
