@@ -20,6 +20,7 @@ import {
   reportFailure,
   runCommand,
   screenshot,
+  sleep,
   statusBarText,
   toasts,
   userSettings,
@@ -87,6 +88,15 @@ export async function patchScenario() {
       );
       log(`status bar: ${await waitForStatusBar(page, /splice: 1 kernel, patched 1 in [\d.]+ ms/, 10_000)}`);
       await screenshot(page, "vscode.png");
+
+      // A patch that went through pops up nothing (splice.showNotifications is
+      // onWarning); one that leaves a top-level statement unrun does.
+      await sleep(500);
+      const quiet = await page.locator(".notifications-toasts .notification-list-item-message", { hasText: "splice: patched" }).count();
+      check(quiet === 0, `a patch that went through popped up ${quiet} notification(s)`);
+      await replaceLine(page, lineOf(appFile, "last = None"), "last = time.time()");
+      await page.keyboard.press("Control+S");
+      log(`partly applied: "${(await toasts(page, "statement skipped"))[0]}"`);
 
       // The kernel list comes from the server's splice.listKernels.
       await runCommand(page, "Splice: Attach to Kernel...");

@@ -125,7 +125,7 @@ install_node_modules() {
 package_extension() {
     local vsix="$extension_dir/splice.vsix" started=$SECONDS
     # The .vsix carries splice itself (bundled/): the server's sources count too.
-    if [[ -f "$vsix" ]] && [[ -z "$(cd "$extension_dir" && find src package.json tsconfig.json README.md LICENSE .vscodeignore \
+    if [[ -f "$vsix" ]] && [[ -z "$(cd "$extension_dir" && find src package.json tsconfig.json README.md CHANGELOG.md LICENSE .vscodeignore images \
         bundled/tool scripts/bundle_python.py ../../server/splice ../../pyproject.toml ../../docs/edits.md \
         -newer "$vsix" -not -path '*/__pycache__/*' -print -quit)" ]]; then
         step "splice.vsix up to date"

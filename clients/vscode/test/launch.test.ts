@@ -8,15 +8,22 @@ import { waitForKernel } from "../src/launch";
 import { kernelArguments, LAUNCH_REPORT_VARIABLE } from "../src/python";
 import { EXTENSION_DIR, REPO_ROOT, splicePython } from "./helpers";
 
-/** A bundle laid out as in the .vsix (tool/, splice/), splice being the checkout's, and a bare venv. */
+/** A bundle laid out as in the .vsix (tool/, python.tar.gz holding splice/), splice being the checkout's, and a bare venv. */
 function makeBundle(t: { after: (fn: () => void) => void }): { launcher: string; python: string; root: string } {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "splice-launch-test-"));
   t.after(() => fs.rmSync(root, { recursive: true, force: true }));
   fs.mkdirSync(path.join(root, "bundle", "tool"), { recursive: true });
   const launcher = path.join(root, "bundle", "tool", "splice_launcher.py");
   fs.copyFileSync(path.join(EXTENSION_DIR, "bundled", "tool", "splice_launcher.py"), launcher);
-  fs.symlinkSync(path.join(REPO_ROOT, "server"), path.join(root, "bundle", "splice"));
-  execFileSync(splicePython() ?? "python3", ["-m", "venv", "--without-pip", path.join(root, "venv")]);
+  // The launcher's archive, splice alone (a program needs nothing else): scripts/bundle_python.py takes longer.
+  const archive = [
+    "import sys, tarfile",
+    "skip = lambda info: None if '__pycache__' in info.name else info",
+    "with tarfile.open(sys.argv[1], 'w:gz') as archive: archive.add(sys.argv[2], 'splice/splice', filter=skip)",
+  ].join("\n");
+  const python = splicePython() ?? "python3";
+  execFileSync(python, ["-c", archive, path.join(root, "bundle", "python.tar.gz"), path.join(REPO_ROOT, "server", "splice")]);
+  execFileSync(python, ["-m", "venv", "--without-pip", path.join(root, "venv")]);
   fs.mkdirSync(path.join(root, "runtime"), { mode: 0o700 });
   return { launcher, python: path.join(root, "venv", "bin", "python"), root };
 }
