@@ -490,12 +490,19 @@ def test_neovim_statusline_expression_from_docs_renders(nvim: RunNvim, tmp_path:
     assert run.result["rendered"] == "[end]"
 
 
-def test_neovim_patch_result_is_notified_once(nvim: RunNvim, kernel: Any, project: Path) -> None:
-    run = nvim("write.lua", cwd=project, env=kernel_env(kernel, project))
+@pytest.mark.parametrize(("show_notifications", "shown"), [(None, 0), ("always", 1)])
+def test_neovim_patch_result_is_notified_once_when_asked(
+    nvim: RunNvim, kernel: Any, project: Path, show_notifications: str | None, shown: int
+) -> None:
+    """A patch that went through pops up only with showNotifications "always", and then once."""
+    extra = {"SPLICE_TEST_SHOW_NOTIFICATIONS": show_notifications} if show_notifications else {}
+
+    run = nvim("write.lua", cwd=project, env=kernel_env(kernel, project, **extra))
 
     assert_succeeded(run)
+    assert run.result["patch"]["ok"] is True
     messages = [item["message"] for item in run.result["notifications"]]
-    assert len([m for m in messages if "patched app.py: greet changed" in m]) == 1, messages
+    assert len([m for m in messages if "patched app.py: greet changed" in m]) == shown, messages
     assert len([m for m in messages if "1 kernel attached" in m]) == 1, messages
 
 
