@@ -317,9 +317,14 @@ def bounded_repr(
 ) -> Shown:
     """``repr(value)``, the same text when it fits in ``limit`` characters, cut otherwise."""
     builder = _ReprBuilder(limit)
-    timer = threading.Timer(time_limit, guard.interrupt, (ReprTimeout,))
-    timer.daemon = True
-    timer.start()
+    cancelled = threading.Event()
+
+    def interrupt_when_late() -> None:
+        if not cancelled.wait(time_limit):
+            guard.interrupt(ReprTimeout)
+
+    # Not a threading.Timer: splice's threads are the ones a debugger leaves alone.
+    daemon_thread(interrupt_when_late, "splice-repr-timer").start()
     try:
         with guard.running():
             builder.add(value, 0)
@@ -329,7 +334,7 @@ def bounded_repr(
             limit_text = f"{round(time_limit, 1):g}"
             builder.emit(f"<{type_name(value)} object: its repr took longer than {limit_text} s>")
     finally:
-        timer.cancel()
+        cancelled.set()
     return Shown("".join(builder.parts), type_name(value), builder.truncated)
 
 

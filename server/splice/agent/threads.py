@@ -16,10 +16,24 @@ See docs/architecture.md, section "Threads", for the argument and its limits.
 Every thread splice starts in the user's process is made by ``daemon_thread``,
 which marks it so that a debugger (debugpy's pydevd) neither traces nor
 suspends it: a program stopped at a breakpoint must still answer patches.
+Two ways pydevd (debugpy 1.8) takes such a thread for one of the program's
+despite the marks are closed here (``SpliceThread``, docs/debugging.md):
+
+- its scan for frames to trace (when debugpy starts, and at each change of
+  breakpoints) skips marked threads by ``threading.enumerate()``, which pydevd
+  itself patched to hide them, so it registers them after all; and with more
+  than one registered thread, its 3.12+ step wakes the wrong one and the
+  stepping thread waits out a 0.2 s poll (every step costs 200 ms, not 40);
+- in its ``sys.monitoring`` mode (3.12+), Python code that runs in a thread
+  after ``threading`` forgot it (the weakref callback of the thread's own
+  ``Thread`` object, freed as the thread ends) makes it create a dummy thread
+  that stays registered under that id; the next thread the system gives the
+  same id takes over the dummy's state, suspended if the program stopped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -42,10 +56,49 @@ def daemon_thread(
     starts (pydevd reads them when it starts tracing a new thread), whether or
     not a debugger is loaded now (one may attach later).
     """
-    thread = threading.Thread(target=target, name=name, args=args, daemon=True)
+    _release_finished()
+    thread = SpliceThread(target=target, name=name, args=args, daemon=True)
     thread.pydev_do_not_trace = True  # type: ignore[attr-defined]
     thread.is_pydev_daemon_thread = True  # type: ignore[attr-defined]
     return thread
+
+
+class SpliceThread(threading.Thread):
+    """A thread of splice's that a debugger's bookkeeping never adopts (module docstring)."""
+
+    @property
+    def additional_info(self) -> Any:
+        """pydevd's per-thread state, which it attaches to threads it debugs."""
+        return self.__dict__.get("_debugger_state")
+
+    @additional_info.setter
+    def additional_info(self, state: Any) -> None:
+        # pydevd attaches its state to a thread it registers; this one it
+        # should have skipped. A state whose thread is gone ("killed") is
+        # dropped from pydevd's threads at its next step, before it picks the
+        # thread to wake: the stepping thread, when it is the only one left.
+        with contextlib.suppress(AttributeError):
+            state.pydev_notify_kill = True
+        self.__dict__["_debugger_state"] = state
+
+    def run(self) -> None:
+        try:
+            super().run()
+        finally:
+            # This object must not be freed by its own ending thread (module
+            # docstring): the next daemon_thread() call lets it go.
+            with _finished_lock:
+                _finished.append(self)
+
+
+_finished: list[threading.Thread] = []
+_finished_lock = threading.Lock()
+
+
+def _release_finished() -> None:
+    """Let go of splice's threads that have ended, from a thread that is running."""
+    with _finished_lock:
+        _finished[:] = [thread for thread in _finished if thread.is_alive()]
 
 
 class AgentThreadRunner:
