@@ -9,21 +9,27 @@ engine's atomic commit (docs/architecture.md, "Threads").
 files are saved, without an editor: ``splice run --watch``'s watcher
 (``splice.agent.watch.Watcher``) on its own thread. ``%splice watch off``
 stops it.
+
+A cell that defines again a function or class an earlier cell defined
+updates it in place (``splice.agent.cells``, an AST transformer);
+``%splice cells off`` turns that off.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+from types import ModuleType
 from typing import Any
 
-from splice.agent import process
+from splice.agent import cells, process
 from splice.agent.threads import AgentThreadRunner, LoopRunner
 
 logger = logging.getLogger(__name__)
 
-_USAGE = "usage: %splice watch [on|off]"
+_USAGE = "usage: %splice watch [on|off] | %splice cells [on|off]"
 _watcher: Any = None
+_transformer = cells.CellTransformer()
 
 
 def _runner_for(ipython: Any) -> tuple[Any, str]:
@@ -50,17 +56,36 @@ def load_ipython_extension(ipython: Any) -> None:
         info = process.listen(runner=runner, host_kind=host_kind, program=host_kind)
     if info is not None:
         print(f"splice listening (pid {info.pid}); edits to imported modules are patched live.")
+    transformers = getattr(ipython, "ast_transformers", None)
+    if isinstance(transformers, list) and _transformer not in transformers:
+        transformers.append(_transformer)
+    user_module = getattr(ipython, "user_module", None)
+    if isinstance(user_module, ModuleType):
+        cells.add_module(user_module)
     register = getattr(ipython, "register_magic_function", None)
     if register is not None:
         register(splice_magic, magic_kind="line", magic_name="splice")
 
 
 def splice_magic(line: str) -> None:
-    """``%splice watch [on|off]``: patch imported modules when their files are saved."""
+    """``%splice watch [on|off]``: patch imported modules when their files are saved;
+    ``%splice cells [on|off]``: cells update the definitions earlier cells made."""
     global _watcher
     words = line.split()
-    if not words or words[0] != "watch" or len(words) > 2 or words[1:] not in ([], ["on"], ["off"]):
+    if (
+        not words
+        or words[0] not in ("watch", "cells")
+        or len(words) > 2
+        or words[1:] not in ([], ["on"], ["off"])
+    ):
         print(_USAGE, file=sys.stderr)
+        return
+    if words[0] == "cells":
+        cells.enabled = words[1:] != ["off"]
+        if cells.enabled:
+            print("splice: cells update the functions and classes earlier cells defined, in place")
+        else:
+            print("splice: cells rebind the names they define, as IPython does")
         return
     if words[1:] == ["off"]:
         if _watcher is None:
@@ -80,6 +105,9 @@ def splice_magic(line: str) -> None:
 
 def unload_ipython_extension(ipython: Any) -> None:
     global _watcher
+    transformers = getattr(ipython, "ast_transformers", None)
+    if isinstance(transformers, list) and _transformer in transformers:
+        transformers.remove(_transformer)
     if _watcher is not None:
         _watcher.stop()
         _watcher = None

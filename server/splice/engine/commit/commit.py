@@ -66,6 +66,18 @@ def commit_plan(plan: Plan) -> tuple[Step, BaseException] | None:
 
 def after_commit(module: ModuleType, plan: Plan) -> None:
     """Advance ``linecache`` and the baseline to the new text."""
+    note_atomicity(plan)
+    lines = source_lines_with_ends(plan.source)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    # An mtime of None keeps linecache.checkcache from reloading the file,
+    # which may hold other text than what now runs.
+    linecache.cache[plan.filename] = (len(plan.source), None, lines, plan.filename)
+    remember_baseline(module.__name__, plan.source, plan.outline)
+
+
+def note_atomicity(plan: Plan) -> None:
+    """Say so when other threads may have seen the committed plan half applied."""
     if plan.steps and not gil_enabled():
         plan.skipped.append(
             Finding(
@@ -76,13 +88,6 @@ def after_commit(module: ModuleType, plan: Plan) -> None:
                 severity="warning",
             )
         )
-    lines = source_lines_with_ends(plan.source)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    # An mtime of None keeps linecache.checkcache from reloading the file,
-    # which may hold other text than what now runs.
-    linecache.cache[plan.filename] = (len(plan.source), None, lines, plan.filename)
-    remember_baseline(module.__name__, plan.source, plan.outline)
 
 
 @contextmanager
@@ -106,4 +111,4 @@ def _nothing(undo: Undo) -> None:
     pass
 
 
-__all__ = ["after_commit", "collection_paused", "commit_plan"]
+__all__ = ["after_commit", "collection_paused", "commit_plan", "note_atomicity"]
