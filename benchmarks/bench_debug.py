@@ -11,7 +11,11 @@ over DAP (tests/debug/dap.py). Each patch changes ``target``'s return value.
    stopped at a breakpoint (the goal: stopped within 1.2x of running).
 2. **Stepping**: the round trip of a debugger ``next`` (step over) request,
    to the ``stopped`` event, under ``splice run --debug`` and under plain
-   ``python -m debugpy`` (no splice in the process).
+   ``python -m debugpy`` (no splice in the process); and, for reference,
+   plain ``python -m debugpy`` on the same program with one thread of its own
+   started at the top (pydevd 1.8 on 3.12+ then steps in about 200 ms,
+   whoever started the thread: the cost splice's threads no longer add,
+   docs/debugging.md).
 
     python benchmarks/bench_debug.py                  # this interpreter
     python benchmarks/bench_debug.py --python .venv-3.12/bin/python
@@ -79,6 +83,12 @@ PADDING = [
 
 def program_text(marker: int) -> str:
     return make_module(marker) + "\n".join(PADDING + TAIL)
+
+
+#: Put first in the program: a thread of the program's own, waiting.
+OWN_THREAD = (
+    "import threading; threading.Thread(target=threading.Event().wait, daemon=True).start()\n"
+)
 
 
 def line_of(text: str, needle: str) -> int:
@@ -168,7 +178,8 @@ def bench_patches(python: str, folder: Path, runtime: str, count: int) -> dict[s
 
 def time_steps(port: int, script: str, count: int) -> float:
     """Median round trip of a ``next`` request, in ms, over ``count`` steps."""
-    text = program_text(0)
+    with open(script) as file:
+        text = file.read()
     first = line_of(text, "def stepping(value):") + 1
     durations: list[float] = []
     with DapClient.connect(port) as dap:
@@ -184,17 +195,16 @@ def time_steps(port: int, script: str, count: int) -> float:
 
 
 def bench_stepping(python: str, folder: Path, runtime: str, count: int) -> dict[str, float]:
-    script = str(folder / "app.py")
+    (folder / "threaded.py").write_text(OWN_THREAD + program_text(0))
     results = {}
-    for label, arguments in (
-        ("python -m debugpy", ["-m", "debugpy", "--listen"]),
-        ("splice run --debug", ["-m", "splice", "run", "--debug"]),
+    for label, arguments, script in (
+        ("python -m debugpy", ["-m", "debugpy", "--listen"], "app.py"),
+        ("splice run --debug", ["-m", "splice", "run", "--debug"], "app.py"),
+        ("debugpy, own thread", ["-m", "debugpy", "--listen"], "threaded.py"),
     ):
         port = free_port()
-        with running(
-            python, folder, [*arguments, str(port), "--wait-for-client", "app.py"], runtime
-        ):
-            results[label] = time_steps(port, script, count)
+        with running(python, folder, [*arguments, str(port), "--wait-for-client", script], runtime):
+            results[label] = time_steps(port, str(folder / script), count)
     results["splice / debugpy alone"] = results["splice run --debug"] / results["python -m debugpy"]
     return results
 
