@@ -33,6 +33,7 @@ despite the marks are closed here (``SpliceThread``, docs/debugging.md):
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import threading
 from collections.abc import Callable
@@ -87,18 +88,23 @@ class SpliceThread(threading.Thread):
         finally:
             # This object must not be freed by its own ending thread (module
             # docstring): the next daemon_thread() call lets it go.
-            with _finished_lock:
-                _finished.append(self)
+            _finished.append(self)
 
 
-_finished: list[threading.Thread] = []
-_finished_lock = threading.Lock()
+#: A deque, not a list under a lock: its appends and pops are atomic, and a
+#: lock held at a fork would stay held in the child.
+_finished: collections.deque[threading.Thread] = collections.deque()
 
 
 def _release_finished() -> None:
     """Let go of splice's threads that have ended, from a thread that is running."""
-    with _finished_lock:
-        _finished[:] = [thread for thread in _finished if thread.is_alive()]
+    for _ in range(len(_finished)):
+        try:
+            thread = _finished.popleft()
+        except IndexError:  # another thread let the rest go
+            return
+        if thread.is_alive():
+            _finished.append(thread)
 
 
 class AgentThreadRunner:
