@@ -21,9 +21,10 @@ despite the marks are closed here (``SpliceThread``, docs/debugging.md):
 
 - its scan for frames to trace (when debugpy starts, and at each change of
   breakpoints) skips marked threads by ``threading.enumerate()``, which pydevd
-  itself patched to hide them, so it registers them after all; and with more
-  than one registered thread, its 3.12+ step wakes the wrong one and the
-  stepping thread waits out a 0.2 s poll (every step costs 200 ms, not 40);
+  itself patched to hide them, so in its ``sys.monitoring`` mode (3.12+) it
+  registers them after all; and with more than one registered thread, a step
+  wakes the wrong one and the stepping thread waits out a 0.2 s poll (every
+  step costs 200 ms, not 45);
 - in its ``sys.monitoring`` mode (3.12+), Python code that runs in a thread
   after ``threading`` forgot it (the weakref callback of the thread's own
   ``Thread`` object, freed as the thread ends) makes it create a dummy thread
