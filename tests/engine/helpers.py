@@ -73,6 +73,12 @@ class Live:
         self.path(module).write_text(text)
         return splice.patch_module(module, text, **options)  # type: ignore[arg-type]
 
+    def repatch(self, module: ModuleType, source: str, **options: object) -> PatchResult:
+        """``patch``, in the no-baseline mode as if the earlier patches had not recorded one."""
+        if not self.baseline:
+            forget_baseline(module.__name__)
+        return self.patch(module, source, **options)
+
     def either(self, baseline: T, no_baseline: T) -> T:
         """The expectation of this mode: the two differ only where docs/edits.md says so."""
         return baseline if self.baseline else no_baseline

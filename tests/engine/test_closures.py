@@ -106,3 +106,82 @@ def test_closure_cell_cannot_be_added_to_live_function_refused(live: Live) -> No
     assert result.errors[0].qualname == "C.s"
     assert "__class__" in result.errors[0].message
     assert module.C.s() == 1
+
+
+MULTIPLIER = """\
+def make(k):
+    def inner(x):
+        return x * k
+    return inner
+
+clo = make(5)
+"""
+
+
+def test_closure_made_before_its_factory_moved_follows_a_later_edit(live: Live) -> None:
+    module = live.load(MULTIPLIER)
+    clo = module.clo
+    moved = ok(live.repatch(module, "import os\n\n" + MULTIPLIER))
+    assert "make" in moved.moved
+    ok(live.repatch(module, "import os\n\n" + MULTIPLIER.replace("x * k", "x - k")))
+    assert clo(2) == -3
+    assert module.clo is clo
+
+
+def test_closure_made_before_many_moves_follows_every_edit(live: Live) -> None:
+    module = live.load(MULTIPLIER)
+    clo = module.clo
+    for lines in range(1, 5):
+        ok(live.repatch(module, "# above\n" * lines + MULTIPLIER))
+        assert clo.__code__.co_firstlineno == 2 + lines
+    ok(live.repatch(module, "# above\n" * 5 + MULTIPLIER.replace("x * k", "x + k")))
+    assert clo(2) == 7
+    ok(live.repatch(module, "# above\n" * 2 + MULTIPLIER.replace("x * k", "x - k")))
+    assert clo(2) == -3
+    assert clo.__code__.co_firstlineno == 4
+
+
+WRAPS_DECORATOR = """\
+import functools
+
+def logged(function):
+    @functools.wraps(function)
+    def wrapper(*args):
+        return ("logged", function(*args))
+    return wrapper
+
+@logged
+def work(x):
+    return x
+"""
+
+
+def test_wrapper_made_before_its_decorator_moved_follows_a_later_edit(live: Live) -> None:
+    module = live.load(WRAPS_DECORATOR)
+    work = module.work
+    ok(live.repatch(module, "# a comment\n" + WRAPS_DECORATOR))
+    ok(live.repatch(module, "# a comment\n" + WRAPS_DECORATOR.replace('"logged"', '"traced"')))
+    assert work(1) == ("traced", 1)
+    assert module.work is work
+
+
+def test_closure_update_without_live_closures_walks_no_heap(live: Live) -> None:
+    # No closure of ``make`` is alive: the edit of its inner code must not scan the heap.
+    import gc
+
+    source = MULTIPLIER.replace("clo = make(5)\n", "")
+    module = live.load(source)
+    calls = []
+    original = gc.get_referrers
+
+    def counting(*objects: object) -> list[object]:
+        calls.append(objects)
+        return original(*objects)
+
+    gc.get_referrers = counting
+    try:
+        ok(live.repatch(module, "# moved\n" + source.replace("x * k", "x - k")))
+    finally:
+        gc.get_referrers = original
+    assert calls == []
+    assert module.make(5)(2) == -3

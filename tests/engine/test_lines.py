@@ -6,8 +6,6 @@ import inspect
 import linecache
 import traceback
 
-import pytest
-
 from engine.helpers import Live, ok
 
 SOURCE = """\
@@ -132,12 +130,6 @@ existing = make()
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="closures made before a move keep their old line numbers: finding them needs a "
-    "heap scan (gc.get_referrers) on every edit that shifts a function with nested code, "
-    "which the speed budget for patches that touch no closure does not allow (documented in docs/edits.md)",
-)
 def test_traceback_line_of_existing_closure_follows_move(live: Live) -> None:
     module = live.load(FACTORY)
     assert _failing_line(module.existing) == (3, 'raise KeyError("inner")')

@@ -14,6 +14,7 @@ from types import CodeType, FunctionType, ModuleType
 from typing import Any
 
 from splice.engine.commit.transaction import ImmediateLog, Transaction
+from splice.engine.objects.codeobjects import codes_in_use
 from splice.engine.plan.steps import Undo
 
 
@@ -53,12 +54,16 @@ def binder(namespace: Any, values: dict[str, Any]) -> Callable[[Undo], None]:
 
 
 def update_closures(updates: dict[CodeType, CodeType], undo: Undo) -> None:
-    """Point existing closures of changed inner functions at their new code.
+    """Point existing closures of changed or moved inner functions at their new code.
 
-    This is the one place that walks the heap, and only for edits that change
-    nested code; ``gc.get_referrers`` visits every tracked object once.
+    This is the one place that walks the heap (``gc.get_referrers`` visits
+    every tracked object once), and only when a function made from one of
+    the old inner code objects is alive (``codes_in_use``).
     """
-    for referrer in gc.get_referrers(*updates):
+    used = codes_in_use(updates)
+    if not used:
+        return
+    for referrer in gc.get_referrers(*used):
         if isinstance(referrer, FunctionType):
             new_code = updates.get(referrer.__code__)
             if new_code is not None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Mapping
 from types import CodeType
 
 _POSITION_FREE = (
@@ -35,6 +36,17 @@ def nested_codes(code: CodeType) -> Iterator[CodeType]:
     for constant in code.co_consts:
         if isinstance(constant, CodeType):
             yield constant
+
+
+def has_nested(code: CodeType) -> bool:
+    return any(type(constant) is CodeType for constant in code.co_consts)
+
+
+def same_position(first: CodeType, second: CodeType) -> bool:
+    """Whether two code objects of the same code stand on the same lines."""
+    return (
+        first.co_firstlineno == second.co_firstlineno and first.co_linetable == second.co_linetable
+    )
 
 
 def find_code(code: CodeType, path: list[str], line: int | None) -> CodeType | None:
@@ -147,3 +159,51 @@ def replace_constant(code: CodeType, placeholder: object, value: object) -> Code
         for constant in code.co_consts
     )
     return code.replace(co_consts=constants)
+
+
+def codes_in_use(updates: Mapping[CodeType, CodeType]) -> list[CodeType]:
+    """The nested code objects among ``updates``' keys that something holds
+    besides their parent's constants: a function made from them (a closure or
+    a wrapper), a frame running them.
+
+    A reference count says it without walking the heap, so an edit that only
+    moves a factory pays for ``gc.get_referrers`` only when closures it made
+    are alive. Where counts are not exact (no ``sys.getrefcount``, or a
+    free-threaded build), every key counts as in use.
+    """
+    base = _unheld_count()
+    if base is None:
+        return list(updates)
+    return [code for code, count in zip(updates, _counts(updates), strict=True) if count > base]
+
+
+def _counts(updates: Mapping[CodeType, CodeType]) -> list[int]:
+    # Each key is held here by its parent's constants, by the mapping and by
+    # the loop: the calibration below counts the same way.
+    counts = []
+    for code in updates:
+        counts.append(sys.getrefcount(code))
+    return counts
+
+
+_UNHELD: list[int | None] = []
+
+
+def _unheld_count() -> int | None:
+    """What ``_counts`` says of a nested code object nothing else holds (measured once)."""
+    if not _UNHELD:
+        exact = hasattr(sys, "getrefcount") and not _free_threaded()
+        if exact:
+            module = compile("def outer():\n    def inner():\n        pass\n", "<splice>", "exec")
+            outer = next(nested_codes(module))
+            probe = dict.fromkeys(nested_codes(outer), outer)
+            _UNHELD.append(_counts(probe)[0])
+        else:
+            _UNHELD.append(None)
+    return _UNHELD[0]
+
+
+def _free_threaded() -> bool:
+    import sysconfig
+
+    return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))

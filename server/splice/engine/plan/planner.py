@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from splice.engine.commit.mutations import bind, replace_code, set_attribute, update_closures
 from splice.engine.objects.classes import DataclassRegeneration, dataclass_options
-from splice.engine.objects.codeobjects import pair_nested, same_code
+from splice.engine.objects.codeobjects import has_nested, pair_nested, same_code, same_position
 from splice.engine.objects.evaluation import (
     evaluate_expression,
     evaluate_signature,
@@ -326,16 +326,29 @@ class Planner:
         return None
 
     def plan_closures(
-        self, definition: Definition, fitted: list[tuple[FunctionType, CodeType]]
+        self,
+        definition: Definition,
+        fitted: list[tuple[FunctionType, CodeType]],
+        changed_ids: set[int],
     ) -> dict[CodeType, CodeType]:
-        """Inner functions whose existing closures can run their new code."""
+        """Inner functions whose existing closures can run their new code (or show
+        their new lines, when the function only moved)."""
         updates: dict[CodeType, CodeType] = {}
         for function, new_code in fitted:
+            if not has_nested(function.__code__):
+                continue
+            changed = id(function) in changed_ids
             for old_inner, new_inner in pair_nested(function.__code__, new_code):
+                if old_inner is new_inner:
+                    continue
                 if same_code(old_inner, new_inner):
+                    if not same_position(old_inner, new_inner):
+                        updates[old_inner] = new_inner
                     continue
                 if old_inner.co_freevars == new_inner.co_freevars:
                     updates[old_inner] = new_inner
+                    continue
+                if not changed:
                     continue
                 self.skip(
                     "closure-freevars-changed",
@@ -386,10 +399,7 @@ class Planner:
                 )
                 return
         changed_ids = {id(function) for function in changed}
-        closures = self.plan_closures(
-            definition,
-            [(function, code) for function, code in fitted if id(function) in changed_ids],
-        )
+        closures = self.plan_closures(definition, fitted, changed_ids)
         new_docstring = ast.get_docstring(definition.node, clean=sys.version_info >= (3, 13))
         if changed:
             self.plan.changed.append(definition.qualname)
