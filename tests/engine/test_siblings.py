@@ -101,3 +101,38 @@ def test_three_definitions_reduced_to_one_edited_patches_the_live_one(live: Live
     assert result.changed == ("f",)
     assert module.f is live_f
     assert live_f() == 30
+
+
+IDENTICAL = """\
+def dup():
+    return 4
+
+def dup():
+    return 4
+"""
+
+
+def test_identical_definitions_first_edited_leaves_the_live_one(live: Live) -> None:
+    module = live.load(IDENTICAL)
+    result = ok(live.patch(module, IDENTICAL.replace("return 4", "return 5", 1)))
+    assert module.dup() == 4
+    assert result.changed == ()
+
+
+def test_identical_definitions_last_edited_patches_the_live_one(live: Live) -> None:
+    module = live.load(IDENTICAL)
+    dup = module.dup
+    after = "return 5".join(IDENTICAL.rsplit("return 4", 1))
+    result = ok(live.patch(module, after))
+    assert result.changed == ("dup",)
+    assert module.dup is dup
+    assert dup() == 5
+
+
+def test_three_identical_definitions_first_edited_keeps_the_live_one(live: Live) -> None:
+    module = live.load(IDENTICAL + "\ndef dup():\n    return 4\n")
+    dup = module.dup
+    result = ok(live.patch(module, "def dup():\n    return 7\n\n" + IDENTICAL))
+    assert module.dup() == 4
+    assert module.dup is dup
+    assert result.changed == ()

@@ -111,8 +111,9 @@ def match_definitions(old: Outline, new: Outline) -> dict[int, Definition]:
 
     A qualname defined once on each side pairs directly. Same-name siblings
     (``typing.overload`` stubs and their implementation, several
-    ``@registry.register def do``, a redefinition) pair by content first,
-    then the last of each side (the one the namespace binds), then in order,
+    ``@registry.register def do``, a redefinition) pair the last of each side
+    (the one the namespace binds) when their texts are equal, then by content,
+    then the last of each side, then in order,
     so inserting or deleting one sibling never shifts the others' identities.
     """
     old_groups = _groups(old.ordered)
@@ -125,8 +126,12 @@ def match_definitions(old: Outline, new: Outline) -> dict[int, Definition]:
             pairs[id(news[0])] = olds[0]
             continue
         free = list(olds)
+        rest = list(news)
+        if news[-1].text == olds[-1].text:
+            # Among identical siblings, the binding one stays the binding one.
+            pairs[id(rest.pop())] = free.pop()
         unmatched: list[Definition] = []
-        for definition in news:
+        for definition in rest:
             same = next((o for o in free if o.text == definition.text), None)
             if same is None:
                 unmatched.append(definition)

@@ -10,7 +10,7 @@ from typing import Any
 
 from splice.engine.objects.codeobjects import CodeIndex, code_kind, same_code
 from splice.engine.objects.evaluation import evaluate_signature, future_annotations_flag
-from splice.engine.objects.targets import binding, is_missing, live_functions
+from splice.engine.objects.targets import binding, is_missing, live_functions, namespace_of
 from splice.engine.objects.verification import (
     chains_agree,
     expected_chain,
@@ -138,6 +138,13 @@ class LiveFunctions(LiveBase):
         evaluate = self.evaluator(self.module, definition.line)
         real = [d for d in group if not is_overload(list(d.node.decorator_list), evaluate)]
         group = real or group
+        if len(functions) == 1 and not any(d.in_block for d in group):
+            bound = binding(namespace_of(self.module, definition.parent), definition.member)
+            if not isinstance(bound, property):
+                # The one function behind the name: as in a fresh import, the last
+                # definition bound it, whatever an earlier identical one says.
+                owners.setdefault(id(functions[0]), group[-1])
+                return owners
         codes = [module_code.find(path, candidate.line) for candidate in group]
         for function in functions:
             if id(function) in owners:
