@@ -282,3 +282,16 @@ def test_name_mangled_private_method_deleted(live: Live) -> None:
     result = ok(live.patch(module, "class A:\n    def reveal(self):\n        return 0\n"))
     assert result.deleted == ("A.__secret",)
     assert not hasattr(module.A, "_A__secret")
+
+
+def test_class_object_base_written_out_is_the_same_class(live: Live) -> None:
+    source = "class C:\n    def m(self):\n        return 1\n"
+    module = live.load(source)
+    cls = module.C
+    spelled = source.replace("class C:", "class C(object):")
+    result = ok(live.repatch(module, spelled.replace("return 1", "return 2")))
+    assert result.changed == ("C.m",)
+    assert module.C is cls and cls().m() == 2
+    result = ok(live.repatch(module, source.replace("return 1", "return 3")))
+    assert result.changed == ("C.m",)
+    assert cls().m() == 3

@@ -159,7 +159,7 @@ def changed_parts(old: Definition, new: Definition) -> frozenset[Part]:
     if _dump(before.decorator_list) != _dump(after.decorator_list):
         parts.add("decorators")
     if isinstance(before, ast.ClassDef) and isinstance(after, ast.ClassDef):
-        if _dump(before.bases) != _dump(after.bases):
+        if _dump(_bases(before)) != _dump(_bases(after)):
             parts.add("bases")
         if _dump(before.keywords) != _dump(after.keywords) or _dump(
             getattr(before, "type_params", [])
@@ -180,6 +180,14 @@ def changed_parts(old: Definition, new: Definition) -> frozenset[Part]:
     if type(before) is not type(after) or _dump(old_body) != _dump(new_body):
         parts.add("body")
     return frozenset(parts)
+
+
+def _bases(node: ast.ClassDef) -> list[ast.expr]:
+    """The bases as written, where ``(object)`` is the same as none: both make ``(object,)``."""
+    bases = node.bases
+    if len(bases) == 1 and isinstance(bases[0], ast.Name) and bases[0].id == "object":
+        return []
+    return bases
 
 
 def _split_docstring(body: list[ast.stmt]) -> tuple[str | None, list[ast.stmt]]:
