@@ -18,8 +18,14 @@ from splice.engine.objects.codeobjects import codes_in_use
 from splice.engine.plan.steps import Undo
 
 
-def replace_code(function: FunctionType, code: CodeType, undo: Undo) -> None:
-    _transaction(undo).set_attribute(function, "__code__", code)
+def replace_code(
+    function: FunctionType, code: CodeType, undo: Undo, *, changed: bool = False
+) -> None:
+    """``changed``: new code, not the old one moved (code the commit runs sees it)."""
+    transaction = _transaction(undo)
+    transaction.set_attribute(function, "__code__", code)
+    if changed:
+        transaction.mark_changed(function)
 
 
 def set_attribute(obj: Any, name: str, value: Any, undo: Undo) -> None:

@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import chain
-from types import ModuleType
+from types import FunctionType, ModuleType
 from typing import Any
 
 _MISSING: Any = object()
@@ -66,6 +66,8 @@ class Transaction(list[Callable[[], None]]):
         self._pending: dict[tuple[int, str, bool], _Change] = {}
         self._caches: list[Any] = []
         self._immediate = False
+        #: ids of functions whose code the patch changes (not only moves).
+        self._changed: set[int] = set()
 
     # -- recording -------------------------------------------------------
     def set_attribute(self, target: Any, name: str, value: Any) -> None:
@@ -79,6 +81,11 @@ class Transaction(list[Callable[[], None]]):
 
     def delete_item(self, mapping: dict[str, Any], key: str) -> None:
         self._record(mapping, key, True, _DELETED)
+
+    def mark_changed(self, function: FunctionType) -> None:
+        """``function``'s staged code is new code, not the old one moved: code run
+        while staging should see it (``stand_ins``)."""
+        self._changed.add(id(function))
 
     def clear_cache(self, cache: Any) -> None:
         self._caches.append(cache)
@@ -108,6 +115,25 @@ class Transaction(list[Callable[[], None]]):
             and change.value is not _DELETED
             and change.value is not change.previous
         }
+
+    def stand_ins(self, target: Any) -> dict[str, Any]:
+        """Names of ``target`` (a module or a class) bound to functions the patch
+        changes in place, each to a copy with its staged code and attributes."""
+        if not self._changed:
+            return {}
+        staged: dict[int, dict[str, Any]] = {}
+        for key in self._changed:
+            for name in _FUNCTION_PARTS:
+                change = self._pending.get((key, name, False))
+                if change is not None and change.value is not change.previous:
+                    staged.setdefault(key, {})[name] = change.value
+        copies: dict[str, Any] = {}
+        for name, value in vars(target).items():
+            inner = value.__func__ if type(value) in (staticmethod, classmethod) else value
+            if type(inner) is FunctionType and id(inner) in staged:
+                copy = _function_copy(inner, staged[id(inner)])
+                copies[name] = copy if inner is value else type(value)(copy)
+        return copies
 
     def reveal_new_names(self, module: ModuleType) -> None:
         """Bind now the names the patch adds to ``module``: code of the patch is about to run.
@@ -280,6 +306,30 @@ def _restore(changes: list[_Change]) -> None:
             _write(change, _DELETED if change.previous is _MISSING else change.previous)
 
 
+_FUNCTION_PARTS = ("__code__", "__defaults__", "__kwdefaults__", "__annotations__", "__doc__")
+
+
+def _function_copy(function: FunctionType, parts: dict[str, Any]) -> FunctionType:
+    """``function`` as it will be after the swap, as a new object (the live one is untouched)."""
+    copy = FunctionType(
+        parts.get("__code__", function.__code__),
+        function.__globals__,
+        function.__name__,
+        function.__defaults__,
+        function.__closure__,
+    )
+    copy.__dict__.update(function.__dict__)
+    copy.__qualname__ = function.__qualname__
+    copy.__module__ = function.__module__
+    copy.__kwdefaults__ = function.__kwdefaults__
+    copy.__annotations__ = function.__annotations__
+    copy.__doc__ = function.__doc__
+    for name, value in parts.items():
+        if name != "__code__":
+            setattr(copy, name, value)
+    return copy
+
+
 def _remover(mapping: dict[str, Any], name: str) -> Callable[[], None]:
     def remove() -> None:
         mapping.pop(name, None)
@@ -309,12 +359,15 @@ def pending_bindings(namespace: Any) -> dict[str, Any]:
     """What the commit being staged binds in ``namespace``, for code it runs before the swap.
 
     For a module, the names the patch adds are bound first (``reveal_new_names``).
+    A function the patch changes in place is there as a copy running its new
+    code (``stand_ins``): a decorator or default that names it sees it as a
+    fresh import would.
     """
     if _staging is None:
         return {}
     if isinstance(namespace, ModuleType):
         _staging.reveal_new_names(namespace)
-    return _staging.pending(namespace)
+    return {**_staging.stand_ins(namespace), **_staging.pending(namespace)}
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from types import CodeType, FunctionType
 from typing import Any, Literal
 
 from splice.engine.commit.mutations import bind, replace_code, set_attribute, update_closures
+from splice.engine.commit.transaction import pending_bindings
 from splice.engine.objects.classes import DataclassRegeneration, dataclass_options
 from splice.engine.objects.codeobjects import has_nested, pair_nested, same_code, same_position
 from splice.engine.objects.evaluation import (
@@ -34,7 +35,7 @@ from splice.engine.objects.pieces import (
 )
 from splice.engine.objects.targets import binding, caches_of, namespace_of
 from splice.engine.outline.definitions import Definition, Outline, Statement
-from splice.engine.outline.statements import bound_names, literal_targets, literal_value
+from splice.engine.outline.statements import bound_names, is_import, literal_targets, literal_value
 from splice.engine.plan.steps import Plan, Undo
 from splice.engine.result import Finding, Severity
 
@@ -58,6 +59,7 @@ class Planner:
         self._overlays: list[tuple[int, dict[str, Any]]] | None = None
         self._bindings: dict[str | None, list[tuple[int, set[str]]]] | None = None
         self._bindings_complete: dict[str, bool] = {}
+        self._defined: list[tuple[int, str]] | None = None
 
     def literals(self) -> list[tuple[int, dict[str, Any], set[str]]]:
         """Per module-level statement of the new text: its line, the literal values
@@ -117,6 +119,36 @@ class Planner:
 
     def bound_after(self, scope: str | None, line: int, name: str) -> bool:
         return any(start > line and name in names for start, names in self.scope_bindings(scope))
+
+    def reads_definitions_above(self, definition: Definition) -> bool:
+        """Whether the defaults or annotations of ``definition`` name a module-level
+        definition or import the new text has above it."""
+        node = definition.node
+        assert not isinstance(node, ast.ClassDef)
+        arguments = node.args
+        expressions: list[ast.expr | None] = [*arguments.defaults, *arguments.kw_defaults]
+        if not self.flags & future_annotations_flag():
+            every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+            every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+            expressions += [a.annotation for a in every] + [node.returns]
+        names = {
+            name.id
+            for expression in expressions
+            if expression is not None
+            for name in ast.walk(expression)
+            if isinstance(name, ast.Name)
+        }
+        if not names:
+            return False
+        if self._defined is None:
+            self._defined = [(d.line, d.name) for d in self.new.ordered if d.parent is None]
+            self._defined += [
+                (s.line, name)
+                for s in self.new.statements
+                if is_import(s.node)
+                for name in bound_names(s.node)
+            ]
+        return any(line < definition.line and name in names for line, name in self._defined)
 
     def inside_whole(self, qualname: str) -> bool:
         parent = qualname
@@ -379,8 +411,12 @@ class Planner:
         """
         live_class = namespace if isinstance(namespace, type) else None
         values: tuple[Any, Any, Any] | None = None
+        # Defaults that name a definition or an import of the new text above are
+        # evaluated while staging, where what the patch binds there is visible.
+        staged = signature and self.reads_definitions_above(definition)
         if signature:
             self.signatures.add(definition.qualname)
+        if signature and not staged:
             try:
                 values = evaluate_signature(
                     definition,
@@ -408,8 +444,14 @@ class Planner:
             self.plan.moved.append(definition.qualname)
 
         def swap(undo: Undo) -> None:
+            nonlocal values
+            if staged:
+                overlay = {**pending_bindings(self.module), **self.overlay_at(definition.line)}
+                values = evaluate_signature(
+                    definition, self.module, live_class, self.plan.filename, self.flags, overlay
+                )
             for function, code in fitted:
-                replace_code(function, code, undo)
+                replace_code(function, code, undo, changed=id(function) in changed_ids)
                 if id(function) not in changed_ids:
                     continue
                 if values is not None:
