@@ -171,3 +171,69 @@ def test_no_baseline_lazy_proxy_global_does_not_break_the_patch(unwatched: Live)
     assert result.changed == ("f",)
     assert module.f() == 2
     assert "settings" in vars(module)  # not made by a def: never deleted
+
+
+CRUNCHED = """\
+def crunch(function):
+    def wrapper(*args):
+        return ("crunched", function(*args))
+    return wrapper
+
+def tagged(tag):
+    def decorate(function):
+        def wrapper(*args):
+            return (tag, function(*args))
+        return wrapper
+    return decorate
+
+@crunch
+@crunch
+def munch():
+    return 1
+
+@tagged("a")
+def tagged_one():
+    return 1
+
+def plain():
+    return 1
+"""
+
+
+def test_no_baseline_wrapper_chain_without_wraps_is_read_and_verified(live: Live) -> None:
+    module = live.load(CRUNCHED)
+    result = ok(live.repatch(module, CRUNCHED.replace("return 1", "return 2")))
+    assert result.changed == ("munch", "tagged_one", "plain")
+    assert result.skipped == ()
+    assert module.munch() == ("crunched", ("crunched", 2))
+
+
+def test_no_baseline_decorator_added_over_a_wrapper_chain_recreates(live: Live) -> None:
+    module = live.load(CRUNCHED)
+    result = ok(
+        live.repatch(module, CRUNCHED.replace("@crunch\ndef munch", "@crunch\n@crunch\ndef munch"))
+    )
+    assert result.rebound == ("munch",)
+    assert module.munch() == ("crunched", ("crunched", ("crunched", 1)))
+    result = ok(live.repatch(module, CRUNCHED.replace("def plain", "@crunch\ndef plain")))
+    assert set(result.rebound) == {"munch", "plain"}
+    assert module.plain() == ("crunched", 1)
+
+
+def test_no_baseline_decorator_arguments_changed_recreates(live: Live) -> None:
+    module = live.load(CRUNCHED)
+    result = ok(live.repatch(module, CRUNCHED.replace('@tagged("a")', '@tagged("b")')))
+    assert result.rebound == ("tagged_one",)
+    assert module.tagged_one() == ("b", 1)
+
+
+def test_no_baseline_decorator_that_raises_is_reported(live: Live) -> None:
+    source = (
+        CRUNCHED
+        + "\ndef broken(function):\n    def never():\n        pass\n    raise ValueError('no')\n"
+    )
+    module = live.load(source)
+    result = live.repatch(module, source.replace("def plain", "@broken\ndef plain"))
+    assert codes(result.errors) == ["apply-failed"]
+    assert "ValueError: no" in result.errors[0].message
+    assert module.plain() == 1

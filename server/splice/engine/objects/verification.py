@@ -9,10 +9,7 @@ verifiable, never guessed.
 
 from __future__ import annotations
 
-import abc
 import ast
-import contextlib
-import functools
 import importlib.util
 import sys
 import typing
@@ -23,25 +20,7 @@ from typing import Any
 from splice.engine.outline.definitions import Definition, Statement
 from splice.engine.outline.statements import literal_targets, literal_value
 
-#: The chain of wrappers from a name's binding to its function, outermost first.
-Chain = list[str]
-#: Stands for a decorator whose effect on the binding is not known.
-UNKNOWN = "?"
 _ABSENT = object()
-
-_KNOWN_WRAPPERS: dict[Any, str] = {
-    staticmethod: "staticmethod",
-    classmethod: "classmethod",
-    property: "property",
-    functools.cache: "cache",
-    functools.lru_cache: "cache",
-    # Wrappers made with functools.wraps: they show as a __wrapped__ link.
-    contextlib.contextmanager: UNKNOWN,
-    contextlib.asynccontextmanager: UNKNOWN,
-    # Decorators that return the function itself (flags only class creation reads).
-    abc.abstractmethod: "",
-    typing.final: "",
-}
 
 
 def pure(node: ast.expr | None) -> bool:
@@ -89,79 +68,6 @@ def same_values(first: Any, second: Any) -> bool:
     return same_value(first, second)
 
 
-def live_chain(bound: Any, function: FunctionType) -> Chain | None:
-    """The wrappers between ``bound`` and ``function``, or None when ``function``
-    is not reachable through known wrapper attributes (a closure cell, say)."""
-    chain: Chain = []
-    current = bound
-    for _ in range(8):
-        if current is function:
-            return chain
-        if isinstance(current, (staticmethod, classmethod)):
-            chain.append(type(current).__name__)
-            current = current.__func__
-        elif isinstance(current, property):
-            chain.append("property")
-            accessors = [current.fget, current.fset, current.fdel]
-            current = next((a for a in accessors if _reaches(a, function)), None)
-        elif isinstance(current, functools._lru_cache_wrapper):
-            chain.append("cache")
-            current = current.__wrapped__
-        else:
-            inner = getattr(current, "__wrapped__", None) if callable(current) else None
-            if inner is None:
-                return None
-            chain.append(UNKNOWN)
-            current = inner
-    return None
-
-
-def _reaches(accessor: Any, function: FunctionType) -> bool:
-    current = accessor
-    for _ in range(8):
-        if current is function:
-            return True
-        current = getattr(current, "__wrapped__", None)
-        if current is None:
-            return False
-    return False
-
-
-def expected_chain(
-    decorators: list[ast.expr], evaluate: Callable[[ast.expr], Any]
-) -> tuple[Chain, bool]:
-    """The wrappers the new decorators would leave, and whether every one is known.
-
-    ``typing.overload`` is known: a stub it decorates is never the live one.
-    """
-    chain: Chain = []
-    known = True
-    for decorator in decorators:
-        target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        if not pure(target):
-            chain.append(UNKNOWN)
-            known = False
-            continue
-        try:
-            value = evaluate(target)
-        except Exception:
-            chain.append(UNKNOWN)
-            known = False
-            continue
-        if isinstance(target, ast.Attribute) and target.attr in ("setter", "getter", "deleter"):
-            owner = getattr(value, "__self__", None)
-            if isinstance(owner, property):
-                chain.append("property")
-                continue
-        name = _KNOWN_WRAPPERS.get(value) if _hashable(value) else None
-        if name is None or (isinstance(decorator, ast.Call) and value is not functools.lru_cache):
-            chain.append(UNKNOWN)
-            known = False
-        elif name:
-            chain.append(name)
-    return chain, known
-
-
 def is_overload(decorators: list[ast.expr], evaluate: Callable[[ast.expr], Any]) -> bool:
     for decorator in decorators:
         if pure(decorator):
@@ -171,27 +77,6 @@ def is_overload(decorators: list[ast.expr], evaluate: Callable[[ast.expr], Any])
             except Exception:
                 continue
     return False
-
-
-def chains_agree(live: Chain, expected: Chain, known: bool) -> bool | None:
-    """True or False when the chains show it, None when unknown decorators hide it."""
-    if known:
-        return live == expected
-    if not expected:
-        return not live
-    named = [part for part in expected if part != UNKNOWN]
-    visible = [part for part in live if part != UNKNOWN]
-    if named != visible[: len(named)] and named != visible[-len(named) :]:
-        return False  # a known wrapper is missing, or one is there that the text lacks
-    return None
-
-
-def _hashable(value: Any) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 def unmangled(member: str, prefix: str) -> str:

@@ -8,14 +8,12 @@ import sys
 from types import CodeType, FunctionType
 from typing import Any
 
+from splice.engine.objects.chains import chains_agree, expected_chain, live_chain
 from splice.engine.objects.codeobjects import CodeIndex, code_kind, same_code
 from splice.engine.objects.evaluation import evaluate_signature, future_annotations_flag
 from splice.engine.objects.targets import binding, is_missing, live_functions, namespace_of
 from splice.engine.objects.verification import (
-    chains_agree,
-    expected_chain,
     is_overload,
-    live_chain,
     property_accessors,
     pure,
     same_values,
