@@ -167,9 +167,11 @@ def test_class_attribute_literal_applied(live: Live) -> None:
     module = live.load(source)
     cls = module.C
     result = ok(live.patch(module, source.replace("LIMIT = 3", "LIMIT = 4 * 2")))
-    assert result.statements_applied == (2,)
+    # Without a baseline, 3 may be a value the program set: named, not reset.
+    assert result.statements_applied == live.either((2,), ())
+    assert codes(result.skipped) == live.either([], ["statement-unverified"])
     assert module.C is cls
-    assert cls().limit() == 8
+    assert cls().limit() == live.either(8, 3)
 
 
 def test_class_attribute_computed_skipped(live: Live) -> None:

@@ -106,11 +106,14 @@ def run_definition(
     enclosing: Sequence[ast.ClassDef],
     live_classes: Sequence[type],
     module: ModuleType,
+    above: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Run a definition (or import) compiled by ``compile_to_run``; return what it binds.
 
     Nothing of the module or its classes is modified: module-level statements
     bind into a fresh locals dict, class members into copied namespaces.
+    ``above``: values the new text has given names above the definition (its
+    literals), which its decorators and defaults read as a fresh import would.
     """
     captures: list[_CaptureNamespace] = []
     for depth in range(len(live_classes) - 1, -1, -1):
@@ -118,7 +121,7 @@ def run_definition(
         captures.insert(0, _CaptureNamespace(live_classes[depth], extra))
     # What this patch binds above the definition is not live before the swap:
     # the definition's decorators, defaults and bases still see it.
-    pending = pending_bindings(module)
+    pending = {**(above or {}), **pending_bindings(module)}
     bindings: dict[str, Any] = dict(pending)
     if captures:
         bindings[_capture_name(0)] = captures[0]

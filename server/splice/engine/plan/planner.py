@@ -313,9 +313,16 @@ class Planner:
         code = compile_to_run(definition.node, enclosing, self.plan.filename, self.flags)
         (self.plan.added if report == "added" else self.plan.rebound).append(definition.qualname)
         module = self.module
+        # A value, not a container the program may share: a fresh copy of a
+        # list would take what a decorator registers into it.
+        above = {
+            name: value
+            for name, value in self.overlay_at(definition.line).items()
+            if _immutable(value)
+        }
 
         def run(undo: Undo) -> None:
-            bindings = run_definition(code, enclosing, live_classes, module)
+            bindings = run_definition(code, enclosing, live_classes, module, above)
             if bind_name:
                 bind(namespace, definition.member, bindings[definition.member], undo)
 
@@ -465,6 +472,12 @@ class Planner:
 
         verb = "patching" if changed else "moving"
         self.plan.add_step(definition.line, f"{verb} {definition.qualname}", swap)
+
+
+def _immutable(value: Any) -> bool:
+    if type(value) is tuple:
+        return all(_immutable(item) for item in value)
+    return type(value) in (int, float, complex, str, bytes, bool, type(None), frozenset)
 
 
 def _describe_names(names: tuple[str, ...]) -> str:

@@ -43,7 +43,6 @@ class LiveBase(DeletionPlanner):
         self.owners: dict[str, dict[int, Definition]] = {}
         #: Live classes checked member by member (not rebuilt, refused or added).
         self.checked: dict[str, type] = {}
-        self._runtime_names: set[str] | None = None
         self._members: dict[str | None, list[str]] | None = None
 
     def selected(self, qualname: str) -> bool:
@@ -103,32 +102,31 @@ class LiveBase(DeletionPlanner):
     def literal_stale(
         self, namespace: Any, name: str, value: Any, statement: Statement, scope: str | None
     ) -> bool:
-        """Whether a literal's name must be assigned its new value.
+        """Whether a literal's name must be assigned its new value: only when it is missing.
 
-        A value that differs may have been changed by the program since the
-        import (a list it appends to, a counter a function declares ``global``):
-        splice resets neither, and says it could not tell.
+        A live value that differs from the text's may be an edit made before
+        splice started, or a value the program set since (a flag, a counter, a
+        list it appends to); nothing tells them apart, so splice never resets
+        it: it says so, and running the line applies the text's value.
         """
         current = vars(namespace).get(name, MISSING)
-        if current is MISSING or type(current) is not type(value):
+        if current is MISSING:
             return True
-        if same_value(current, value):
+        if type(current) is type(value) and same_value(current, value):
             return False
         if scope is None and self.used_after(name, statement.line):
             return False  # a later statement (itself reported) explains the difference
-        dunder = name.startswith("__") and name.endswith("__")  # __all__: declared, not state
-        if (isinstance(value, (list, dict, set)) and not dunder) or name in self.runtime_names():
-            where = f"{scope}.{name}" if scope else name
-            self.unverified(
-                "statement-unverified",
-                f"line {statement.line}: {where} differs from the text's literal, but the "
-                "program may have changed it since it was imported (a mutable value, or a "
-                "global a function assigns), so it was kept; run the line explicitly to reset it",
-                qualname=scope,
-                line=statement.line,
-            )
-            return False
-        return True
+        where = f"{scope}.{name}" if scope else name
+        self.unverified(
+            "statement-unverified",
+            f"line {statement.line}: {where} is {_short(current)} in the program but "
+            f"{_short(value)} in the text; splice cannot tell an edit made before it started "
+            "from a value the program set since, so it kept the program's; run this statement "
+            "to apply the text's",
+            qualname=scope,
+            line=statement.line,
+        )
+        return False
 
     def used_after(self, name: str, line: int) -> bool:
         """Whether a module-level statement below ``line`` reads ``name`` (``events.append``)."""
@@ -138,17 +136,6 @@ class LiveBase(DeletionPlanner):
             if statement.line > line and not literal_targets(statement.node)
             for node in ast.walk(statement.node)
         )
-
-    def runtime_names(self) -> set[str]:
-        """Names a function of the new text declares ``global`` (it may rebind them)."""
-        if self._runtime_names is None:
-            self._runtime_names = {
-                name
-                for node in ast.walk(self.new.tree)
-                if isinstance(node, ast.Global)
-                for name in node.names
-            }
-        return self._runtime_names
 
     def statement_unverified(self, statement: Statement, scope: str | None) -> None:
         node = statement.node
@@ -175,3 +162,14 @@ class LiveBase(DeletionPlanner):
             for definition in self.new.ordered:
                 self._members.setdefault(definition.parent, []).append(definition.member)
         return self._members
+
+
+def _short(value: Any) -> str:
+    """A value to show, without running the program's code (no user ``__repr__``)."""
+    if type(value) in (int, float, complex, str, bytes, bool, type(None)):
+        text = repr(value)
+        return text if len(text) <= 40 else text[:37] + "..."
+    try:
+        return f"a {type(value).__name__} of {len(value)}"
+    except Exception:
+        return f"a {type(value).__name__}"
