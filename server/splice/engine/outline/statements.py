@@ -80,6 +80,22 @@ def literal_targets(statement: ast.stmt) -> list[str] | None:
     return None
 
 
+def assigned_names(statement: ast.stmt) -> list[str] | None:
+    """The names a plain assignment (``x = ...``, ``x: T = ...``) binds, or None."""
+    if isinstance(statement, ast.Assign) and all(
+        isinstance(target, ast.Name) for target in statement.targets
+    ):
+        return [target.id for target in statement.targets if isinstance(target, ast.Name)]
+    if (
+        isinstance(statement, ast.AnnAssign)
+        and isinstance(statement.target, ast.Name)
+        and statement.simple
+        and statement.value is not None
+    ):
+        return [statement.target.id]
+    return None
+
+
 def literal_value(statement: ast.Assign | ast.AnnAssign, filename: str) -> Any:
     """Evaluate a literal assignment's value; no names are reachable from it."""
     assert statement.value is not None

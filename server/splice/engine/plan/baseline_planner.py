@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-import ast
 from collections import Counter
 from dataclasses import replace
 from typing import Any
 
 from splice.engine.baselines.store import unverified_findings
-from splice.engine.commit.mutations import binder, unbind
+from splice.engine.commit.mutations import unbind
 from splice.engine.hooks.claims import claim_class
 from splice.engine.objects.classes import fields_changed, is_dataclass_type, is_enum
 from splice.engine.objects.codeobjects import code_kind, shift_lines
-from splice.engine.objects.pieces import compile_definition, compile_to_run
+from splice.engine.objects.pieces import compile_definition
 from splice.engine.objects.targets import binding, is_missing, live_functions, namespace_of
-from splice.engine.outline.definitions import Definition, Outline, Statement
+from splice.engine.outline.definitions import Definition, Outline
 from splice.engine.outline.diff import DefinitionChange, diff_definitions
-from splice.engine.outline.statements import (
-    assigns_name,
-    is_future_import,
-    is_import,
-    literal_targets,
-    star_import_modules,
-)
-from splice.engine.plan.planner import Planner
+from splice.engine.plan.statements import StatementPlanner
 from splice.engine.plan.steps import Plan, Undo
 
 
-class BaselinePlanner(Planner):
+class BaselinePlanner(StatementPlanner):
     """Plans a patch from a trusted baseline: the diff says what changed."""
 
     def __init__(self, plan: Plan, old: Outline, new: Outline, delete_removed: bool) -> None:
@@ -59,10 +51,7 @@ class BaselinePlanner(Planner):
                 self.plan_move(change)
             else:
                 self.plan_function(change)
-        for statement in diff.statements:
-            self.plan_statement(statement)
-        for statement in diff.removed:
-            self.plan_removed_literal(statement)
+        self.plan_statements(diff)
         self.repeat_unverified()
 
     def repeat_unverified(self) -> None:
@@ -84,49 +73,6 @@ class BaselinePlanner(Planner):
                 namespace = namespace_of(self.module, scope or None)
                 if namespace is not None and not is_missing(binding(namespace, name)):
                     plan.skipped.append(finding)
-
-    def plan_removed_literal(self, statement: Statement) -> None:
-        """A literal assignment the new text no longer has: literals are definitions,
-        so its names go too, unless the new text binds them some other way."""
-        names = literal_targets(statement.node)
-        scope = statement.scope
-        if not names or (scope is not None and self.inside_whole(scope)):
-            return
-        if scope is not None and (scope in self.regenerated or scope not in self.new_classes):
-            return
-        namespace = namespace_of(self.module, scope)
-        if namespace is None:
-            return
-        remaining = set().union(*(bound for _, bound in self.scope_bindings(scope)))
-        if scope is None and any(star_import_modules(s.node) for s in self.new.statements):
-            return  # a star import may bind any name
-        gone = [
-            name
-            for name in names
-            if name not in remaining
-            and name != "__slots__"
-            and not is_missing(binding(namespace, name))
-        ]
-        if not gone:
-            return
-        where: dict[str, Any] = {"line": statement.line, "qualname": scope}
-        if not self.delete_removed:
-            self.skip(
-                "deletion-skipped",
-                f"{', '.join(gone)}: removed from the source but kept in the program "
-                "(deleting removed definitions is turned off)",
-                severity="info",
-                **where,
-            )
-            return
-        self.plan.deleted.extend(f"{scope}.{name}" if scope else name for name in gone)
-
-        def delete(undo: Undo) -> None:
-            for name in gone:
-                unbind(namespace, name, undo)
-
-        # Steps run in the new text's order; a removal has no line there, so it runs first.
-        self.plan.add_step(0, f"deleting {', '.join(gone)}", delete)
 
     def plan_class(self, change: DefinitionChange) -> None:
         old, new = change.old, change.new
@@ -332,87 +278,3 @@ class BaselinePlanner(Planner):
             unbind(namespace, definition.member, undo)
 
         self.plan.add_step(definition.line, f"deleting {definition.qualname}", delete)
-
-    def check_future_import(self, statement: Statement) -> None:
-        """Raise the compiler's error for a ``from __future__`` import below the top.
-
-        Compiled alone it is at the top of its module, so compiling cannot tell.
-        """
-        body = self.new.tree.body
-        index = next(number for number, node in enumerate(body) if node is statement.node)
-        for number, node in enumerate(body[:index]):
-            docstring = (
-                number == 0
-                and isinstance(node, ast.Expr)
-                and isinstance(node.value, ast.Constant)
-                and isinstance(node.value.value, str)
-            )
-            if not docstring and not is_future_import(node):
-                raise SyntaxError(
-                    "from __future__ imports must occur at the beginning of the file",
-                    (self.plan.filename, statement.line, statement.column + 1, None),
-                )
-
-    def plan_statement(self, statement: Statement) -> None:
-        scope = statement.scope
-        node = statement.node
-        # Whether it runs or not, it must compile: a module that does not
-        # (``break`` outside a loop) is refused before anything is applied.
-        code = compile_to_run(node, self.classes_around(scope), self.plan.filename, self.flags)
-        if scope is None and is_future_import(node):
-            self.check_future_import(statement)
-        if scope is not None and (self.inside_whole(scope) or scope not in self.old_classes):
-            return
-        where: dict[str, Any] = {
-            "line": statement.line,
-            "column": statement.column + 1,
-            "end_line": statement.end_line,
-        }
-        namespace = namespace_of(self.module, scope)
-        if namespace is None:
-            return
-        if scope in self.regenerated and isinstance(node, ast.AnnAssign):
-            return
-        names = literal_targets(node)
-        if "__slots__" in (names or []) or assigns_name(node, "__slots__"):
-            self.error(
-                "slots-changed",
-                f"{scope}: cannot patch in place: __slots__ changed, and a live class's slots "
-                "are fixed when it is created. Restart the program",
-                qualname=scope,
-                **where,
-            )
-            return
-        if statement.is_docstring:
-            assert isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
-            value = node.value.value
-            self.plan.add_step(
-                statement.line, "setting the docstring", binder(namespace, {"__doc__": value})
-            )
-            self.plan.statements_applied.append(statement.line)
-            return
-        if names is not None:
-            evaluated, value = self.literal_or_error(statement, **where)
-            if not evaluated:
-                return
-            # A name the new text binds again further down ends with that later
-            # value, which already runs unless that statement changed too.
-            final = [name for name in names if not self.bound_after(scope, statement.line, name)]
-            if final:
-                label = f"assigning {', '.join(final)}"
-                self.plan.add_step(
-                    statement.line, label, binder(namespace, dict.fromkeys(final, value))
-                )
-            self.plan.statements_applied.append(statement.line)
-            return
-        if scope is None and is_import(node):
-            self.add_import(statement, code)
-            return
-        place = f"in class {scope}" if scope else "top-level"
-        self.skip(
-            "statement-not-run",
-            f"line {statement.line}: this {place} statement changed but was not run (splice "
-            "never re-runs top-level code behind your back); run it explicitly if you need it",
-            qualname=scope,
-            **where,
-        )

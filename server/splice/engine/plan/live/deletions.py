@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from types import FunctionType
 from typing import Any
 
 from splice.engine.commit.mutations import unbind
@@ -60,6 +61,9 @@ class DeletionPlanner(Planner):
             prefix = scope + "."
         name_of_module = self.module.__name__
         filename = self.plan.filename
+        from_body = class_body_names(namespace) if scope is not None else set()
+        if scope in self.regenerated:
+            from_body -= set(vars(namespace).get("__dataclass_fields__", ()))
         for member, value in list(vars(namespace).items()):
             if member in bound_now or (member.startswith("__") and member.endswith("__")):
                 continue
@@ -67,7 +71,9 @@ class DeletionPlanner(Planner):
                 is_class = isinstance(value, type)
             except Exception:
                 continue  # a lazy proxy whose __class__ raises: not made by a def
-            if came_from_def(value, member, prefix, name_of_module, filename):
+            if came_from_def(value, member, prefix, name_of_module, filename) or (
+                member in from_body and member not in self.stored_attributes()
+            ):
                 self.plan_delete(scope, namespace, member, value)
             elif (
                 is_class
@@ -78,6 +84,18 @@ class DeletionPlanner(Planner):
                     "deletion-unverified",
                     f"{prefix}{member}: the new text no longer defines this class, but nothing "
                     "in it proves it came from a class statement of this file, so it was kept",
+                    qualname=prefix + member,
+                )
+            elif (
+                type(value) is FunctionType
+                and value.__module__ == name_of_module
+                and value.__code__.co_filename == filename
+            ):
+                self.unverified(
+                    "deletion-unverified",
+                    f"{prefix}{member}: the new text no longer binds it, but it holds a function "
+                    "this file's code made (a closure, a wrapper) that a removed statement or the "
+                    "program may have bound, so it was kept; delete it by hand if it is gone",
                     qualname=prefix + member,
                 )
             elif isinstance(value, _LITERAL_TYPES) and (
@@ -119,6 +137,27 @@ class DeletionPlanner(Planner):
             unbind(namespace, member, undo)
 
         self.plan.add_step(0, f"deleting {qualname}", delete)
+
+
+#: What ``type.__new__`` and the compiler add to a class's namespace after its body ran.
+_CREATION_MARKERS = frozenset({"__static_attributes__", "__dict__", "__weakref__", "__doc__"})
+
+
+def class_body_names(cls: type) -> set[str]:
+    """Names of ``cls``'s namespace that its class statement's body bound.
+
+    A class's namespace keeps the order its names were bound in: the body's,
+    then what class creation adds (``__dict__``, ``__doc__`` when the body has
+    none, ``__static_attributes__`` on 3.13+), then whatever is set later
+    (decorators, ``__init_subclass__``, the program). A name before one of
+    those markers was bound by the body (only with the plain metaclass, which
+    adds nothing of its own); with no marker after the body, nothing is known.
+    """
+    if type(cls) is not type:
+        return set()
+    names = list(vars(cls))
+    last = max((i for i, name in enumerate(names) if name in _CREATION_MARKERS), default=-1)
+    return {name for name in names[:last] if not (name.startswith("__") and name.endswith("__"))}
 
 
 def came_from_def(value: Any, member: str, prefix: str, module_name: str, filename: str) -> bool:
