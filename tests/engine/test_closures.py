@@ -185,3 +185,25 @@ def test_closure_update_without_live_closures_walks_no_heap(live: Live) -> None:
         gc.get_referrers = original
     assert calls == []
     assert module.make(5)(2) == -3
+
+
+def test_closure_whose_inner_function_became_a_lambda_is_reported(live: Live) -> None:
+    module = live.load(MULTIPLIER)
+    clo = module.clo
+    after = MULTIPLIER.replace(
+        "    def inner(x):\n        return x * k\n    return inner\n", "    return lambda x: x - k\n"
+    )
+    result = ok(live.patch(module, after))
+    assert [f.code for f in result.warnings] == ["closure-freevars-changed"]
+    assert "make.<locals>.inner" in result.warnings[0].message
+    assert clo(2) == 10  # its old code, as said
+    assert module.make(5)(2) == -3
+
+
+def test_inner_function_removed_without_live_closures_says_nothing(live: Live) -> None:
+    source = MULTIPLIER.replace("clo = make(5)\n", "")
+    module = live.load(source)
+    after = source.replace(
+        "    def inner(x):\n        return x * k\n    return inner\n", "    return lambda x: x - k\n"
+    )
+    assert ok(live.patch(module, after)).warnings == ()

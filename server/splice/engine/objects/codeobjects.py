@@ -38,6 +38,13 @@ def nested_codes(code: CodeType) -> Iterator[CodeType]:
             yield constant
 
 
+def all_nested(code: CodeType) -> Iterator[CodeType]:
+    """Every code object nested in ``code``, at any depth."""
+    for constant in nested_codes(code):
+        yield constant
+        yield from all_nested(constant)
+
+
 def has_nested(code: CodeType) -> bool:
     return any(type(constant) is CodeType for constant in code.co_consts)
 
@@ -161,7 +168,7 @@ def replace_constant(code: CodeType, placeholder: object, value: object) -> Code
     return code.replace(co_consts=constants)
 
 
-def codes_in_use(updates: Mapping[CodeType, CodeType]) -> list[CodeType]:
+def codes_in_use(updates: Mapping[CodeType, object]) -> list[CodeType]:
     """The nested code objects among ``updates``' keys that something holds
     besides their parent's constants: a function made from them (a closure or
     a wrapper), a frame running them.
@@ -177,7 +184,7 @@ def codes_in_use(updates: Mapping[CodeType, CodeType]) -> list[CodeType]:
     return [code for code, count in zip(updates, _counts(updates), strict=True) if count > base]
 
 
-def _counts(updates: Mapping[CodeType, CodeType]) -> list[int]:
+def _counts(updates: Mapping[CodeType, object]) -> list[int]:
     # Each key is held here by its parent's constants, by the mapping and by
     # the loop: the calibration below counts the same way.
     counts = []

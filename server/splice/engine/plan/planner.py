@@ -1,41 +1,33 @@
 """The planners' shared base: the steps both planners plan the same way.
 
-Planning turns a diff into a ``Plan`` (``plan.py``) of steps and findings,
-without touching live state. ``BaselinePlanner`` (``baseline_planner.py``)
-diffs the new text against the recorded baseline; ``LivePlanner``
-(``live_planner.py``) compares it with the live objects when there is none.
-Both run a definition, fit code to a closure, swap code objects, regenerate
-dataclasses and refuse rude edits through this base.
+Planning turns a diff into a ``Plan`` (``steps.py``) of steps and findings,
+without touching live state. ``BaselinePlanner`` (``baseline_planner.py``,
+its statements in ``statements.py``) diffs the new text against the recorded
+baseline; ``LivePlanner`` (``live/``) compares it with the live objects when
+there is none. Both run definitions, add imports, regenerate dataclasses and
+refuse rude edits through this base, and swap code through ``swaps.py``.
 """
 
 from __future__ import annotations
 
 import ast
 import bisect
-import sys
-from types import CodeType, FunctionType
+from types import CodeType
 from typing import Any, Literal
 
-from splice.engine.commit.mutations import bind, replace_code, set_attribute, update_closures
-from splice.engine.commit.transaction import pending_bindings
+from splice.engine.commit.mutations import bind
 from splice.engine.objects.classes import DataclassRegeneration, dataclass_options
-from splice.engine.objects.codeobjects import has_nested, pair_nested, same_code, same_position
 from splice.engine.objects.evaluation import (
     evaluate_expression,
-    evaluate_signature,
     future_annotations_flag,
 )
 from splice.engine.objects.pieces import (
-    bind_class_placeholder,
-    compile_definition,
     compile_to_run,
     run_definition,
-    with_class_cell_added,
-    with_explicit_super,
 )
-from splice.engine.objects.targets import binding, caches_of, namespace_of
+from splice.engine.objects.targets import namespace_of
 from splice.engine.outline.definitions import Definition, Outline, Statement
-from splice.engine.outline.statements import bound_names, is_import, literal_targets, literal_value
+from splice.engine.outline.statements import bound_names, literal_targets, literal_value
 from splice.engine.plan.steps import Plan, Undo
 from splice.engine.result import Finding, Severity
 
@@ -119,36 +111,6 @@ class Planner:
 
     def bound_after(self, scope: str | None, line: int, name: str) -> bool:
         return any(start > line and name in names for start, names in self.scope_bindings(scope))
-
-    def reads_definitions_above(self, definition: Definition) -> bool:
-        """Whether the defaults or annotations of ``definition`` name a module-level
-        definition or import the new text has above it."""
-        node = definition.node
-        assert not isinstance(node, ast.ClassDef)
-        arguments = node.args
-        expressions: list[ast.expr | None] = [*arguments.defaults, *arguments.kw_defaults]
-        if not self.flags & future_annotations_flag():
-            every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
-            every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
-            expressions += [a.annotation for a in every] + [node.returns]
-        names = {
-            name.id
-            for expression in expressions
-            if expression is not None
-            for name in ast.walk(expression)
-            if isinstance(name, ast.Name)
-        }
-        if not names:
-            return False
-        if self._defined is None:
-            self._defined = [(d.line, d.name) for d in self.new.ordered if d.parent is None]
-            self._defined += [
-                (s.line, name)
-                for s in self.new.statements
-                if is_import(s.node)
-                for name in bound_names(s.node)
-            ]
-        return any(line < definition.line and name in names for line, name in self._defined)
 
     def inside_whole(self, qualname: str) -> bool:
         parent = qualname
@@ -329,156 +291,8 @@ class Planner:
         verb = "defining" if report == "added" else "re-creating"
         self.plan.add_step(definition.line, f"{verb} {definition.qualname}", run)
 
-    def fit_closure(
-        self,
-        function: FunctionType,
-        code: CodeType,
-        definition: Definition,
-        live_class: type | None,
-    ) -> CodeType | None:
-        """``code`` made to fit ``function``'s closure, or None (and an error)."""
-        old_free, new_free = function.__code__.co_freevars, code.co_freevars
-        if old_free == new_free:
-            return code
-        node = definition.node
-        assert not isinstance(node, ast.ClassDef)
-        enclosing = self.enclosing(definition)
-        candidate: CodeType | None = None
-        if live_class is not None and not old_free and new_free == ("__class__",):
-            rewritten = with_explicit_super(node)
-            if rewritten is not None:
-                compiled = compile_definition(rewritten, enclosing, self.plan.filename, self.flags)  # type: ignore[arg-type]
-                candidate = compiled and bind_class_placeholder(compiled, live_class)
-        elif live_class is not None and old_free == ("__class__",) and not new_free:
-            candidate = compile_definition(
-                with_class_cell_added(node), enclosing, self.plan.filename, self.flags
-            )
-        if candidate is not None and candidate.co_freevars == old_free:
-            return candidate
-        self.error(
-            "closure-freevars-changed",
-            f"{definition.qualname}: cannot patch in place: the free variables it reads from "
-            f"an enclosing scope changed ({_describe_names(old_free)} → {_describe_names(new_free)}), so its "
-            "existing closure cannot run the new code. Re-create it (re-run its factory) or restart",
-            definition,
-        )
-        return None
-
-    def plan_closures(
-        self,
-        definition: Definition,
-        fitted: list[tuple[FunctionType, CodeType]],
-        changed_ids: set[int],
-    ) -> dict[CodeType, CodeType]:
-        """Inner functions whose existing closures can run their new code (or show
-        their new lines, when the function only moved)."""
-        updates: dict[CodeType, CodeType] = {}
-        for function, new_code in fitted:
-            if not has_nested(function.__code__):
-                continue
-            changed = id(function) in changed_ids
-            for old_inner, new_inner in pair_nested(function.__code__, new_code):
-                if old_inner is new_inner:
-                    continue
-                if same_code(old_inner, new_inner):
-                    if not same_position(old_inner, new_inner):
-                        updates[old_inner] = new_inner
-                    continue
-                if old_inner.co_freevars == new_inner.co_freevars:
-                    updates[old_inner] = new_inner
-                    continue
-                if not changed:
-                    continue
-                self.skip(
-                    "closure-freevars-changed",
-                    f"{definition.qualname}.<locals>.{new_inner.co_name}: closures made before "
-                    "this patch keep their old code, because the free variables they read "
-                    f"changed ({_describe_names(old_inner.co_freevars)} → {_describe_names(new_inner.co_freevars)}); "
-                    "closures made from now on run the new code. Re-run the factory to refresh them",
-                    qualname=definition.qualname,
-                    line=new_inner.co_firstlineno,
-                )
-        return updates
-
-    def plan_swap(
-        self,
-        definition: Definition,
-        namespace: Any,
-        fitted: list[tuple[FunctionType, CodeType]],
-        changed: list[FunctionType],
-        *,
-        signature: bool,
-        docstring: bool,
-    ) -> None:
-        """One step giving each live function of ``fitted`` its new code.
-
-        The ``changed`` ones also get the new defaults and annotations (when
-        ``signature``), the new docstring (when ``docstring``), their closures'
-        new inner code and cleared caches; the others only moved.
-        """
-        live_class = namespace if isinstance(namespace, type) else None
-        values: tuple[Any, Any, Any] | None = None
-        # Defaults that name a definition or an import of the new text above are
-        # evaluated while staging, where what the patch binds there is visible.
-        staged = signature and self.reads_definitions_above(definition)
-        if signature:
-            self.signatures.add(definition.qualname)
-        if signature and not staged:
-            try:
-                values = evaluate_signature(
-                    definition,
-                    self.module,
-                    live_class,
-                    self.plan.filename,
-                    self.flags,
-                    self.overlay_at(definition.line),
-                )
-            except Exception as error:
-                self.error(
-                    "signature-failed",
-                    f"{definition.qualname}: evaluating its defaults or annotations raised "
-                    f"{type(error).__name__}: {error}; nothing was changed",
-                    definition,
-                )
-                return
-        changed_ids = {id(function) for function in changed}
-        closures = self.plan_closures(definition, fitted, changed_ids)
-        new_docstring = ast.get_docstring(definition.node, clean=sys.version_info >= (3, 13))
-        if changed:
-            self.plan.changed.append(definition.qualname)
-            self.plan.caches.extend(caches_of(binding(namespace, definition.member)))
-        else:
-            self.plan.moved.append(definition.qualname)
-
-        def swap(undo: Undo) -> None:
-            nonlocal values
-            if staged:
-                overlay = {**pending_bindings(self.module), **self.overlay_at(definition.line)}
-                values = evaluate_signature(
-                    definition, self.module, live_class, self.plan.filename, self.flags, overlay
-                )
-            for function, code in fitted:
-                replace_code(function, code, undo, changed=id(function) in changed_ids)
-                if id(function) not in changed_ids:
-                    continue
-                if values is not None:
-                    set_attribute(function, "__defaults__", values[0], undo)
-                    set_attribute(function, "__kwdefaults__", values[1], undo)
-                    set_attribute(function, "__annotations__", values[2], undo)
-                if docstring:
-                    set_attribute(function, "__doc__", new_docstring, undo)
-            if closures:
-                update_closures(closures, undo)
-
-        verb = "patching" if changed else "moving"
-        self.plan.add_step(definition.line, f"{verb} {definition.qualname}", swap)
-
 
 def _immutable(value: Any) -> bool:
     if type(value) is tuple:
         return all(_immutable(item) for item in value)
     return type(value) in (int, float, complex, str, bytes, bool, type(None), frozenset)
-
-
-def _describe_names(names: tuple[str, ...]) -> str:
-    return ", ".join(names) if names else "none"

@@ -27,11 +27,11 @@ from splice.engine.outline.statements import (
     literal_targets,
     star_import_modules,
 )
-from splice.engine.plan.planner import Planner
 from splice.engine.plan.steps import Undo
+from splice.engine.plan.swaps import SwapPlanner
 
 
-class StatementPlanner(Planner):
+class StatementPlanner(SwapPlanner):
     """Statements of a patch planned from the baseline's diff."""
 
     old: Outline

@@ -11,8 +11,8 @@ from splice.engine.objects.targets import live_functions
 from splice.engine.objects.verification import unmangled
 from splice.engine.outline.definitions import Outline
 from splice.engine.outline.statements import star_import_modules
-from splice.engine.plan.planner import Planner
 from splice.engine.plan.steps import Plan, Undo
+from splice.engine.plan.swaps import SwapPlanner
 
 #: Values a literal assignment can make: a name holding one that the new text
 #: no longer assigns may be a removed literal (reported, not deleted).
@@ -32,7 +32,7 @@ _LITERAL_TYPES = (
 )
 
 
-class DeletionPlanner(Planner):
+class DeletionPlanner(SwapPlanner):
     """The live planner's deletions, and the note it gives for what it cannot prove."""
 
     def __init__(self, plan: Plan, new: Outline, delete_removed: bool) -> None:
