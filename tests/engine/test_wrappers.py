@@ -287,3 +287,38 @@ def test_default_sees_a_helper_the_same_save_changes_above_it(live: Live) -> Non
     assert work() == live.either("-new!", "-old")
     if not live.baseline:  # a default that calls code is not evaluated without a baseline
         assert codes(result.skipped) == ["signature-unverified"]
+
+
+CACHED = """\
+import functools
+
+def crunch(function):
+    def wrapper(*args):
+        return ("crunch", function(*args))
+    return wrapper
+
+@crunch
+@functools.cache
+def inner_cached():
+    return 1
+
+@functools.cache
+@crunch
+def outer_cached():
+    return 1
+"""
+
+
+def test_cache_under_a_wrapper_without_wraps_is_cleared(live: Live) -> None:
+    module = live.load(CACHED)
+    assert module.inner_cached() == ("crunch", 1)
+    ok(live.patch(module, CACHED.replace("return 1", "return 2", 1)))
+    assert module.inner_cached() == ("crunch", 2)
+
+
+def test_cache_over_a_wrapper_whose_decorator_changed_is_cleared(live: Live) -> None:
+    module = live.load(CACHED)
+    assert module.outer_cached() == ("crunch", 1)
+    ok(live.patch(module, CACHED.replace('("crunch", function', '("crunched", function')))
+    assert module.outer_cached() == ("crunched", 1)
+    assert module.inner_cached() == ("crunched", 1)

@@ -14,7 +14,7 @@ from types import CodeType, FunctionType, ModuleType
 from typing import Any
 
 from splice.engine.commit.transaction import ImmediateLog, Transaction
-from splice.engine.objects.codeobjects import codes_in_use
+from splice.engine.objects.codeobjects import codes_in_use, same_code
 from splice.engine.plan.steps import Undo
 
 
@@ -59,8 +59,9 @@ def binder(namespace: Any, values: dict[str, Any]) -> Callable[[Undo], None]:
     return bind_all
 
 
-def update_closures(updates: dict[CodeType, CodeType], undo: Undo) -> None:
-    """Point existing closures of changed or moved inner functions at their new code.
+def update_closures(updates: dict[CodeType, CodeType], undo: Undo) -> list[FunctionType]:
+    """Point existing closures of changed or moved inner functions at their new code;
+    return those whose code changed (not only moved).
 
     This is the one place that walks the heap (``gc.get_referrers`` visits
     every tracked object once), and only when a function made from one of
@@ -68,12 +69,20 @@ def update_closures(updates: dict[CodeType, CodeType], undo: Undo) -> None:
     """
     used = codes_in_use(updates)
     if not used:
-        return
+        return []
+    changed = []
     for referrer in gc.get_referrers(*used):
         if isinstance(referrer, FunctionType):
             new_code = updates.get(referrer.__code__)
             if new_code is not None:
+                if not same_code(referrer.__code__, new_code):
+                    changed.append(referrer)
                 replace_code(referrer, new_code, undo)
+    return changed
+
+
+def clear_cache(cache: Any, undo: Undo) -> None:
+    _transaction(undo).clear_cache(cache)
 
 
 def _transaction(undo: Undo) -> Transaction:

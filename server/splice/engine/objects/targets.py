@@ -72,15 +72,49 @@ def live_functions(obj: Any, name: str, line: int | None) -> list[FunctionType]:
 
 
 def caches_of(obj: Any) -> list[Any]:
-    """The ``functools.lru_cache``/``cache`` wrappers on the way to the real function."""
-    caches = []
-    current, depth = obj, 0
-    while current is not None and depth <= _MAX_DEPTH:
-        if isinstance(current, functools._lru_cache_wrapper):
-            caches.append(current)
-        current = _peek(current, "__wrapped__") or _peek(current, "__func__")
-        depth += 1
-    return caches
+    """The ``functools.lru_cache``/``cache`` wrappers on the way to the real function
+    (through ``__wrapped__``, ``__func__`` and the closure cells of wrappers)."""
+    return [item for item in _chain(obj) if isinstance(item, functools._lru_cache_wrapper)]
+
+
+def caches_over(module: ModuleType, functions: list[FunctionType]) -> list[Any]:
+    """The caches of the module's and its classes' names whose chain reaches one of
+    ``functions`` (wrappers whose code a patch changed: their cached results are old)."""
+    wanted = {id(function) for function in functions}
+    found: list[Any] = []
+    values = list(vars(module).values())
+    values += [
+        member
+        for value in values
+        if isinstance(value, type) and value.__module__ == module.__name__
+        for member in vars(value).values()
+    ]
+    for value in values:
+        if not isinstance(
+            value, (functools._lru_cache_wrapper, FunctionType, staticmethod, classmethod)
+        ):
+            continue
+        chain = _chain(value)
+        if any(id(item) in wanted for item in chain):
+            found += [item for item in chain if isinstance(item, functools._lru_cache_wrapper)]
+    return found
+
+
+def _chain(obj: Any) -> list[Any]:
+    """Every object on the way from ``obj`` to the functions it wraps."""
+    chain: list[Any] = []
+    seen: set[int] = set()
+    frontier: list[tuple[Any, int]] = [(obj, 0)]
+    while frontier:
+        current, depth = frontier.pop()
+        if current is None or id(current) in seen or depth > _MAX_DEPTH:
+            continue
+        seen.add(id(current))
+        chain.append(current)
+        if isinstance(current, FunctionType):
+            frontier.extend((cell.cell_contents, depth + 1) for cell in _cells(current))
+        frontier.append((_peek(current, "__wrapped__") or _peek(current, "__func__"), depth + 1))
+    return chain
 
 
 def _cells(function: FunctionType) -> list[Any]:

@@ -14,7 +14,12 @@ import sys
 from types import CodeType, FunctionType
 from typing import Any
 
-from splice.engine.commit.mutations import replace_code, set_attribute, update_closures
+from splice.engine.commit.mutations import (
+    clear_cache,
+    replace_code,
+    set_attribute,
+    update_closures,
+)
 from splice.engine.commit.transaction import pending_bindings
 from splice.engine.objects.codeobjects import (
     all_nested,
@@ -31,7 +36,7 @@ from splice.engine.objects.pieces import (
     with_class_cell_added,
     with_explicit_super,
 )
-from splice.engine.objects.targets import binding, caches_of
+from splice.engine.objects.targets import binding, caches_of, caches_over
 from splice.engine.outline.definitions import Definition
 from splice.engine.outline.statements import bound_names, is_import
 from splice.engine.plan.planner import Planner
@@ -197,7 +202,9 @@ class SwapPlanner(Planner):
                 if docstring:
                     set_attribute(function, "__doc__", new_docstring, undo)
             if closures:
-                update_closures(closures, undo)
+                # Results a cache keeps from a wrapper whose code changed are old too.
+                for cache in caches_over(self.module, update_closures(closures, undo)):
+                    clear_cache(cache, undo)
 
         verb = "patching" if changed else "moving"
         self.plan.add_step(definition.line, f"{verb} {definition.qualname}", swap)
