@@ -191,7 +191,8 @@ def test_closure_whose_inner_function_became_a_lambda_is_reported(live: Live) ->
     module = live.load(MULTIPLIER)
     clo = module.clo
     after = MULTIPLIER.replace(
-        "    def inner(x):\n        return x * k\n    return inner\n", "    return lambda x: x - k\n"
+        "    def inner(x):\n        return x * k\n    return inner\n",
+        "    return lambda x: x - k\n",
     )
     result = ok(live.patch(module, after))
     assert [f.code for f in result.warnings] == ["closure-freevars-changed"]
@@ -204,6 +205,7 @@ def test_inner_function_removed_without_live_closures_says_nothing(live: Live) -
     source = MULTIPLIER.replace("clo = make(5)\n", "")
     module = live.load(source)
     after = source.replace(
-        "    def inner(x):\n        return x * k\n    return inner\n", "    return lambda x: x - k\n"
+        "    def inner(x):\n        return x * k\n    return inner\n",
+        "    return lambda x: x - k\n",
     )
     assert ok(live.patch(module, after)).warnings == ()

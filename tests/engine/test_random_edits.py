@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from engine.helpers import Live, ok
+from engine.programs import Tally, run_sequence
 from splice.engine.baselines.store import forget_baseline
 
 EDITS_PER_SEED = 120
@@ -239,3 +241,20 @@ def test_random_decorated_edits_behave_like_fresh_import(live: Live, seed: int) 
         }
         for name, reference in references.items():
             assert reference() == expected[name], f"seed {seed}, step {step}: {name}"
+
+
+#: Programs per seed; CI runs a few thousand edits once (.ci/run sets it).
+RANDOM_PROGRAMS = int(os.environ.get("SPLICE_RANDOM_PROGRAMS", "10"))
+
+
+@pytest.mark.parametrize("seed", [31, 32])
+def test_random_programs_patch_like_a_fresh_import(live: Live, seed: int) -> None:
+    rng = random.Random(seed)
+    tally = Tally()
+    for number in range(RANDOM_PROGRAMS):
+        run_sequence(live, rng, rng.randint(3, 6), tally, f"seed {seed}, program {number}")
+    mode = "baseline" if live.baseline else "no baseline"
+    print(f"{mode}, seed {seed}: {tally.figures()}")
+    assert not tally.misses and not tally.refusals, f"{tally.figures()}\n\n" + "\n\n".join(
+        (tally.misses + tally.refusals)[:5]
+    )
