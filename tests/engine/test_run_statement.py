@@ -74,3 +74,21 @@ def test_run_statement_syntax_error_reported(live: Live) -> None:
 def test_run_statement_unknown_module_raises() -> None:
     with pytest.raises(splice.UnknownModuleError):
         splice.run_statement("splice_no_such_module", 1)
+
+
+def test_run_statement_on_a_class_line_runs_it_in_the_live_class(live: Live) -> None:
+    source = "class Conn:\n    created = 0\n\n    def __init__(self):\n        Conn.created += 1\n"
+    module = live.load(source)
+    cls = module.Conn
+    module.Conn()
+    ok(splice.run_statement(module, 2, source.replace("created = 0", "created = 10")))
+    assert module.Conn is cls
+    assert cls.created == 10
+
+
+def test_run_statement_on_a_class_header_runs_the_class_statement(live: Live) -> None:
+    source = "class C:\n    x = 1\n"
+    module = live.load(source)
+    old = module.C
+    ok(splice.run_statement(module, 1))
+    assert module.C is not old and module.C.x == 1

@@ -36,6 +36,7 @@ from splice.engine.baselines.store import (
 from splice.engine.commit.commit import after_commit, collection_paused, commit_plan
 from splice.engine.hooks.patch_plan import plan_patch
 from splice.engine.hooks.updates import notify_update
+from splice.engine.objects.pieces import class_statement_at, compile_to_run, run_in_class
 from splice.engine.outline.definitions import (
     Outline,
     outline_tree,
@@ -122,19 +123,19 @@ def run_statement(module: ModuleType | str, line: int, source: str | None = None
         if statement is None:
             finding = Finding("no-statement", f"no top-level statement at line {line}", line=line)
             return _statement_result(live, filename, started, errors=(finding,))
+        flags = outline_tree(text, tree).future_flags
+        # A line of a class body (a class attribute splice named) runs in its live class.
+        enclosing, statement = class_statement_at(statement, line)
         try:
-            code = compile(
-                ast.Module(body=[statement], type_ignores=[]),
-                filename,
-                "exec",
-                outline_tree(text, tree).future_flags,
-                dont_inherit=True,
-            )
+            code = compile_to_run(statement, enclosing, filename, flags)
         except SyntaxError as error:
             finding = _compile_error(error, text)
             return _statement_result(live, filename, started, errors=(finding,))
         try:
-            exec(code, live.__dict__)
+            if enclosing:
+                run_in_class(code, enclosing, statement, live)
+            else:
+                exec(code, live.__dict__)
         except BaseException as error:  # the user's statement raised: report, don't crash
             if isinstance(error, (KeyboardInterrupt, SystemExit)):
                 raise

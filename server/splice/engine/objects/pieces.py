@@ -18,7 +18,9 @@ from typing import Any
 
 from splice.engine.commit.transaction import pending_bindings
 from splice.engine.objects.codeobjects import find_code, replace_constant
+from splice.engine.objects.targets import namespace_of
 from splice.engine.outline.definitions import DefinitionNode
+from splice.engine.outline.statements import bound_names
 
 _CAPTURE_PREFIX = "__splice_capture_"
 _ABSENT = object()
@@ -135,6 +137,46 @@ def run_definition(
     for cls in enclosing:
         bindings = bindings[cls.name]
     return bindings
+
+
+def class_statement_at(node: ast.stmt, line: int) -> tuple[list[ast.ClassDef], ast.stmt]:
+    """The classes around the class-level statement (not a definition) at ``line`` of
+    the top-level ``node``, outermost first, and that statement; or ``([], node)``."""
+    enclosing: list[ast.ClassDef] = []
+    current = node
+    while isinstance(current, ast.ClassDef):
+        inner = next(
+            (
+                child
+                for child in current.body
+                if child.lineno <= line <= (child.end_lineno or child.lineno)
+                and not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
+            ),
+            None,
+        )
+        if inner is None or (isinstance(inner, ast.ClassDef) and line < inner.body[0].lineno):
+            break  # the header, a method, or a decorator: the whole statement runs
+        enclosing.append(current)
+        current = inner
+    return (enclosing, current) if enclosing else ([], node)
+
+
+def run_in_class(
+    code: CodeType, enclosing: Sequence[ast.ClassDef], statement: ast.stmt, module: ModuleType
+) -> None:
+    """Run a class-level statement compiled by ``compile_to_run`` in its live class."""
+    live_classes = []
+    scope = ""
+    for node in enclosing:
+        scope = f"{scope}.{node.name}" if scope else node.name
+        live = namespace_of(module, scope)
+        if not isinstance(live, type):
+            raise LookupError(f"{scope} is not a live class of the module")
+        live_classes.append(live)
+    namespace = run_definition(code, enclosing, live_classes, module)
+    for name in bound_names(statement):
+        if name in namespace:
+            setattr(live_classes[-1], name, namespace[name])
 
 
 def with_class_cell_added(node: DefinitionNode) -> DefinitionNode:
