@@ -18,9 +18,17 @@ empty process (each in a fresh subprocess).
 on a module with no baseline (imported before splice: the engine compares the
 new text with the live objects), against the floor and the baseline patch.
 
+``--moves`` measures, at 2,000 lines where every fourth function is a closure
+factory, an edit that also inserts a line at the top (every function moves),
+with and without a baseline, with the closures the factories made at import
+alive or not, in an empty process and with 5 million live objects: the cost
+of keeping closures made before a move on the new lines (a heap walk, only
+when a reference count shows such closures are alive).
+
     python benchmarks/bench_patch.py                # the full table (about a minute)
     python benchmarks/bench_patch.py --quick        # fewer repeats
     python benchmarks/bench_patch.py --no-baseline  # no-baseline vs baseline vs floor
+    python benchmarks/bench_patch.py --moves        # edits that move closure factories
     python benchmarks/bench_patch.py --json --sizes 200 2000 20000 --no-heap  # for plot.py
 """
 
@@ -81,6 +89,78 @@ def make_module(lines: int, top_level_seconds: float, marker: int) -> str:
         size += len(block)
     blocks.insert(len(blocks) // 2, _function("target", marker))
     return "\n".join(header + [line for block in blocks for line in block]) + "\n"
+
+
+def make_moving_module(lines: int, marker: int, alive: bool) -> str:
+    """``make_module`` with every fourth function a closure factory, shifted down
+    by one line every other ``marker`` (so each patch moves every function)."""
+    blocks: list[list[str]] = []
+    size = 0
+    while size < lines:
+        index = len(blocks)
+        if index % 4 == 1:
+            block = [
+                f"def factory_{index}(k):",
+                "    def inner(x):",
+                f"        return x * k + {index}",
+                "    return inner",
+                "",
+            ]
+            if alive:
+                block += [f"held_{index} = factory_{index}(2)", ""]
+        else:
+            block = _function(f"function_{index}", 0)
+        blocks.append(block)
+        size += len(block)
+    blocks.insert(len(blocks) // 2, _function("target", marker))
+    padding = ["# padding"] * (marker % 2)
+    header = ['"""A generated module for benchmarks."""', "RATE = 3", ""]
+    return "\n".join(padding + header + [line for block in blocks for line in block]) + "\n"
+
+
+def measure_moves(repeats: int, folder: Path, alive: bool) -> dict[str, float]:
+    """Floor, baseline and no-baseline patch of an edit that moves every function."""
+    name = f"bench_moves_{int(alive)}"
+    path = folder / f"{name}.py"
+    path.write_text(make_moving_module(2_000, 1, alive))
+    module = importlib.import_module(name)
+    floor, baseline, live = [], [], []
+    marker = 1
+    for _ in range(repeats):
+        for samples, forget in ((baseline, False), (live, True)):
+            marker += 1
+            path.write_text(make_moving_module(2_000, marker, alive))
+            if not forget:
+                floor.append(floor_once(path))
+            else:
+                forget_baseline(name)  # as if imported before splice
+            samples.append(patch_once(module, path))
+            assert module.target([1]) == 3 + marker
+    return {
+        "floor_ms": median_ms(floor),
+        "baseline_ms": median_ms(baseline),
+        "no_baseline_ms": median_ms(live),
+    }
+
+
+def print_moves(repeats: int, folder: Path) -> None:
+    print(
+        f"Python {sys.version.split()[0]} on {os.cpu_count()} cores, medians of {repeats} repeats; "
+        "2,000 lines, one function changed and every function moved\n"
+    )
+    print("| closures made at import | heap | floor | baseline | no baseline |")
+    print("|---|---|---:|---:|---:|")
+    for alive in (False, True):
+        row = measure_moves(repeats, folder, alive)
+        print(
+            f"| {'alive' if alive else 'none'} | empty | {row['floor_ms']:.2f} ms "
+            f"| {row['baseline_ms']:.2f} ms | {row['no_baseline_ms']:.2f} ms |"
+        )
+        empty, full = heap_probe(5_000_000, repeats, moves=True, alive=alive)
+        print(
+            f"| {'alive' if alive else 'none'} | 5,000,000 objects | | {full:.2f} ms "
+            f"(empty heap in the same process: {empty:.2f} ms) | |"
+        )
 
 
 def _function(name: str, value: int) -> list[str]:
@@ -207,12 +287,20 @@ def print_no_baseline(repeats: int, folder: Path) -> None:
         )
 
 
-def heap_probe(objects: int, repeats: int) -> tuple[float, float]:
+def heap_probe(
+    objects: int, repeats: int, *, moves: bool = False, alive: bool = False
+) -> tuple[float, float]:
     """Median patch times at 2,000 lines without and with ``objects`` live objects.
 
     Both in one fresh subprocess, on the same module, so that only the heap
     differs; three rounds each, alternating, and the median round of each.
+    ``moves``: the module and edit of ``--moves`` (closures made at import ``alive``).
     """
+    make = (
+        f"lambda marker: bench.make_moving_module(2000, marker, {alive})"
+        if moves
+        else "lambda marker: bench.make_module(2000, 0.0, marker)"
+    )
     code = f"""
 import sys, importlib, json, tempfile, pathlib
 sys.path.insert(0, {str(Path(__file__).parent)!r})
@@ -222,7 +310,8 @@ watch_imports()
 folder = pathlib.Path(tempfile.mkdtemp())
 sys.path.insert(0, str(folder))
 path = folder / "heap_module.py"
-path.write_text(bench.make_module(2000, 0.0, 1))
+make = {make}
+path.write_text(make(1))
 module = importlib.import_module("heap_module")
 marker = 1
 
@@ -231,7 +320,7 @@ def median_patch():
     samples = []
     for _ in range({repeats} + 3):
         marker += 1
-        path.write_text(bench.make_module(2000, 0.0, marker))
+        path.write_text(make(marker))
         samples.append(bench.patch_once(module, path))
     return bench.median_ms(samples[3:])
 
@@ -274,6 +363,9 @@ def main() -> None:
     parser.add_argument(
         "--no-baseline", action="store_true", help="no-baseline patch vs baseline patch vs floor"
     )
+    parser.add_argument(
+        "--moves", action="store_true", help="edits that move closure factories (heap walks)"
+    )
     options = parser.parse_args()
     repeats = 7 if options.quick else 21
     watch_imports()
@@ -281,6 +373,9 @@ def main() -> None:
     sys.path.insert(0, str(folder))
     if options.no_baseline:
         print_no_baseline(repeats, folder)
+        return
+    if options.moves:
+        print_moves(repeats, folder)
         return
     started = machine()
     rows = [

@@ -43,6 +43,8 @@ class Plan:
     skipped: list[Finding] = field(default_factory=list)
     errors: list[Finding] = field(default_factory=list)
     statements_applied: list[int] = field(default_factory=list)
+    #: Old inner code -> new, for closures made earlier (one heap walk per patch).
+    closures: dict[Any, Any] = field(default_factory=dict)
     #: False when the new text must not become the baseline (without a
     #: baseline, ``only=`` checks only part of it).
     record_baseline: bool = True

@@ -176,7 +176,7 @@ class SwapPlanner(Planner):
                 )
                 return
         changed_ids = {id(function) for function in changed}
-        closures = self.plan_closures(definition, fitted, changed_ids)
+        self.plan_closure_updates(self.plan_closures(definition, fitted, changed_ids))
         new_docstring = ast.get_docstring(definition.node, clean=sys.version_info >= (3, 13))
         if changed:
             self.plan.changed.append(definition.qualname)
@@ -201,13 +201,33 @@ class SwapPlanner(Planner):
                     set_attribute(function, "__annotations__", values[2], undo)
                 if docstring:
                     set_attribute(function, "__doc__", new_docstring, undo)
-            if closures:
-                # Results a cache keeps from a wrapper whose code changed are old too.
-                for cache in caches_over(self.module, update_closures(closures, undo)):
-                    clear_cache(cache, undo)
 
         verb = "patching" if changed else "moving"
         self.plan.add_step(definition.line, f"{verb} {definition.qualname}", swap)
+
+    def plan_closure_updates(self, updates: dict[CodeType, CodeType]) -> None:
+        """Closures of these inner functions get their new code in one step, after the
+        others: one heap walk for the whole patch, and only when some are alive."""
+        if not updates:
+            return
+        pending = self.plan.closures
+        if not pending:
+            module = self.module
+
+            def update(undo: Undo) -> None:
+                try:
+                    changed = update_closures(pending, undo)
+                finally:
+                    # Nothing may keep the old code objects: their reference counts
+                    # tell the next patch whether closures of them are alive.
+                    pending.clear()
+                if changed:
+                    # Results a cache keeps from a wrapper whose code changed are old too.
+                    for cache in caches_over(module, changed):
+                        clear_cache(cache, undo)
+
+            self.plan.add_last_step("updating closures", update)
+        pending.update(updates)
 
     def reads_definitions_above(self, definition: Definition) -> bool:
         """Whether the defaults or annotations of ``definition`` name a module-level
