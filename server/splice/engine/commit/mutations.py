@@ -59,19 +59,23 @@ def binder(namespace: Any, values: dict[str, Any]) -> Callable[[Undo], None]:
     return bind_all
 
 
-def update_closures(updates: dict[CodeType, CodeType], undo: Undo) -> list[FunctionType]:
+def update_closures(
+    updates: dict[CodeType, CodeType], undo: Undo, module_globals: dict[str, Any]
+) -> list[FunctionType]:
     """Point existing closures of changed or moved inner functions at their new code;
     return those whose code changed (not only moved).
 
     This is the one place that walks the heap (``gc.get_referrers`` visits
     every tracked object once), and only when a function made from one of
-    the old inner code objects is alive (``codes_in_use``).
+    the old inner code objects is alive (``codes_in_use``). It looks for what
+    refers to the module's globals, which every function the module's code
+    made does: one object to look for, however many inner functions changed
+    (the walk compares each reference with each object it is given).
     """
-    used = codes_in_use(updates)
-    if not used:
+    if not codes_in_use(updates):
         return []
     changed = []
-    for referrer in gc.get_referrers(*used):
+    for referrer in gc.get_referrers(module_globals):
         if isinstance(referrer, FunctionType):
             new_code = updates.get(referrer.__code__)
             if new_code is not None:

@@ -216,7 +216,7 @@ class SwapPlanner(Planner):
 
             def update(undo: Undo) -> None:
                 try:
-                    changed = update_closures(pending, undo)
+                    changed = update_closures(pending, undo, vars(module))
                 finally:
                     # Nothing may keep the old code objects: their reference counts
                     # tell the next patch whether closures of them are alive.
