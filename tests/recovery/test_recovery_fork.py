@@ -39,7 +39,7 @@ while True:
 def test_forked_child_does_not_vouch_for_a_file_edited_after_its_parent_imported_it(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "mymod.py").write_text(MYMOD)
+    (tmp_path / "mymod.py").write_text(MYMOD + "\nTABLE = dict(size=1)\n")
     (tmp_path / "app.py").write_text(APP)
     time.sleep(0.05)
     runtime = tempfile.mkdtemp(prefix="splice-rt-")
@@ -50,8 +50,8 @@ def test_forked_child_does_not_vouch_for_a_file_edited_after_its_parent_imported
         )
     try:
         wait_until(lambda: "imported" in output.read_text(), what="the parent's import")
-        # Only a decorator changes: the live objects cannot show it, only the file times can.
-        (tmp_path / "mymod.py").write_text(MYMOD.replace("@shout\n", "@whisper\n"))
+        # Only a statement changes: the live objects cannot show it, only the file times can.
+        (tmp_path / "mymod.py").write_text(MYMOD + "\nTABLE = dict(size=2)\n")
         (tmp_path / "go").touch()
         info = wait_until(lambda: connection.discover(runtime), what="the child's kernel")[0]
         assert info.pid != parent.pid

@@ -117,26 +117,27 @@ def test_verify_module_body_edited_before_the_agent_is_handed_to_the_live_planne
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "shown"),
+    ("old", "new", "shown", "state"),
     [
-        ('name="world"', 'name="there"', "greet changed"),
-        ("LIMIT = 3", "LIMIT = 4", "1 statement run (line 4)"),
-        ("import functools\n", "import functools\nimport math\n", "statement run"),
-        ('def doomed():\n    return "still here"\n\n\n', "", "doomed deleted"),
-        ("    sides = 4\n", "    sides = 5\n", "statement run"),
-        ("\n\ndef greet", "\n\n\ndef greet", "moved"),
+        ('name="world"', 'name="there"', "greet changed", "differs"),
+        # A literal's live value may be the program's: the file's times decide (docs/edits.md).
+        ("LIMIT = 3", "LIMIT = 4", "line 4: LIMIT is 3 in the program", "unconfirmed"),
+        ("import functools\n", "import functools\nimport math\n", "statement run", "differs"),
+        ('def doomed():\n    return "still here"\n\n\n', "", "doomed deleted", "differs"),
+        ("    sides = 4\n", "    sides = 5\n", "sides is 4 in the program", "unconfirmed"),
+        ("\n\ndef greet", "\n\n\ndef greet", "moved", "differs"),
     ],
     ids=["default", "literal", "import", "deletion", "class-literal", "moved"],
 )
 def test_verify_module_sees_edits_that_leave_the_code_alone(
-    modules: Modules, old: str, new: str, shown: str
+    modules: Modules, old: str, new: str, shown: str, state: str
 ) -> None:
     module = modules.load(PLAIN)
     modules.write(module, PLAIN.replace(old, new))
 
     verdict = recovery.verify_module(module.__name__, module)
 
-    assert verdict is not None and verdict.state == "differs", verdict
+    assert verdict is not None and verdict.state == state, verdict
     assert not has_baseline(module.__name__)
     assert shown in verdict.reason or "is not in it" in verdict.reason, verdict.reason
 
@@ -172,9 +173,10 @@ def test_verify_module_a_decorator_only_edit_after_start_is_unconfirmed(modules:
 def test_verify_module_an_opaque_decorator_is_never_trusted_on_the_live_objects_alone(
     modules: Modules,
 ) -> None:
+    # It returns its function: nothing on the live object shows it ran (a wrapper it
+    # made would: its code is nested in the decorator's, and that is read).
     module = modules.load(
-        "import functools\n\n\ndef tag(f):\n    @functools.wraps(f)\n    def wrapper():\n"
-        "        return f()\n\n    return wrapper\n\n\n@tag\ndef value():\n    return 1\n"
+        "def tag(f):\n    f.tagged = True\n    return f\n\n\n@tag\ndef value():\n    return 1\n"
     )
 
     verdict = recovery.verify_module(module.__name__, module)

@@ -136,12 +136,14 @@ class LiveFunctions(LiveBase):
         evaluate = self.evaluator(self.module, definition.line)
         real = [d for d in group if not is_overload(list(d.node.decorator_list), evaluate)]
         group = real or group
-        if len(functions) == 1 and not any(d.in_block for d in group):
+        last = group[-1]
+        if len(functions) == 1 and not last.node.decorator_list:
             bound = binding(namespace_of(self.module, definition.parent), definition.member)
-            if not isinstance(bound, property):
-                # The one function behind the name: as in a fresh import, the last
-                # definition bound it, whatever an earlier identical one says.
-                owners.setdefault(id(functions[0]), group[-1])
+            if bound is functions[0] and not any(d.in_block for d in group):
+                # A plain function bound to the name: as in a fresh import, the last
+                # definition binds it, whatever an earlier identical one says. (A
+                # decorated one may be held elsewhere too, a registry: its code decides.)
+                owners.setdefault(id(functions[0]), last)
                 return owners
         codes = [module_code.find(path, candidate.line) for candidate in group]
         for function in functions:
