@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from engine.differential import Tally, run_sequence
 from engine.helpers import Live, ok
-from engine.programs import Tally, run_sequence
 from splice.engine.baselines.store import forget_baseline
 
 EDITS_PER_SEED = 120
