@@ -46,6 +46,9 @@ class Plan:
     #: False when the new text must not become the baseline (without a
     #: baseline, ``only=`` checks only part of it).
     record_baseline: bool = True
+    #: id -> live value an adapter brings up to date itself (an app made by a
+    #: changed factory): the stale checks do not name the statement that made it.
+    updated_products: dict[int, Any] = field(default_factory=dict)
 
     def unverified(self) -> list[Finding]:
         """Findings about definitions the patch could not check against what runs."""

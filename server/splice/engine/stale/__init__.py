@@ -3,19 +3,40 @@
 A patch changes definitions; a running program also holds things built from
 them. Each check here finds one kind of holder and either brings it up to
 date inside the same commit or names it with a finding on its line, so a
-difference from a fresh start of the new text is never silent. Today: frames
-running on threads' stacks (``frames.py``).
+difference from a fresh start of the new text is never silent:
+
+- ``copies.py``: names other modules copied with ``from m import NAME``,
+  rebound in the same commit;
+- ``caches.py``: ``lru_cache``s of unchanged functions that read what changed, cleared;
+- ``products.py``: top-level statements that ran changed code and whose
+  results are still live (``statement-stale``);
+- ``frames.py``: functions running on threads' stacks (``function-running``).
+
+``modules.py`` says which modules import which (from their own import
+statements), ``reach.py`` whether code reaches a change.
 """
 
 from __future__ import annotations
 
 from splice.engine.commit.transaction import Unstaged
 from splice.engine.plan.steps import Plan
+from splice.engine.stale.caches import plan_caches
+from splice.engine.stale.copies import plan_copies
 from splice.engine.stale.frames import running_frames_check
+from splice.engine.stale.modules import importer_closure
+from splice.engine.stale.products import plan_products
+from splice.engine.stale.reach import Reach, planned_changes
 
 
 def plan_stale_checks(plan: Plan) -> None:
-    """Add to ``plan`` the steps that find what the commit leaves stale."""
+    """Add to ``plan`` the steps and findings about what the commit would leave stale."""
+    changes = planned_changes(plan)
+    if not changes.empty:
+        plan_copies(plan, changes)
+        importers = importer_closure(plan.module)
+        reach = Reach(changes)
+        plan_caches(plan, changes, reach, [plan.module, *importers])
+        plan_products(plan, changes, reach, importers)
     running = running_frames_check(plan)
     if running is not None:
         plan.add_last_step("checking running frames", Unstaged(running))

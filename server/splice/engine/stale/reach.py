@@ -1,0 +1,282 @@
+"""What a patch changes, and whether some code reaches it (reads it, or calls into it).
+
+A ``ChangeSet`` is planned before the commit: the live functions whose code
+or binding changes, the classes rebuilt, and the module-level names rebound
+(``RATE = 4``, a re-created definition, an import run again). ``Reach`` then
+answers, for a piece of code (its names, resolved in its module), whether
+running it again would read one of them or call code that does: the
+functions it calls are followed through their code's names, classes through
+the methods that run when they are called, modules through the attributes
+the code names.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from types import CodeType, FunctionType, ModuleType
+from typing import Any
+
+from splice.engine.objects.pieces import compile_definition
+from splice.engine.objects.targets import binding, is_missing, live_functions, namespace_of
+from splice.engine.outline.statements import bound_names
+from splice.engine.plan.steps import Plan
+from splice.engine.stale.modules import code_reads, user_modules
+
+#: The methods that run when a class is called (to make an instance).
+_CONSTRUCTION = ("__init__", "__new__", "__post_init__")
+#: How far calls are followed from the code being checked.
+_MAX_DEPTH = 12
+_MISSING = object()
+
+
+@dataclass
+class ChangeSet:
+    """What one patch of ``module`` changes, as the rest of the program can reach it."""
+
+    module: ModuleType
+    #: id -> qualname of each live function whose code the patch replaces, or
+    #: whose name it rebinds (the old object: whoever holds it runs old code).
+    functions: dict[int, str] = field(default_factory=dict)
+    #: id -> qualname of each class rebuilt in place (a dataclass's fields).
+    classes: dict[int, str] = field(default_factory=dict)
+    #: Module-level names of ``module`` rebound or deleted, with the line that binds them now.
+    names: dict[str, int | None] = field(default_factory=dict)
+    #: (id of a module's globals, name) of every name rebound -> the name in
+    #: ``module`` it stands for (copies in importers join later).
+    keys: dict[tuple[int, str], str] = field(default_factory=dict)
+    #: The names the patch deletes (no copy of them is rebound).
+    deleted: set[str] = field(default_factory=set)
+    #: The old objects the rebound names held: what copies of them are.
+    previous: dict[str, Any] = field(default_factory=dict)
+    #: id -> function whose code the patch replaces in place (not re-created).
+    swapped: dict[int, FunctionType] = field(default_factory=dict)
+    plan: Plan | None = None
+    _outer: dict[int, bool] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.functions or self.classes or self.names)
+
+    def reached(self, key: int) -> str | None:
+        """The qualname of the change object ``key`` stands for, if code calling it runs changed code.
+
+        A function whose own code is the same and only its inner functions
+        changed is not such a change: closures it made are updated in place.
+        """
+        name = self.functions.get(key) or self.classes.get(key)
+        if name is None or key not in self.swapped:
+            return name
+        outer = self._outer.get(key)
+        if outer is None:
+            outer = self._outer[key] = _outer_code_changed(self, self.swapped[key], name)
+        return name if outer else None
+
+    def add_name(self, name: str, line: int | None) -> None:
+        self.names[name] = line
+        self.keys[(id(self.module.__dict__), name)] = name
+        value = self.module.__dict__.get(name, _MISSING)
+        if value is not _MISSING:
+            self.previous[name] = value
+
+
+def planned_changes(plan: Plan) -> ChangeSet:
+    """The change set of a plan, before its commit (the live objects are still the old ones)."""
+    module = plan.module
+    changes = ChangeSet(module, plan=plan)
+    for qualname in plan.changed:
+        value = _live(module, qualname)
+        if issubclass(type(value), type):
+            changes.classes[id(value)] = qualname
+        elif value is not None:
+            for function in live_functions(value, qualname.rpartition(".")[2], None):
+                changes.functions[id(function)] = qualname
+                changes.swapped[id(function)] = function
+    for qualname in (*plan.rebound, *plan.deleted):
+        value = _live(module, qualname)
+        if value is not None:
+            changes.functions[id(value)] = qualname
+            for function in live_functions(value, qualname.rpartition(".")[2], None):
+                changes.functions[id(function)] = qualname
+        if "." not in qualname:
+            changes.add_name(qualname, plan.line_of(qualname))
+    changes.deleted.update(qualname for qualname in plan.deleted if "." not in qualname)
+    if plan.statements_applied and plan.outline is not None:
+        applied = set(plan.statements_applied)
+        for statement in plan.outline.statements:
+            if statement.line in applied and not statement.is_docstring:
+                for name in bound_names(statement.node):
+                    changes.add_name(name, statement.line)
+    return changes
+
+
+def _live(module: ModuleType, qualname: str) -> Any:
+    scope, _, name = qualname.rpartition(".")
+    namespace = namespace_of(module, scope or None)
+    if namespace is None:
+        return None
+    value = binding(namespace, name)
+    return None if is_missing(value) else value
+
+
+class Reach:
+    """Whether code reaches a change; memoised for one patch."""
+
+    def __init__(self, changes: ChangeSet) -> None:
+        self.changes = changes
+        self.user_globals = {id(vars(module)) for module in user_modules()}
+        self.user_globals.add(id(vars(changes.module)))
+        self._memo: dict[int, tuple[str, ...] | None] = {}
+
+    def names(
+        self, reads: frozenset[str], namespace: dict[str, Any], depth: int = 0
+    ) -> tuple[str, ...] | None:
+        """The path to a change from code reading ``reads`` in ``namespace``
+        (``("create_app", "configure")``), or None when it reaches none."""
+        keys = self.changes.keys
+        where = id(namespace)
+        for name in reads:
+            root = keys.get((where, name))
+            if root is not None:
+                return (root,)
+            value = namespace.get(name, _MISSING)
+            if value is _MISSING:
+                continue
+            path = self.value(value, depth)
+            if path is not None:
+                return path
+            kind = type(value)
+            if issubclass(kind, ModuleType):
+                found = self._attributes(vars(value), name, reads, depth)
+            elif issubclass(kind, type):
+                found = self._attributes(vars(value), name, reads, depth, keyed=False)
+            else:
+                continue
+            if found is not None:
+                return found
+        return None
+
+    def _attributes(
+        self,
+        namespace: Any,
+        owner: str,
+        reads: frozenset[str],
+        depth: int,
+        *,
+        keyed: bool = True,
+    ) -> tuple[str, ...] | None:
+        if keyed and id(namespace) not in self.user_globals:
+            return None
+        where = id(namespace)
+        for attribute in reads:
+            root = self.changes.keys.get((where, attribute)) if keyed else None
+            if root is not None:
+                return (root,)
+            inner = namespace.get(attribute, _MISSING)
+            if inner is _MISSING or issubclass(type(inner), (ModuleType, type)):
+                continue
+            path = self.value(inner, depth)
+            if path is not None:
+                return path
+        return None
+
+    def value(self, value: Any, depth: int = 0) -> tuple[str, ...] | None:
+        """The path to a change from calling (or reading) ``value``, or None."""
+        key = id(value)
+        memo = self._memo
+        if key in memo:
+            return memo[key]
+        changes = self.changes
+        name = changes.reached(key)
+        if name is not None:
+            memo[key] = (name,)
+            return memo[key]
+        if depth > _MAX_DEPTH:
+            return None
+        memo[key] = None  # a cycle reaches nothing new
+        found: tuple[str, ...] | None = None
+        kind = type(value)
+        if kind is FunctionType:
+            if id(value.__globals__) in self.user_globals:
+                inner = self.names(code_reads(value.__code__), value.__globals__, depth + 1)
+                if inner is not None:
+                    found = (value.__qualname__, *inner)
+        elif issubclass(kind, type):
+            found = self._construction(value, depth)
+        else:
+            wrapped = _unwrap(value)
+            if wrapped is not None:
+                found = self.value(wrapped, depth + 1)
+        memo[key] = found
+        return found
+
+    def _construction(self, cls: type, depth: int) -> tuple[str, ...] | None:
+        for klass in cls.__mro__[:-1]:
+            namespace = vars(klass)
+            for method in _CONSTRUCTION:
+                function = namespace.get(method)
+                if type(function) is staticmethod:
+                    function = function.__func__
+                if type(function) is FunctionType:
+                    path = self.value(function, depth + 1)
+                    if path is not None:
+                        return (cls.__qualname__, *path)
+        return None
+
+
+def _outer_code_changed(changes: ChangeSet, function: FunctionType, qualname: str) -> bool:
+    """Whether ``function``'s own code (not that of the functions inside it) changes."""
+    plan = changes.plan
+    outline = plan.outline if plan is not None else None
+    definition = outline.definitions.get(qualname) if outline is not None else None
+    if plan is None or outline is None or definition is None or definition.kind != "function":
+        return True
+    node = definition.node
+    assert not isinstance(node, ast.ClassDef)
+    if node.args.defaults or node.args.kw_defaults:
+        return True  # they may have changed: not told apart here
+    enclosing: list[ast.ClassDef] = []
+    parent = definition.parent
+    classes = {d.qualname: d.node for d in outline.ordered if d.kind == "class"}
+    while parent:
+        owner = classes.get(parent)
+        if not isinstance(owner, ast.ClassDef):
+            return True
+        enclosing.insert(0, owner)
+        parent = parent.rpartition(".")[0]
+    try:
+        new = compile_definition(node, enclosing, plan.filename, outline.future_flags)
+    except SyntaxError:
+        return True
+    return new is None or not _same_outer_code(function.__code__, new)
+
+
+def _same_outer_code(first: CodeType, second: CodeType) -> bool:
+    """Whether two code objects are the same but for the code nested in them."""
+    for name in ("co_code", "co_names", "co_varnames", "co_freevars", "co_cellvars", "co_flags"):
+        if getattr(first, name) != getattr(second, name):
+            return False
+
+    def constants(code: CodeType) -> list[Any]:
+        return [
+            ("code", constant.co_name) if isinstance(constant, CodeType) else (type(constant), constant)
+            for constant in code.co_consts
+        ]
+
+    return constants(first) == constants(second)
+
+
+def _unwrap(value: Any) -> Any:
+    """The function behind a wrapper (``staticmethod``, ``functools.wraps``, a cache), or None."""
+    if type(value) in (staticmethod, classmethod):
+        return value.__func__
+    try:
+        inner = object.__getattribute__(value, "__dict__").get("__wrapped__")
+    except (AttributeError, TypeError):
+        return None
+    return inner
+
+
+def describe_path(path: tuple[str, ...]) -> str:
+    """``create_app``, or ``create_app, which reaches configure``."""
+    return ", which reaches ".join(dict.fromkeys(path))
