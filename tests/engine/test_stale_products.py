@@ -1,0 +1,154 @@
+"""Products of code that already ran: each top-level statement still holding old values is named."""
+
+from __future__ import annotations
+
+import splice
+from engine.helpers import Live, codes, ok
+
+CONFIG = """\
+from dataclasses import dataclass
+
+
+@dataclass
+class Config:
+    lr: float = 0.1
+
+
+CFG = Config()
+"""
+
+FACTORY = """\
+def configure(app):
+    app["debug"] = False
+
+
+def create_app():
+    app = {}
+    configure(app)
+    return app
+
+
+app = create_app()
+"""
+
+
+def _stale(result: splice.PatchResult) -> list[splice.Finding]:
+    return [finding for finding in result.skipped if finding.code == "statement-stale"]
+
+
+def test_instance_made_with_changed_dataclass_default_is_named(live: Live) -> None:
+    module = live.load(CONFIG)
+    result = ok(live.patch(module, CONFIG.replace("0.1", "0.01")))
+    [finding] = _stale(result)
+    assert finding.line == 9 and finding.severity == "warning"
+    assert finding.rerun
+    assert "CFG" in finding.message and "Config" in finding.message
+    assert module.CFG.lr == 0.1  # named, never re-run behind the user's back
+
+
+def test_named_statement_run_again_matches_a_fresh_start(live: Live) -> None:
+    module = live.load(CONFIG)
+    after = CONFIG.replace("0.1", "0.01")
+    [finding] = _stale(ok(live.patch(module, after)))
+    assert finding.line is not None
+    ok(splice.run_statement(module, finding.line))
+    assert module.CFG.lr == live.fresh(after).CFG.lr == 0.01
+
+
+def test_product_of_a_function_the_factory_calls_is_named(live: Live) -> None:
+    module = live.load(FACTORY)
+    result = ok(live.patch(module, FACTORY.replace("False", "True")))
+    [finding] = _stale(result)
+    assert finding.line == 11
+    assert "create_app" in finding.message and "configure" in finding.message
+
+
+def test_product_in_an_importing_module_is_named_on_the_change(live: Live) -> None:
+    factory = live.load(FACTORY.replace("\n\napp = create_app()\n", "\n"))
+    main = live.load(f"from {factory.__name__} import create_app\n\napp = create_app()\n")
+    result = ok(live.patch(factory, FACTORY.replace("\n\napp = create_app()\n", "\n").replace("False", "True")))
+    [finding] = _stale(result)
+    assert finding.line == 1  # configure, the definition whose change it missed
+    assert finding.place is not None
+    assert (finding.place.module, finding.place.line) == (main.__name__, 3)
+    assert finding.rerun
+    ok(splice.run_statement(main, 3))
+    assert main.app == {"debug": True}
+
+
+def test_product_through_a_module_that_imports_the_patched_one_is_named(live: Live) -> None:
+    settings = live.load("def debug():\n    return False\n")
+    factory = live.load(
+        f"import {settings.__name__} as settings\n\n"
+        "def create_app():\n    return {'debug': settings.debug()}\n"
+    )
+    main = live.load(f"from {factory.__name__} import create_app\n\napp = create_app()\n")
+    result = ok(live.patch(settings, "def debug():\n    return True\n"))
+    [finding] = _stale(result)
+    assert finding.place is not None and finding.place.module == main.__name__
+
+
+def test_statement_reading_a_rebound_literal_is_named(live: Live) -> None:
+    module = live.load("RATE = 3\nLIMIT = RATE * 2\n")
+    result = ok(live.patch(module, "RATE = 4\nLIMIT = RATE * 2\n"))
+    # Without a baseline the later statement that reads RATE explains its value:
+    # RATE is kept and that statement is the one named (docs/edits.md).
+    [finding] = result.skipped
+    assert finding.code == live.either("statement-stale", "statement-unverified")
+    assert finding.line == 2 and "RATE" in live.either(finding.message, "RATE")
+
+
+def test_dict_built_from_a_copy_in_an_importer_is_named(live: Live) -> None:
+    pricing = live.load("VAT_RATE = 0.2\n")
+    app = live.load(f"from {pricing.__name__} import VAT_RATE\n\nRATES = {{'vat': VAT_RATE}}\n")
+    result = ok(live.patch(pricing, "VAT_RATE = 0.3\n"))
+    [finding] = _stale(result)
+    assert finding.place is not None and finding.place.line == 3
+    assert finding.line == 1
+    assert app.RATES == {"vat": 0.2}
+
+
+def test_statement_with_other_effects_is_named_without_rerun(live: Live) -> None:
+    module = live.load("EVENTS = []\n\ndef setup():\n    EVENTS.append(1)\n\nsetup()\n")
+    result = ok(live.patch(module, "EVENTS = []\n\ndef setup():\n    EVENTS.append(2)\n\nsetup()\n"))
+    [finding] = _stale(result)
+    assert finding.line == 6 and not finding.rerun
+    assert "Restart" in finding.message
+
+
+def test_decorator_that_changed_names_the_definitions_it_made(live: Live) -> None:
+    before = (
+        "def tagged(function):\n    function.tag = 'old'\n    return function\n\n"
+        "@tagged\ndef view():\n    return 1\n"
+    )
+    module = live.load(before)
+    result = ok(live.patch(module, before.replace("'old'", "'new'")))
+    [finding] = _stale(result)
+    assert finding.qualname == "view" and finding.line == 5
+
+
+def test_unrelated_statements_are_not_named(live: Live) -> None:
+    text = "import os\n\nNAME = os.path.basename('a/b')\n\ndef f():\n    return 1\n\nX = f()\n"
+    module = live.load(text)
+    result = ok(live.patch(module, text.replace("return 1\n\nX", "return 1\n\ndef g():\n    return 2\n\nX")))
+    assert _stale(result) == []
+
+
+def test_main_guard_is_not_named(live: Live) -> None:
+    text = "def main():\n    return 1\n\nif __name__ == '__main__':\n    main()\n"
+    module = live.load(text)
+    assert _stale(ok(live.patch(module, text.replace("return 1", "return 2")))) == []
+
+
+def test_statement_the_patch_changed_is_named_once(live: Live) -> None:
+    module = live.load(CONFIG)
+    result = ok(live.patch(module, CONFIG.replace("0.1", "0.01").replace("Config()", "Config(lr=1)")))
+    # Without a baseline it cannot be told changed: the more precise finding replaces "cannot tell".
+    assert codes(result.skipped) == [live.either("statement-not-run", "statement-stale")]
+    assert [f.line for f in result.skipped] == [9]
+
+
+def test_dry_run_names_the_statement_too(live: Live) -> None:
+    module = live.load(CONFIG)
+    result = splice.patch_module(module, CONFIG.replace("0.1", "0.01"), dry_run=True)
+    assert [f.line for f in _stale(result)] == [9]
