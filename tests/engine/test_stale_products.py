@@ -152,3 +152,25 @@ def test_dry_run_names_the_statement_too(live: Live) -> None:
     module = live.load(CONFIG)
     result = splice.patch_module(module, CONFIG.replace("0.1", "0.01"), dry_run=True)
     assert [f.line for f in _stale(result)] == [9]
+
+
+def test_function_only_held_by_a_statement_is_not_named(live: Live) -> None:
+    # The holders keep the function object, which the patch changes in place.
+    text = (
+        "HANDLERS = {}\n\ndef index():\n    return 'old'\n\n"
+        "def create_app():\n    routes = {'/': index}\n    return routes\n\n"
+        "app = create_app()\nHANDLERS['index'] = index\nLISTED = [index]\n"
+    )
+    module = live.load(text)
+    result = ok(live.patch(module, text.replace("'old'", "'new'")))
+    assert _stale(result) == []
+    assert module.app["/"]() == "new"
+
+
+def test_recreated_function_held_by_a_statement_is_named(live: Live) -> None:
+    text = "import functools\n\ndef index():\n    return 'old'\n\nLISTED = [index]\n"
+    module = live.load(text)
+    result = ok(live.patch(module, text.replace("def index", "@functools.cache\ndef index")))
+    assert result.rebound == ("index",)
+    [finding] = _stale(result)
+    assert finding.line == 7 and "LISTED" in finding.message

@@ -10,7 +10,9 @@ difference from a fresh start of the new text is never silent:
 - ``caches.py``: ``lru_cache``s of unchanged functions that read what changed, cleared;
 - ``products.py``: top-level statements that ran changed code and whose
   results are still live (``statement-stale``);
-- ``frames.py``: functions running on threads' stacks (``function-running``).
+- ``frames.py``: functions running on threads' stacks (``function-running``);
+- ``suspended.py``: coroutines, tasks and generators suspended in old code
+  (``function-suspended``).
 
 ``modules.py`` says which modules import which (from their own import
 statements), ``reach.py`` whether code reaches a change.
@@ -26,6 +28,7 @@ from splice.engine.stale.frames import running_frames_check
 from splice.engine.stale.modules import importer_closure
 from splice.engine.stale.products import plan_products
 from splice.engine.stale.reach import Reach, planned_changes
+from splice.engine.stale.suspended import suspended_check
 
 
 def plan_stale_checks(plan: Plan) -> None:
@@ -40,3 +43,6 @@ def plan_stale_checks(plan: Plan) -> None:
     running = running_frames_check(plan)
     if running is not None:
         plan.add_last_step("checking running frames", Unstaged(running))
+    suspended = suspended_check(plan)
+    if suspended is not None:
+        plan.add_last_step("checking suspended generators and coroutines", Unstaged(suspended))

@@ -13,8 +13,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import sys
-import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -22,6 +21,7 @@ from splice.engine.baselines.process import in_user_scope
 from splice.engine.baselines.store import baseline_source, source_path
 from splice.engine.outline.definitions import Outline, parse_definitions
 from splice.engine.outline.statements import bound_names
+from splice.engine.stale.usage import Usage, body_usage, header_usage, statement_usage
 
 #: ``ImportedName.name`` of ``from m import *``.
 STAR = "*"
@@ -50,7 +50,7 @@ class Unit:
 
     line: int
     end_line: int
-    reads: frozenset[str]
+    usage: Usage
     binds: frozenset[str]
     #: The enclosing class of a class-level statement.
     scope: str | None = None
@@ -64,9 +64,39 @@ class Unit:
 class ModuleSummary:
     imports: tuple[ImportedName, ...]
     units: tuple[Unit, ...]
+    #: qualname -> (first line, what its body does when called) of each function.
+    bodies: dict[str, tuple[tuple[int, Usage], ...]]
 
     def imported_from(self, source: str) -> list[ImportedName]:
         return [entry for entry in self.imports if entry.source == source]
+
+    def body(self, qualname: str, line: int) -> Usage | None:
+        return choose_body(self.bodies.get(qualname, ()), line)
+
+
+def choose_body(found: Sequence[tuple[int, Usage]], line: int) -> Usage | None:
+    """The body that starts at ``line``; else the only one; else what they all do."""
+    if not found:
+        return None
+    for start, usage in found:
+        if start == line:
+            return usage
+    if len(found) == 1:
+        return found[0][1]
+    return Usage(
+        frozenset().union(*(usage.reads for _, usage in found)),
+        frozenset().union(*(usage.calls for _, usage in found)),
+    )
+
+
+def outline_bodies(outline: Outline) -> dict[str, tuple[tuple[int, Usage], ...]]:
+    """qualname -> (line, body usage) of each function definition of an outline."""
+    bodies: dict[str, list[tuple[int, Usage]]] = {}
+    for definition in outline.ordered:
+        node = definition.node
+        if not isinstance(node, ast.ClassDef):
+            bodies.setdefault(definition.qualname, []).append((definition.line, body_usage(node)))
+    return {qualname: tuple(found) for qualname, found in bodies.items()}
 
 
 def user_modules() -> list[ModuleType]:
@@ -157,7 +187,9 @@ def summary_of(module: ModuleType) -> ModuleSummary | None:
 
 def summarize(outline: Outline, package: str | None) -> ModuleSummary:
     """The imports and the import-time units of an outline."""
-    return ModuleSummary(tuple(imports_of(outline, package)), tuple(units_of(outline)))
+    return ModuleSummary(
+        tuple(imports_of(outline, package)), tuple(units_of(outline)), outline_bodies(outline)
+    )
 
 
 def imports_of(outline: Outline, package: str | None) -> Iterator[ImportedName]:
@@ -186,44 +218,42 @@ def imports_of(outline: Outline, package: str | None) -> Iterator[ImportedName]:
                         )
 
 
-def units_of(
-    outline: Outline, keep: Callable[[frozenset[str]], bool] | None = None
-) -> Iterator[Unit]:
+def units_of(outline: Outline, keep: Callable[[Usage], bool] | None = None) -> Iterator[Unit]:
     """Every piece of code the module ran at import that reads a name (and, with
-    ``keep``, only those whose names it keeps), each with the names it reads."""
+    ``keep``, only those whose usage it keeps)."""
     for statement in outline.statements:
         node = statement.node
-        reads = node_reads(node)
-        if statement.is_docstring or not reads or _main_guard(node):
+        usage = statement_usage(node)
+        if statement.is_docstring or not usage or _main_guard(node):
             continue
-        if keep is not None and not keep(reads):
+        if keep is not None and not keep(usage):
             continue
         yield Unit(
             statement.line,
             statement.end_line,
-            reads,
+            usage,
             frozenset(bound_names(node)),
             rerunnable=rerunnable(node),
         )
     for definition in outline.ordered:
-        reads = header_reads(definition.node)
-        if reads and (keep is None or keep(reads)):
+        usage = header_usage(definition.node)
+        if usage and (keep is None or keep(usage)):
             yield Unit(
                 definition.line,
                 definition.node.lineno,
-                reads,
+                usage,
                 frozenset({definition.member}),
                 scope=definition.parent,
                 definition=definition.qualname,
             )
         for statement in definition.statements:
-            reads = node_reads(statement.node)
-            if statement.is_docstring or not reads or (keep is not None and not keep(reads)):
+            usage = statement_usage(statement.node)
+            if statement.is_docstring or not usage or (keep is not None and not keep(usage)):
                 continue
             yield Unit(
                 statement.line,
                 statement.end_line,
-                reads,
+                usage,
                 frozenset(bound_names(statement.node)),
                 scope=definition.qualname,
             )
@@ -257,76 +287,6 @@ def _names_only(target: ast.expr) -> bool:
     if isinstance(target, (ast.Tuple, ast.List)):
         return all(_names_only(element) for element in target.elts)
     return False
-
-
-_READS = "_splice_reads"
-
-
-def node_reads(node: ast.AST) -> frozenset[str]:
-    """The names and attribute names code reads when ``node`` runs (not when the
-    functions or lambdas it defines are called later). Cached on the node."""
-    cached: frozenset[str] | None = getattr(node, _READS, None)
-    if cached is not None:
-        return cached
-    names: set[str] = set()
-    stack: list[ast.AST] = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.update(header_reads(current))
-            continue
-        if isinstance(current, ast.Lambda):
-            stack.extend(current.args.defaults)
-            stack.extend(default for default in current.args.kw_defaults if default)
-            continue
-        if isinstance(current, ast.Name) and isinstance(current.ctx, ast.Load):
-            names.add(current.id)
-        elif isinstance(current, ast.Attribute):
-            names.add(current.attr)
-        stack.extend(ast.iter_child_nodes(current))
-    reads = frozenset(names)
-    setattr(node, _READS, reads)
-    return reads
-
-
-def header_reads(node: ast.AST) -> frozenset[str]:
-    """What a definition's header reads at import: decorators, defaults, bases, keywords."""
-    cached: frozenset[str] | None = getattr(node, _READS, None)
-    if cached is not None:
-        return cached
-    parts: list[ast.AST] = list(getattr(node, "decorator_list", ()))
-    if isinstance(node, ast.ClassDef):
-        parts += node.bases
-        parts += node.keywords
-    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        parts += node.args.defaults
-        parts += [default for default in node.args.kw_defaults if default is not None]
-    reads = frozenset().union(*(node_reads(part) for part in parts)) if parts else frozenset()
-    setattr(node, _READS, reads)
-    return reads
-
-
-_CODE_NAMES: weakref.WeakKeyDictionary[object, frozenset[str]] = weakref.WeakKeyDictionary()
-
-
-def code_reads(code: object) -> frozenset[str]:
-    """The global and attribute names a code object (and the code nested in it) reads."""
-    cached = _CODE_NAMES.get(code)
-    if cached is not None:
-        return cached
-    names: set[str] = set()
-    stack = [code]
-    while stack:
-        current = stack.pop()
-        names.update(current.co_names)  # type: ignore[attr-defined]
-        stack.extend(
-            constant
-            for constant in current.co_consts  # type: ignore[attr-defined]
-            if hasattr(constant, "co_names")
-        )
-    reads = frozenset(names)
-    _CODE_NAMES[code] = reads
-    return reads
 
 
 def _module_level_nodes(node: ast.stmt) -> Iterable[ast.stmt]:

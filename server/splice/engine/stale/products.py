@@ -25,6 +25,7 @@ from splice.engine.plan.steps import Plan, code_filename
 from splice.engine.result import STATEMENT_SKIP_CODES, Finding, Place
 from splice.engine.stale.modules import Unit, summary_of, units_of
 from splice.engine.stale.reach import ChangeSet, Reach, describe_path
+from splice.engine.stale.usage import Usage
 
 
 def plan_products(
@@ -43,7 +44,7 @@ def plan_products(
         for unit in summary.units:
             if _running(running, filename, unit):
                 continue
-            path = reach.names(unit.reads, namespace)
+            path = reach.names(unit.usage, namespace)
             if path is None or _brought_up_to_date(plan, namespace, unit):
                 continue
             plan.skipped.append(_importer_finding(plan, changes, importer, filename, unit, path))
@@ -65,12 +66,12 @@ def _own_statements(
     }
     applied = set(plan.statements_applied)
     remade = {*plan.rebound, *plan.added}
-    paths: dict[frozenset[str], tuple[str, ...] | None] = {}
+    paths: dict[Usage, tuple[str, ...] | None] = {}
 
-    def reaches(reads: frozenset[str]) -> bool:
-        if reads not in paths:
-            paths[reads] = reach.names(reads, namespace)
-        return paths[reads] is not None
+    def reaches(usage: Usage) -> bool:
+        if usage not in paths:
+            paths[usage] = reach.names(usage, namespace)
+        return paths[usage] is not None
 
     for unit in units_of(outline, reaches):
         if unit.line in applied or unit.definition in remade:
@@ -82,7 +83,7 @@ def _own_statements(
             if earlier.code != "statement-unverified":
                 continue  # the statement itself changed: already named
             plan.skipped.remove(earlier)  # more precise than "cannot tell"
-        path = paths[unit.reads]
+        path = paths[unit.usage]
         assert path is not None
         plan.skipped.append(_own_finding(changes, unit, path))
 

@@ -21,7 +21,13 @@ from splice.engine.objects.pieces import compile_definition
 from splice.engine.objects.targets import binding, is_missing, live_functions, namespace_of
 from splice.engine.outline.statements import bound_names
 from splice.engine.plan.steps import Plan
-from splice.engine.stale.modules import code_reads, user_modules
+from splice.engine.stale.modules import choose_body, outline_bodies, summary_of, user_modules
+from splice.engine.stale.usage import (
+    Usage,
+    code_usage,
+    known_code_usage,
+    remember_code_usage,
+)
 
 #: The methods that run when a class is called (to make an instance).
 _CONSTRUCTION = ("__init__", "__new__", "__post_init__")
@@ -51,6 +57,9 @@ class ChangeSet:
     previous: dict[str, Any] = field(default_factory=dict)
     #: id -> function whose code the patch replaces in place (not re-created).
     swapped: dict[int, FunctionType] = field(default_factory=dict)
+    #: id -> qualname of each object a re-created or deleted definition leaves
+    #: behind: whatever holds it (not only what called it) holds old code.
+    replaced: dict[int, str] = field(default_factory=dict)
     plan: Plan | None = None
     _outer: dict[int, bool] = field(default_factory=dict)
 
@@ -96,8 +105,7 @@ def planned_changes(plan: Plan) -> ChangeSet:
         value = _live(module, qualname)
         if value is not None:
             changes.functions[id(value)] = qualname
-            for function in live_functions(value, qualname.rpartition(".")[2], None):
-                changes.functions[id(function)] = qualname
+            changes.replaced[id(value)] = qualname
         if "." not in qualname:
             changes.add_name(qualname, plan.line_of(qualname))
     changes.deleted.update(qualname for qualname in plan.deleted if "." not in qualname)
@@ -124,64 +132,68 @@ class Reach:
 
     def __init__(self, changes: ChangeSet) -> None:
         self.changes = changes
-        self.user_globals = {id(vars(module)) for module in user_modules()}
-        self.user_globals.add(id(vars(changes.module)))
+        modules = user_modules()
+        self.by_globals = {id(vars(module)): module for module in modules}
+        self.by_globals[id(vars(changes.module))] = changes.module
         self._memo: dict[int, tuple[str, ...] | None] = {}
+        self._own_bodies: dict[str, tuple[tuple[int, Usage], ...]] | None = None
 
     def names(
-        self, reads: frozenset[str], namespace: dict[str, Any], depth: int = 0
+        self, usage: Usage, namespace: dict[str, Any], depth: int = 0
     ) -> tuple[str, ...] | None:
-        """The path to a change from code reading ``reads`` in ``namespace``
-        (``("create_app", "configure")``), or None when it reaches none."""
-        keys = self.changes.keys
+        """The path to a change from code with ``usage`` in ``namespace`` (``("create_app",
+        "configure")``), or None. Reading a name reaches a rebound value; calling reaches code."""
+        changes = self.changes
+        keys = changes.keys
         where = id(namespace)
-        for name in reads:
+        for name in usage.reads:
             root = keys.get((where, name))
             if root is not None:
                 return (root,)
             value = namespace.get(name, _MISSING)
             if value is _MISSING:
                 continue
-            path = self.value(value, depth)
-            if path is not None:
-                return path
+            copied = changes.replaced.get(id(value))
+            if copied is not None:
+                return (copied,)
             kind = type(value)
             if issubclass(kind, ModuleType):
-                found = self._attributes(vars(value), name, reads, depth)
+                found = self._module_attributes(vars(value), usage, depth)
             elif issubclass(kind, type):
-                found = self._attributes(vars(value), name, reads, depth, keyed=False)
+                found = self._called(vars(value), usage.calls, depth)
             else:
                 continue
             if found is not None:
                 return found
-        return None
+        return self._called(namespace, usage.calls, depth)
 
-    def _attributes(
-        self,
-        namespace: Any,
-        owner: str,
-        reads: frozenset[str],
-        depth: int,
-        *,
-        keyed: bool = True,
+    def _module_attributes(
+        self, namespace: dict[str, Any], usage: Usage, depth: int
     ) -> tuple[str, ...] | None:
-        if keyed and id(namespace) not in self.user_globals:
+        if id(namespace) not in self.by_globals:
             return None
         where = id(namespace)
-        for attribute in reads:
-            root = self.changes.keys.get((where, attribute)) if keyed else None
+        for attribute in usage.reads:
+            root = self.changes.keys.get((where, attribute))
             if root is not None:
                 return (root,)
-            inner = namespace.get(attribute, _MISSING)
-            if inner is _MISSING or issubclass(type(inner), (ModuleType, type)):
+            copied = self.changes.replaced.get(id(namespace.get(attribute)))
+            if copied is not None:
+                return (copied,)
+        return self._called(namespace, usage.calls, depth)
+
+    def _called(self, namespace: Any, calls: frozenset[str], depth: int) -> tuple[str, ...] | None:
+        for name in calls:
+            value = namespace.get(name, _MISSING)
+            if value is _MISSING or issubclass(type(value), ModuleType):
                 continue
-            path = self.value(inner, depth)
+            path = self.value(value, depth)
             if path is not None:
                 return path
         return None
 
     def value(self, value: Any, depth: int = 0) -> tuple[str, ...] | None:
-        """The path to a change from calling (or reading) ``value``, or None."""
+        """The path to a change from calling ``value``, or None."""
         key = id(value)
         memo = self._memo
         if key in memo:
@@ -197,8 +209,9 @@ class Reach:
         found: tuple[str, ...] | None = None
         kind = type(value)
         if kind is FunctionType:
-            if id(value.__globals__) in self.user_globals:
-                inner = self.names(code_reads(value.__code__), value.__globals__, depth + 1)
+            module = self.by_globals.get(id(value.__globals__))
+            if module is not None:
+                inner = self.names(self.body(module, value), value.__globals__, depth + 1)
                 if inner is not None:
                     found = (value.__qualname__, *inner)
         elif issubclass(kind, type):
@@ -209,6 +222,33 @@ class Reach:
                 found = self.value(wrapped, depth + 1)
         memo[key] = found
         return found
+
+    def body(self, module: ModuleType, function: FunctionType) -> Usage:
+        """What ``function``'s body does, from the text of its module (else from its code)."""
+        code = function.__code__
+        known = known_code_usage(code)
+        if known is not None:
+            return known
+        qualname = function.__qualname__
+        usage: Usage | None = None
+        if "<locals>" not in qualname:
+            if module is self.changes.module:
+                usage = choose_body(self.own_bodies().get(qualname, ()), code.co_firstlineno)
+            else:
+                summary = summary_of(module)
+                usage = summary.body(qualname, code.co_firstlineno) if summary else None
+        if usage is None:
+            return code_usage(code)
+        remember_code_usage(code, usage)
+        return usage
+
+    def own_bodies(self) -> dict[str, tuple[tuple[int, Usage], ...]]:
+        """The patched module's function bodies, from its new text (unchanged ones are what runs)."""
+        if self._own_bodies is None:
+            plan = self.changes.plan
+            outline = plan.outline if plan is not None else None
+            self._own_bodies = outline_bodies(outline) if outline is not None else {}
+        return self._own_bodies
 
     def _construction(self, cls: type, depth: int) -> tuple[str, ...] | None:
         for klass in cls.__mro__[:-1]:
