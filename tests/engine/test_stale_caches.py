@@ -68,7 +68,10 @@ def test_cache_in_importing_module_reading_a_copy_is_cleared(live: Live) -> None
 
 
 def test_cache_of_method_calling_a_changed_function_is_cleared(live: Live) -> None:
-    text = CALLS_HELPER + "\n\nclass Shop:\n    @functools.cache\n    def price(self):\n        return helper(1)\n"
+    text = (
+        CALLS_HELPER
+        + "\n\nclass Shop:\n    @functools.cache\n    def price(self):\n        return helper(1)\n"
+    )
     module = live.load(text)
     shop = module.Shop()
     assert shop.price() == 2

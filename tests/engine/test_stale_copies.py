@@ -88,7 +88,9 @@ def test_copy_is_not_rebound_by_a_failed_patch(live: Live) -> None:
 def test_copy_of_deleted_name_is_named(live: Live) -> None:
     helpers = live.load("def get_settings():\n    return 1\n\ndef other():\n    return 2\n")
     app = live.load(f"from {helpers.__name__} import get_settings\n")
-    result = ok(live.patch(helpers, "def load_settings():\n    return 1\n\ndef other():\n    return 2\n"))
+    result = ok(
+        live.patch(helpers, "def load_settings():\n    return 1\n\ndef other():\n    return 2\n")
+    )
     assert result.deleted == ("get_settings",)
     assert "name-undefined" in codes(result.skipped)
     finding = next(f for f in result.skipped if f.code == "name-undefined")

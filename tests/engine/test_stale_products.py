@@ -66,7 +66,11 @@ def test_product_of_a_function_the_factory_calls_is_named(live: Live) -> None:
 def test_product_in_an_importing_module_is_named_on_the_change(live: Live) -> None:
     factory = live.load(FACTORY.replace("\n\napp = create_app()\n", "\n"))
     main = live.load(f"from {factory.__name__} import create_app\n\napp = create_app()\n")
-    result = ok(live.patch(factory, FACTORY.replace("\n\napp = create_app()\n", "\n").replace("False", "True")))
+    result = ok(
+        live.patch(
+            factory, FACTORY.replace("\n\napp = create_app()\n", "\n").replace("False", "True")
+        )
+    )
     [finding] = _stale(result)
     assert finding.line == 1  # configure, the definition whose change it missed
     assert finding.place is not None
@@ -110,7 +114,9 @@ def test_dict_built_from_a_copy_in_an_importer_is_named(live: Live) -> None:
 
 def test_statement_with_other_effects_is_named_without_rerun(live: Live) -> None:
     module = live.load("EVENTS = []\n\ndef setup():\n    EVENTS.append(1)\n\nsetup()\n")
-    result = ok(live.patch(module, "EVENTS = []\n\ndef setup():\n    EVENTS.append(2)\n\nsetup()\n"))
+    result = ok(
+        live.patch(module, "EVENTS = []\n\ndef setup():\n    EVENTS.append(2)\n\nsetup()\n")
+    )
     [finding] = _stale(result)
     assert finding.line == 6 and not finding.rerun
     assert "Restart" in finding.message
@@ -130,7 +136,9 @@ def test_decorator_that_changed_names_the_definitions_it_made(live: Live) -> Non
 def test_unrelated_statements_are_not_named(live: Live) -> None:
     text = "import os\n\nNAME = os.path.basename('a/b')\n\ndef f():\n    return 1\n\nX = f()\n"
     module = live.load(text)
-    result = ok(live.patch(module, text.replace("return 1\n\nX", "return 1\n\ndef g():\n    return 2\n\nX")))
+    result = ok(
+        live.patch(module, text.replace("return 1\n\nX", "return 1\n\ndef g():\n    return 2\n\nX"))
+    )
     assert _stale(result) == []
 
 
@@ -142,7 +150,9 @@ def test_main_guard_is_not_named(live: Live) -> None:
 
 def test_statement_the_patch_changed_is_named_once(live: Live) -> None:
     module = live.load(CONFIG)
-    result = ok(live.patch(module, CONFIG.replace("0.1", "0.01").replace("Config()", "Config(lr=1)")))
+    result = ok(
+        live.patch(module, CONFIG.replace("0.1", "0.01").replace("Config()", "Config(lr=1)"))
+    )
     # Without a baseline it cannot be told changed: the more precise finding replaces "cannot tell".
     assert codes(result.skipped) == [live.either("statement-not-run", "statement-stale")]
     assert [f.line for f in result.skipped] == [9]

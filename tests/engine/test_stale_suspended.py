@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 
 from engine.helpers import Live, codes, ok
@@ -110,10 +111,8 @@ def test_task_of_a_loop_in_another_thread_is_named(live: Live) -> None:
         async def main() -> None:
             task = asyncio.create_task(module.worker(), name="background")
             started.set()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await task
-            except asyncio.CancelledError:
-                pass
 
         loop.run_until_complete(main())
 

@@ -13,6 +13,7 @@ from types import ModuleType
 from typing import Any
 
 from splice.engine.outline.definitions import Outline, source_lines
+from splice.engine.outline.diff import Diff
 from splice.engine.result import Finding, PatchResult
 
 Undo = list[Callable[[], None]]
@@ -46,6 +47,9 @@ class Plan:
     #: False when the new text must not become the baseline (without a
     #: baseline, ``only=`` checks only part of it).
     record_baseline: bool = True
+    #: The baseline planner's diff (None without a baseline): what the stale
+    #: checks need to know of the text that changed.
+    diff: Diff | None = None
     #: id -> live value an adapter brings up to date itself (an app made by a
     #: changed factory): the stale checks do not name the statement that made it.
     updated_products: dict[int, Any] = field(default_factory=dict)

@@ -40,9 +40,9 @@ def plan_stale_checks(plan: Plan) -> None:
         reach = Reach(changes)
         plan_caches(plan, changes, reach, [plan.module, *importers])
         plan_products(plan, changes, reach, importers)
-    running = running_frames_check(plan)
+    running = running_frames_check(plan, changes.targets)
     if running is not None:
         plan.add_last_step("checking running frames", Unstaged(running))
-    suspended = suspended_check(plan)
+    suspended = suspended_check(plan, changes.targets)
     if suspended is not None:
         plan.add_last_step("checking suspended generators and coroutines", Unstaged(suspended))

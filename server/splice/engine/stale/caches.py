@@ -22,7 +22,9 @@ _CACHE_TYPE = functools._lru_cache_wrapper
 _METHOD_WRAPPERS = (staticmethod, classmethod)
 
 
-def plan_caches(plan: Plan, changes: ChangeSet, reach: Reach, modules: Iterable[ModuleType]) -> None:
+def plan_caches(
+    plan: Plan, changes: ChangeSet, reach: Reach, modules: Iterable[ModuleType]
+) -> None:
     """Add to the commit's caches to clear every cache in ``modules`` that reaches a change."""
     clearing = {id(cache) for cache in plan.caches}
     # This commit adds or re-creates definitions of its module: count again next time.
@@ -70,8 +72,7 @@ def cached_functions(module: ModuleType, *, remember: bool = True) -> list[Any]:
 
 def _caches(found: list[tuple[Any, str, Any]]) -> list[Any]:
     return [
-        member.__func__ if type(member) in _METHOD_WRAPPERS else member
-        for _, _, member in found
+        member.__func__ if type(member) in _METHOD_WRAPPERS else member for _, _, member in found
     ]
 
 

@@ -88,7 +88,7 @@ def _find_copies(changes: ChangeSet) -> tuple[list[Copy], list[Copy]]:
 def _exported(module: ModuleType, name: str) -> bool:
     """Whether ``from module import *`` copies ``name``."""
     exported = vars(module).get("__all__")
-    if type(exported) in (list, tuple):
+    if type(exported) in (list, tuple) and isinstance(exported, (list, tuple)):
         return name in exported
     return not name.startswith("_")
 

@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
 
 from splice.engine.baselines.process import in_user_scope
-from splice.engine.baselines.store import baseline_source, source_path
+from splice.engine.baselines.store import baseline_source, parsed_baseline, source_path
 from splice.engine.outline.definitions import Outline, parse_definitions
-from splice.engine.outline.statements import bound_names
-from splice.engine.stale.usage import Usage, body_usage, header_usage, statement_usage
+from splice.engine.stale.units import Unit, choose_body, outline_bodies, units_of
+from splice.engine.stale.usage import Usage
 
 #: ``ImportedName.name`` of ``from m import *``.
 STAR = "*"
@@ -44,23 +45,6 @@ class ImportedName:
 
 
 @dataclass(frozen=True)
-class Unit:
-    """Top-level code that ran when its module was imported: a statement, or a
-    definition's header (decorators, defaults, bases: evaluated once, at import)."""
-
-    line: int
-    end_line: int
-    usage: Usage
-    binds: frozenset[str]
-    #: The enclosing class of a class-level statement.
-    scope: str | None = None
-    #: The definition whose header this is (None for a statement).
-    definition: str | None = None
-    #: A module-level assignment to names only: running it again has no other effect.
-    rerunnable: bool = False
-
-
-@dataclass(frozen=True)
 class ModuleSummary:
     imports: tuple[ImportedName, ...]
     units: tuple[Unit, ...]
@@ -72,31 +56,6 @@ class ModuleSummary:
 
     def body(self, qualname: str, line: int) -> Usage | None:
         return choose_body(self.bodies.get(qualname, ()), line)
-
-
-def choose_body(found: Sequence[tuple[int, Usage]], line: int) -> Usage | None:
-    """The body that starts at ``line``; else the only one; else what they all do."""
-    if not found:
-        return None
-    for start, usage in found:
-        if start == line:
-            return usage
-    if len(found) == 1:
-        return found[0][1]
-    return Usage(
-        frozenset().union(*(usage.reads for _, usage in found)),
-        frozenset().union(*(usage.calls for _, usage in found)),
-    )
-
-
-def outline_bodies(outline: Outline) -> dict[str, tuple[tuple[int, Usage], ...]]:
-    """qualname -> (line, body usage) of each function definition of an outline."""
-    bodies: dict[str, list[tuple[int, Usage]]] = {}
-    for definition in outline.ordered:
-        node = definition.node
-        if not isinstance(node, ast.ClassDef):
-            bodies.setdefault(definition.qualname, []).append((definition.line, body_usage(node)))
-    return {qualname: tuple(found) for qualname, found in bodies.items()}
 
 
 def user_modules() -> list[ModuleType]:
@@ -124,21 +83,24 @@ def importers_of(module: ModuleType) -> list[tuple[ModuleType, list[ImportedName
     """The user modules whose import statements bound ``module`` or names from it."""
     name = module.__name__
     found = []
-    for importer in user_modules():
+    for importer in _reverse_imports().get(name, ()):
         if importer is module:
             continue
         summary = summary_of(importer)
-        if summary is None:
-            continue
-        entries = summary.imported_from(name)
+        entries = summary.imported_from(name) if summary is not None else []
         if entries:
             found.append((importer, entries))
     return found
 
 
 def importer_closure(module: ModuleType) -> list[ModuleType]:
-    """The user modules that import ``module``, directly or through others, nearest first."""
+    """The user modules that import ``module``, directly or through others, nearest first.
+
+    Called when ``module`` is about to be patched: what it imports is looked
+    at again next time (its text is about to change).
+    """
     reverse = _reverse_imports()
+    _reverse.dirty.add(module.__name__)
     found: dict[str, ModuleType] = {}
     queue = [module.__name__]
     while queue:
@@ -150,36 +112,103 @@ def importer_closure(module: ModuleType) -> list[ModuleType]:
 
 
 def _reverse_imports() -> dict[str, list[ModuleType]]:
-    """Module name -> the user modules that import it, rebuilt when a summary changes."""
-    summaries = [(module, summary_of(module)) for module in user_modules()]
-    key = tuple(id(summary) for _, summary in summaries)
-    if _reverse.key != key:
+    """Module name -> the user modules that import it (a superset: imports in functions
+    count too). Only the modules patched since, or new ones, are looked at again."""
+    modules = user_modules()
+    if _reverse.key != _user.key:
+        names = [module.__name__ for module in modules]
+    else:
+        names = [name for name in _reverse.dirty if name in _reverse.sources]
+    changed = _reverse.key != _user.key
+    sources = _reverse.sources if not changed else {}
+    by_name = {module.__name__: module for module in modules} if changed or names else {}
+    for name in names:
+        module = by_name.get(name)
+        if module is None:
+            continue
+        found = _sources(module)
+        earlier = _reverse.sources.get(name)
+        if earlier is None or earlier[0] is not module or earlier[1] != found:
+            changed = True
+        sources[name] = (module, found)
+    _reverse.dirty.clear()
+    if changed:
         reverse: dict[str, list[ModuleType]] = {}
-        for module, summary in summaries:
-            if summary is None:
-                continue
-            for source in dict.fromkeys(entry.source for entry in summary.imports):
+        for module, found in sources.values():
+            for source in found:
                 reverse.setdefault(source, []).append(module)
-        _reverse.key, _reverse.index, _reverse.summaries = key, reverse, summaries
+        _reverse.index, _reverse.sources, _reverse.key = reverse, sources, _user.key
     return _reverse.index
 
 
+def _sources(module: ModuleType) -> frozenset[str]:
+    """The modules a module's text imports from, cheaply: from its parsed baseline
+    when there is one, else from its import lines alone (once per version of its text)."""
+    name = module.__name__
+    source = baseline_source(name)
+    cached = _imported.get(name)
+    if cached is not None and cached[0] is module and cached[1] is source:
+        return cached[2]
+    outline = parsed_baseline(name) if source is not None else None
+    package = _package(module)
+    if outline is not None:
+        found = frozenset(entry.source for entry in imports_of(outline, package))
+    else:
+        text = source if source is not None else _read(module)
+        found = _import_lines(text, package) if text is not None else frozenset()
+    _imported[name] = (module, source, found)
+    return found
+
+
+_IMPORT_LINE = re.compile(
+    r"^[ \t]*(?:from[ \t]+([.\w]+)[ \t]+import\b|import[ \t]+([^#\n]+))", re.M
+)
+
+
+def _import_lines(text: str, package: str | None) -> frozenset[str]:
+    """The modules named by a text's import lines, without parsing the text."""
+    found: set[str] = set()
+    for match in _IMPORT_LINE.finditer(text):
+        origin, names = match.groups()
+        if origin is not None:
+            level = len(origin) - len(origin.lstrip("."))
+            if level:
+                try:
+                    origin = importlib.util.resolve_name(origin, package or "")
+                except (ImportError, ValueError):
+                    continue
+            found.add(origin)
+            # ``from package import sub`` may read the submodule: count what follows too.
+            rest = text[match.end() : text.find("\n", match.end())].strip(" (\\\t")
+            for part in rest.split(","):
+                word = part.strip().split(" ")[0].strip("()")
+                if word.isidentifier():
+                    found.add(f"{origin}.{word}")
+        elif names is not None:
+            for part in names.split(","):
+                word = part.strip().split(" ")[0]
+                if word and all(piece.isidentifier() for piece in word.split(".")):
+                    found.add(word)
+                    found.add(word.partition(".")[0])
+    return frozenset(found)
+
+
 def summary_of(module: ModuleType) -> ModuleSummary | None:
-    """The summary of the text ``module`` runs: its baseline, else its file (once)."""
+    """The summary of the text ``module`` runs: its baseline, else its file (once per version)."""
     name = module.__name__
     source = baseline_source(name)
     cached = _summaries.get(name)
     if cached is not None and cached[0] is module and cached[1] is source:
         return cached[2]
-    text = source
-    if text is None:
-        text = _read(module)
+    outline = parsed_baseline(name) if source is not None else None
+    if outline is None:
+        text = source if source is not None else _read(module)
         if text is None:
             return None
-    try:
-        outline = parse_definitions(text, getattr(module, "__file__", None) or "<unknown>")
-    except (SyntaxError, ValueError):
-        return None
+        try:
+            outline = parse_definitions(text, getattr(module, "__file__", None) or "<unknown>")
+        except (SyntaxError, ValueError):
+            return None
     summary = summarize(outline, _package(module))
     _summaries[name] = (module, source, summary)
     return summary
@@ -216,77 +245,6 @@ def imports_of(outline: Outline, package: str | None) -> Iterator[ImportedName]:
                         yield ImportedName(
                             f"{source}.{alias.name}", None, alias.asname or alias.name, node.lineno
                         )
-
-
-def units_of(outline: Outline, keep: Callable[[Usage], bool] | None = None) -> Iterator[Unit]:
-    """Every piece of code the module ran at import that reads a name (and, with
-    ``keep``, only those whose usage it keeps)."""
-    for statement in outline.statements:
-        node = statement.node
-        usage = statement_usage(node)
-        if statement.is_docstring or not usage or _main_guard(node):
-            continue
-        if keep is not None and not keep(usage):
-            continue
-        yield Unit(
-            statement.line,
-            statement.end_line,
-            usage,
-            frozenset(bound_names(node)),
-            rerunnable=rerunnable(node),
-        )
-    for definition in outline.ordered:
-        usage = header_usage(definition.node)
-        if usage and (keep is None or keep(usage)):
-            yield Unit(
-                definition.line,
-                definition.node.lineno,
-                usage,
-                frozenset({definition.member}),
-                scope=definition.parent,
-                definition=definition.qualname,
-            )
-        for statement in definition.statements:
-            usage = statement_usage(statement.node)
-            if statement.is_docstring or not usage or (keep is not None and not keep(usage)):
-                continue
-            yield Unit(
-                statement.line,
-                statement.end_line,
-                usage,
-                frozenset(bound_names(statement.node)),
-                scope=definition.qualname,
-            )
-
-
-def _main_guard(node: ast.stmt) -> bool:
-    """``if __name__ == "__main__":``: an entry point that runs the program, not a product of it."""
-    test = node.test if isinstance(node, ast.If) else None
-    return (
-        isinstance(test, ast.Compare)
-        and isinstance(test.left, ast.Name)
-        and test.left.id == "__name__"
-        and len(test.comparators) == 1
-        and isinstance(test.comparators[0], ast.Constant)
-        and test.comparators[0].value == "__main__"
-    )
-
-
-def rerunnable(node: ast.stmt) -> bool:
-    """Whether running a module-level statement again only rebinds names: ``CFG = Config()``."""
-    if isinstance(node, ast.Assign):
-        return all(_names_only(target) for target in node.targets)
-    if isinstance(node, ast.AnnAssign):
-        return node.value is not None and isinstance(node.target, ast.Name)
-    return False
-
-
-def _names_only(target: ast.expr) -> bool:
-    if isinstance(target, ast.Name):
-        return True
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return all(_names_only(element) for element in target.elts)
-    return False
 
 
 def _module_level_nodes(node: ast.stmt) -> Iterable[ast.stmt]:
@@ -331,7 +289,6 @@ def _read(module: ModuleType) -> str | None:
         return None
 
 
-
 class _UserModules:
     """The user modules, listed again only when ``sys.modules`` changed."""
 
@@ -343,14 +300,18 @@ _user = _UserModules()
 
 
 class _ReverseImports:
-    """The reverse import index, and the summaries it was built from (kept alive: ids key it)."""
+    """Module name -> its importers, and what each user module imports (to tell a change)."""
 
-    key: tuple[int, ...] = ()
+    key: tuple[int, str | None] = (-1, None)
     index: dict[str, list[ModuleType]] = {}
-    summaries: list[object] = []
+    sources: dict[str, tuple[ModuleType, frozenset[str]]] = {}
+    #: Modules patched since: their texts (and imports) may differ now.
+    dirty: set[str] = set()
 
 
 _reverse = _ReverseImports()
 _is_user: dict[int, tuple[ModuleType, bool]] = {}
+#: Module name -> (module, its baseline text or None for its file, what it imports from).
+_imported: dict[str, tuple[ModuleType, str | None, frozenset[str]]] = {}
 #: Module name -> (module, the baseline text summarised or None for its file, summary).
 _summaries: dict[str, tuple[ModuleType, str | None, ModuleSummary]] = {}

@@ -17,14 +17,16 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
-from types import ModuleType
+from types import FrameType, ModuleType
 from typing import Any
 
+from splice.engine.baselines.store import baseline_source
 from splice.engine.outline.definitions import Outline
 from splice.engine.plan.steps import Plan, code_filename
 from splice.engine.result import STATEMENT_SKIP_CODES, Finding, Place
-from splice.engine.stale.modules import Unit, summary_of, units_of
+from splice.engine.stale.modules import summary_of
 from splice.engine.stale.reach import ChangeSet, Reach, describe_path
+from splice.engine.stale.units import Unit, patched_units
 from splice.engine.stale.usage import Usage
 
 
@@ -32,7 +34,7 @@ def plan_products(
     plan: Plan, changes: ChangeSet, reach: Reach, importers: Iterable[ModuleType]
 ) -> None:
     """Name every statement that ran changed code at import and whose product is still live."""
-    running = _running_lines()
+    running = _Running()
     if plan.outline is not None:
         _own_statements(plan, changes, reach, plan.outline, running)
     for importer in importers:
@@ -42,10 +44,10 @@ def plan_products(
         namespace = vars(importer)
         filename = code_filename(importer)
         for unit in summary.units:
-            if _running(running, filename, unit):
-                continue
             path = reach.names(unit.usage, namespace)
             if path is None or _brought_up_to_date(plan, namespace, unit):
+                continue
+            if running.holds(filename, unit):
                 continue
             plan.skipped.append(_importer_finding(plan, changes, importer, filename, unit, path))
 
@@ -55,10 +57,22 @@ def _own_statements(
     changes: ChangeSet,
     reach: Reach,
     outline: Outline,
-    running: set[tuple[str, int]],
+    running: _Running,
 ) -> None:
     """The patched module's own units that its new text did not change."""
     namespace = vars(plan.module)
+    paths: dict[int, tuple[str, ...] | None] = {}
+
+    def reaches(usage: Usage) -> bool:
+        # Usages are interned: most definitions share one (``factor=RATE``, none).
+        key = id(usage)
+        if key not in paths:
+            paths[key] = reach.names(usage, namespace)
+        return paths[key] is not None
+
+    units = patched_units(plan, baseline_source(plan.module.__name__), reaches)
+    if not units:
+        return
     named = {
         finding.line: finding
         for finding in plan.skipped
@@ -66,24 +80,17 @@ def _own_statements(
     }
     applied = set(plan.statements_applied)
     remade = {*plan.rebound, *plan.added}
-    paths: dict[Usage, tuple[str, ...] | None] = {}
-
-    def reaches(usage: Usage) -> bool:
-        if usage not in paths:
-            paths[usage] = reach.names(usage, namespace)
-        return paths[usage] is not None
-
-    for unit in units_of(outline, reaches):
+    for unit in units:
         if unit.line in applied or unit.definition in remade:
             continue
-        if _running(running, plan.filename, unit) or _brought_up_to_date(plan, namespace, unit):
+        if running.holds(plan.filename, unit) or _brought_up_to_date(plan, namespace, unit):
             continue
         earlier = named.get(unit.line)
         if earlier is not None:
             if earlier.code != "statement-unverified":
                 continue  # the statement itself changed: already named
             plan.skipped.remove(earlier)  # more precise than "cannot tell"
-        path = paths[unit.usage]
+        path = paths[id(unit.usage)]
         assert path is not None
         plan.skipped.append(_own_finding(changes, unit, path))
 
@@ -186,25 +193,29 @@ def _action(unit: Unit, elsewhere: str | None = None) -> str:
 def _brought_up_to_date(plan: Plan, namespace: dict[str, Any], unit: Unit) -> bool:
     """Whether an adapter brings every product the unit bound up to date itself."""
     updated = plan.updated_products
-    return bool(updated) and bool(unit.binds) and all(
-        id(namespace.get(name)) in updated for name in unit.binds
+    return (
+        bool(updated)
+        and bool(unit.binds)
+        and all(id(namespace.get(name)) in updated for name in unit.binds)
     )
 
 
-def _running_lines() -> set[tuple[str, int]]:
-    """(file, line) of every module-level frame executing now (``main()`` under ``__main__``)."""
-    lines = set()
-    for top in sys._current_frames().values():
-        frame = top
-        while frame is not None:
-            if frame.f_code.co_name == "<module>":
-                lines.add((frame.f_code.co_filename, frame.f_lineno))
-            frame = frame.f_back  # type: ignore[assignment]
-    return lines
+class _Running:
+    """The module-level frames executing now (``main()`` under ``__main__``), looked up once."""
 
+    def __init__(self) -> None:
+        self._lines: set[tuple[str, int]] | None = None
 
-def _running(running: set[tuple[str, int]], filename: str, unit: Unit) -> bool:
-    """A statement still running is no product yet: what it calls runs new code from now on."""
-    return any(
-        file == filename and unit.line <= line <= unit.end_line for file, line in running
-    )
+    def holds(self, filename: str, unit: Unit) -> bool:
+        """A statement still running is no product yet: what it calls runs new code from now on."""
+        if self._lines is None:
+            self._lines = set()
+            for top in sys._current_frames().values():
+                frame: FrameType | None = top
+                while frame is not None:
+                    if frame.f_code.co_name == "<module>":
+                        self._lines.add((frame.f_code.co_filename, frame.f_lineno))
+                    frame = frame.f_back
+        return any(
+            file == filename and unit.line <= line <= unit.end_line for file, line in self._lines
+        )

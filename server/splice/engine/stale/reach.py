@@ -21,7 +21,8 @@ from splice.engine.objects.pieces import compile_definition
 from splice.engine.objects.targets import binding, is_missing, live_functions, namespace_of
 from splice.engine.outline.statements import bound_names
 from splice.engine.plan.steps import Plan
-from splice.engine.stale.modules import choose_body, outline_bodies, summary_of, user_modules
+from splice.engine.stale.modules import summary_of, user_modules
+from splice.engine.stale.units import choose_body, outline_bodies
 from splice.engine.stale.usage import (
     Usage,
     code_usage,
@@ -60,6 +61,9 @@ class ChangeSet:
     #: id -> qualname of each object a re-created or deleted definition leaves
     #: behind: whatever holds it (not only what called it) holds old code.
     replaced: dict[int, str] = field(default_factory=dict)
+    #: (qualname, live function) of every function whose code the patch
+    #: replaces or leaves behind: frames running them keep running old code.
+    targets: list[tuple[str, FunctionType]] = field(default_factory=list)
     plan: Plan | None = None
     _outer: dict[int, bool] = field(default_factory=dict)
 
@@ -98,16 +102,22 @@ def planned_changes(plan: Plan) -> ChangeSet:
         if issubclass(type(value), type):
             changes.classes[id(value)] = qualname
         elif value is not None:
-            for function in live_functions(value, qualname.rpartition(".")[2], None):
+            for function in _functions(value, qualname):
                 changes.functions[id(function)] = qualname
                 changes.swapped[id(function)] = function
+                changes.targets.append((qualname, function))
+    lines: dict[str, int] | None = None
     for qualname in (*plan.rebound, *plan.deleted):
         value = _live(module, qualname)
         if value is not None:
             changes.functions[id(value)] = qualname
             changes.replaced[id(value)] = qualname
+            if not issubclass(type(value), type):
+                changes.targets.extend((qualname, f) for f in _functions(value, qualname))
         if "." not in qualname:
-            changes.add_name(qualname, plan.line_of(qualname))
+            if lines is None:
+                lines = _lines(plan)
+            changes.add_name(qualname, lines.get(qualname))
     changes.deleted.update(qualname for qualname in plan.deleted if "." not in qualname)
     if plan.statements_applied and plan.outline is not None:
         applied = set(plan.statements_applied)
@@ -116,6 +126,17 @@ def planned_changes(plan: Plan) -> ChangeSet:
                 for name in bound_names(statement.node):
                     changes.add_name(name, statement.line)
     return changes
+
+
+def _functions(value: Any, qualname: str) -> list[FunctionType]:
+    if type(value) is FunctionType and not value.__closure__ and not value.__dict__:
+        return [value]  # the common case: no wrapper to look behind
+    return live_functions(value, qualname.rpartition(".")[2], None)
+
+
+def _lines(plan: Plan) -> dict[str, int]:
+    outline = plan.outline
+    return {d.qualname: d.line for d in outline.ordered} if outline is not None else {}
 
 
 def _live(module: ModuleType, qualname: str) -> Any:
@@ -132,11 +153,17 @@ class Reach:
 
     def __init__(self, changes: ChangeSet) -> None:
         self.changes = changes
-        modules = user_modules()
-        self.by_globals = {id(vars(module)): module for module in modules}
-        self.by_globals[id(vars(changes.module))] = changes.module
+        self._by_globals: dict[int, ModuleType] | None = None
         self._memo: dict[int, tuple[str, ...] | None] = {}
         self._own_bodies: dict[str, tuple[tuple[int, Usage], ...]] | None = None
+
+    @property
+    def by_globals(self) -> dict[int, ModuleType]:
+        """id of a user module's globals -> the module (code elsewhere is a library's)."""
+        if self._by_globals is None:
+            self._by_globals = {id(vars(module)): module for module in user_modules()}
+            self._by_globals[id(vars(self.changes.module))] = self.changes.module
+        return self._by_globals
 
     def names(
         self, usage: Usage, namespace: dict[str, Any], depth: int = 0
@@ -299,7 +326,9 @@ def _same_outer_code(first: CodeType, second: CodeType) -> bool:
 
     def constants(code: CodeType) -> list[Any]:
         return [
-            ("code", constant.co_name) if isinstance(constant, CodeType) else (type(constant), constant)
+            ("code", constant.co_name)
+            if isinstance(constant, CodeType)
+            else (type(constant), constant)
             for constant in code.co_consts
         ]
 

@@ -24,7 +24,6 @@ from types import AsyncGeneratorType, CodeType, CoroutineType, FunctionType, Gen
 from typing import Any
 
 from splice.engine.objects.codeobjects import code_kind
-from splice.engine.objects.targets import binding, is_missing, live_functions, namespace_of
 from splice.engine.plan.steps import Plan, Undo
 from splice.engine.result import Finding
 
@@ -40,22 +39,17 @@ _KEPT = 10
 _MAX_DEPTH = 64
 
 
-def suspended_check(plan: Plan) -> Callable[[Undo], None] | None:
-    """A last step naming what is suspended in the old code of changed generator functions."""
+def suspended_check(
+    plan: Plan, changed: list[tuple[str, FunctionType]]
+) -> Callable[[Undo], None] | None:
+    """A last step naming what is suspended in the old code of changed generator functions
+    (``changed``: (qualname, live function) of each function the patch changes)."""
     targets: dict[tuple[str, str], str] = {}
     functions: list[FunctionType] = []
-    for qualname in (*plan.changed, *plan.rebound, *plan.deleted):
-        scope, _, name = qualname.rpartition(".")
-        namespace = namespace_of(plan.module, scope or None)
-        if namespace is None:
-            continue
-        value = binding(namespace, name)
-        if is_missing(value) or isinstance(value, type):
-            continue
-        for function in live_functions(value, name, None):
-            if code_kind(function.__code__):
-                functions.append(function)
-                targets[_key(function.__code__)] = qualname
+    for qualname, function in changed:
+        if code_kind(function.__code__):
+            functions.append(function)
+            targets[_key(function.__code__)] = qualname
     if not functions:
         return None
     old_codes = [function.__code__ for function in functions]
@@ -65,7 +59,11 @@ def suspended_check(plan: Plan) -> Callable[[Undo], None] | None:
         new_codes = {id(function.__code__) for function in functions}
         tasks = _tasks()
         found = None
-        if coroutines_only and tasks is not None and not any(m in sys.modules for m in _OTHER_LOOPS):
+        if (
+            coroutines_only
+            and tasks is not None
+            and not any(m in sys.modules for m in _OTHER_LOOPS)
+        ):
             found = list(_in_tasks(tasks, targets, new_codes))
         if found is None:
             codes = [*old_codes, *(c for key in targets for c in _earlier.get(key, ()))]
@@ -110,7 +108,7 @@ def _tasks() -> list[Any] | None:
         registry = getattr(tasks_module, "_all_tasks", None)
     if registry is None:
         return None
-    eager = getattr(tasks_module, "_eager_tasks", set())
+    eager: Any = getattr(tasks_module, "_eager_tasks", ())
     for _ in range(1000):
         try:  # another thread may add a task while the set is copied
             return [*list(registry), *list(eager)]
@@ -153,7 +151,8 @@ def _chain(start: Any, seen: set[int]) -> Iterator[Any]:
         stack.extend(
             (referent, depth + 1)
             for referent in gc.get_referents(current)
-            if type(referent) in _SUSPENDABLE or type(referent).__name__.startswith("async_generator_")
+            if type(referent) in _SUSPENDABLE
+            or type(referent).__name__.startswith("async_generator_")
         )
 
 

@@ -30,7 +30,8 @@ class Usage:
 EMPTY = Usage(frozenset(), frozenset())
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-_NOW = "_splice_usage"
+#: The attribute of a syntax tree node that caches its usage.
+CACHED_USAGE = _NOW = "_splice_usage"
 _BODY = "_splice_body"
 
 
@@ -39,7 +40,7 @@ def statement_usage(node: ast.AST) -> Usage:
     defines (they run when called), but their decorators and defaults. Cached on the node."""
     cached: Usage | None = getattr(node, _NOW, None)
     if cached is None:
-        cached = header_usage(node) if isinstance(node, _DEFINITIONS) else _walk([node])
+        cached = header_usage(node) if isinstance(node, _DEFINITIONS) else _intern(_walk([node]))
         setattr(node, _NOW, cached)
     return cached
 
@@ -58,9 +59,31 @@ def header_usage(node: ast.AST) -> Usage:
     elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         parts += node.args.defaults
         parts += [default for default in node.args.kw_defaults if default is not None]
-    usage = _walk(parts, extra_calls=filter(None, map(_callee, decorators))) if parts else EMPTY
+    if not parts:
+        usage = EMPTY
+    elif all(type(part) in _PLAIN for part in parts):
+        # The usual header, ``def f(x, factor=RATE)`` or ``@cache``: no walk needed.
+        names = frozenset(part.id for part in parts if type(part) is ast.Name)
+        calls = frozenset(part.id for part in decorators if type(part) is ast.Name)
+        usage = _intern(Usage(names, calls))
+    else:
+        usage = _intern(_walk(parts, extra_calls=filter(None, map(_callee, decorators))))
     setattr(node, _NOW, usage)
     return usage
+
+
+_PLAIN = (ast.Name, ast.Constant)
+_interned: dict[Usage, Usage] = {EMPTY: EMPTY}
+
+
+def _intern(usage: Usage) -> Usage:
+    """One object per distinct usage: callers memoise answers by identity."""
+    found = _interned.setdefault(usage, usage)
+    if len(_interned) > 50_000:  # a bound, not a cache policy: usages are small and few
+        _interned.clear()
+        _interned[EMPTY] = EMPTY
+        return _interned.setdefault(usage, usage)
+    return found
 
 
 def body_usage(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Usage:
