@@ -7,9 +7,12 @@ difference from a fresh start of the new text is never silent:
 
 - ``copies.py``: names other modules copied with ``from m import NAME``,
   rebound in the same commit;
+- ``lambdas.py``: lambdas that module-level containers hold, patched in place;
 - ``caches.py``: ``lru_cache``s of unchanged functions that read what changed, cleared;
 - ``products.py``: top-level statements that ran changed code and whose
   results are still live (``statement-stale``);
+- ``undefined.py``: names the new text reads that nothing would define in a
+  fresh start (``name-undefined``);
 - ``frames.py``: functions running on threads' stacks (``function-running``);
 - ``suspended.py``: coroutines, tasks and generators suspended in old code
   (``function-suspended``).
@@ -25,21 +28,27 @@ from splice.engine.plan.steps import Plan
 from splice.engine.stale.caches import plan_caches
 from splice.engine.stale.copies import plan_copies
 from splice.engine.stale.frames import running_frames_check
+from splice.engine.stale.lambdas import plan_lambdas
 from splice.engine.stale.modules import importer_closure
 from splice.engine.stale.products import plan_products
 from splice.engine.stale.reach import Reach, planned_changes
 from splice.engine.stale.suspended import suspended_check
+from splice.engine.stale.undefined import plan_undefined
 
 
 def plan_stale_checks(plan: Plan) -> None:
     """Add to ``plan`` the steps and findings about what the commit would leave stale."""
+    lambdas = plan_lambdas(plan)
     changes = planned_changes(plan)
+    for label, function in lambdas:
+        changes.add_swapped(label, function)
     if not changes.empty:
         plan_copies(plan, changes)
         importers = importer_closure(plan.module)
         reach = Reach(changes)
         plan_caches(plan, changes, reach, [plan.module, *importers])
         plan_products(plan, changes, reach, importers)
+    plan_undefined(plan)
     running = running_frames_check(plan, changes.targets)
     if running is not None:
         plan.add_last_step("checking running frames", Unstaged(running))

@@ -85,6 +85,12 @@ class ChangeSet:
             outer = self._outer[key] = _outer_code_changed(self, self.swapped[key], name)
         return name if outer else None
 
+    def add_swapped(self, qualname: str, function: FunctionType) -> None:
+        """A function whose code the patch replaces in place."""
+        self.functions[id(function)] = qualname
+        self.swapped[id(function)] = function
+        self.targets.append((qualname, function))
+
     def add_name(self, name: str, line: int | None) -> None:
         self.names[name] = line
         self.keys[(id(self.module.__dict__), name)] = name
@@ -103,9 +109,7 @@ def planned_changes(plan: Plan) -> ChangeSet:
             changes.classes[id(value)] = qualname
         elif value is not None:
             for function in _functions(value, qualname):
-                changes.functions[id(function)] = qualname
-                changes.swapped[id(function)] = function
-                changes.targets.append((qualname, function))
+                changes.add_swapped(qualname, function)
     lines: dict[str, int] | None = None
     for qualname in (*plan.rebound, *plan.deleted):
         value = _live(module, qualname)
