@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import ModuleType
+from types import CodeType, ModuleType
 from typing import Any
 
 from splice.engine.outline.definitions import Outline, source_lines
@@ -47,6 +47,9 @@ class Plan:
     #: False when the new text must not become the baseline (without a
     #: baseline, ``only=`` checks only part of it).
     record_baseline: bool = True
+    #: qualname -> the new code a changed function gets (the stale checks read
+    #: what it loads from its bytecode, not from its syntax tree again).
+    compiled: dict[str, CodeType] = field(default_factory=dict)
     #: The baseline planner's diff (None without a baseline): what the stale
     #: checks need to know of the text that changed.
     diff: Diff | None = None

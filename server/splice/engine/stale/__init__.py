@@ -36,6 +36,15 @@ from splice.engine.stale.suspended import suspended_check
 from splice.engine.stale.undefined import plan_undefined
 
 
+def _imports_change(plan: Plan) -> bool:
+    """Whether the patch may change what its module imports (unknown without a diff)."""
+    diff = plan.diff
+    if diff is None:
+        return True
+    edited = (*diff.statements, *diff.removed)
+    return any(s.scope is None and ("import" in s.text) for s in edited)
+
+
 def plan_stale_checks(plan: Plan) -> None:
     """Add to ``plan`` the steps and findings about what the commit would leave stale."""
     lambdas = plan_lambdas(plan)
@@ -44,7 +53,7 @@ def plan_stale_checks(plan: Plan) -> None:
         changes.add_swapped(label, function)
     if not changes.empty:
         plan_copies(plan, changes)
-        importers = importer_closure(plan.module)
+        importers = importer_closure(plan.module, _imports_change(plan))
         reach = Reach(changes)
         plan_caches(plan, changes, reach, [plan.module, *importers])
         plan_products(plan, changes, reach, importers)

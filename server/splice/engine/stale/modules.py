@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
 
-from splice.engine.baselines.process import in_user_scope
+from splice.engine.baselines.process import in_user_scope, library_roots
 from splice.engine.baselines.store import baseline_source, parsed_baseline, source_path
 from splice.engine.outline.definitions import Outline, parse_definitions
 from splice.engine.stale.units import Unit, choose_body, outline_bodies, units_of
@@ -70,13 +71,36 @@ def user_modules() -> list[ModuleType]:
                 continue
             verdict = _is_user.get(id(module))
             if verdict is None or verdict[0] is not module:
-                path = source_path(module) if getattr(module, "__file__", None) else None
-                verdict = (module, path is not None and in_user_scope(path))
-                _is_user[id(module)] = verdict
+                verdict = _is_user[id(module)] = (module, _user_file(module))
             if verdict[1]:
                 found.append(module)
         _user.key, _user.modules = key, found
     return _user.modules
+
+
+def _user_file(module: ModuleType) -> bool:
+    """Whether a module runs from a Python file of the user's.
+
+    A library's path usually starts with a library folder as it is (no link
+    to resolve): that costs a string comparison, not a system call per folder.
+    """
+    file = vars(module).get("__file__")
+    if not isinstance(file, str) or not file.endswith(".py"):
+        return False
+    if file.startswith(_library_prefixes()):
+        return False
+    path = source_path(module)
+    return path is not None and in_user_scope(path)
+
+
+def _library_prefixes() -> tuple[str, ...]:
+    global _prefixes
+    if _prefixes is None:
+        _prefixes = tuple(root.rstrip(os.sep) + os.sep for root in library_roots())
+    return _prefixes
+
+
+_prefixes: tuple[str, ...] | None = None
 
 
 def importers_of(module: ModuleType) -> list[tuple[ModuleType, list[ImportedName]]]:
@@ -93,14 +117,16 @@ def importers_of(module: ModuleType) -> list[tuple[ModuleType, list[ImportedName
     return found
 
 
-def importer_closure(module: ModuleType) -> list[ModuleType]:
+def importer_closure(module: ModuleType, imports_change: bool = True) -> list[ModuleType]:
     """The user modules that import ``module``, directly or through others, nearest first.
 
-    Called when ``module`` is about to be patched: what it imports is looked
-    at again next time (its text is about to change).
+    Called when ``module`` is about to be patched: with ``imports_change``
+    (its import statements are edited, or that is not known), what it
+    imports is looked at again next time.
     """
     reverse = _reverse_imports()
-    _reverse.dirty.add(module.__name__)
+    if imports_change:
+        _reverse.dirty.add(module.__name__)
     found: dict[str, ModuleType] = {}
     queue = [module.__name__]
     while queue:

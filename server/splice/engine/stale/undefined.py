@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import ast
 import builtins
+import opcode
+import sys
 from collections.abc import Iterable, Iterator
+from types import CodeType
 from typing import Any
 
 from splice.engine.outline.definitions import Definition, Outline, Statement
@@ -30,6 +33,17 @@ from splice.engine.result import Finding
 from splice.engine.stale.usage import body_usage, statement_usage
 
 _BUILTINS = frozenset(vars(builtins))
+_EXTENDED_ARG = opcode.EXTENDED_ARG
+_LOAD_GLOBAL = opcode.opmap["LOAD_GLOBAL"]
+#: Class bodies (and module code) load through these: locals first, then globals.
+_LOAD_NAMES = frozenset(
+    opcode.opmap[name]
+    for name in ("LOAD_NAME", "LOAD_FROM_DICT_OR_GLOBALS")
+    if name in opcode.opmap
+)
+_STORE_NAMES = frozenset(opcode.opmap[name] for name in ("STORE_NAME", "DELETE_NAME"))
+#: From 3.11, LOAD_GLOBAL's argument also says whether to push a NULL.
+_GLOBAL_SHIFT = 1 if sys.version_info >= (3, 11) else 0
 #: Names every module has (and ``__builtins__``, which some code reads).
 _MODULE_NAMES = frozenset(
     {
@@ -46,13 +60,12 @@ _MODULE_NAMES = frozenset(
         "__dict__",
     }
 )
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def plan_undefined(plan: Plan) -> None:
     """Warn about every module-level name the new text reads that nothing would define."""
     outline = plan.outline
-    if outline is None or any(star_import_modules(s.node) for s in outline.statements):
+    if outline is None or any(_star_import(statement) for statement in outline.statements):
         return
     namespace = vars(plan.module)
     if "__getattr__" in namespace or any(d.name == "__getattr__" for d in _top(outline, plan)):
@@ -106,7 +119,8 @@ class _Checker:
         tree may carry old positions (incremental outlines reuse it): its own line then."""
         if definition is not None:
             class_names = self._class_names(definition.parent)
-            for name, line, at_import in _definition_loads(definition):
+            code = self.plan.compiled.get(definition.qualname) if edited else None
+            for name, line, at_import in _definition_loads(definition, code):
                 if at_import and name in class_names:
                     continue
                 if not self.defined(name):
@@ -212,6 +226,10 @@ def _gone(plan: Plan, outline: Outline) -> set[str]:
     return gone
 
 
+def _star_import(statement: Statement) -> bool:
+    return "*" in statement.text and bool(star_import_modules(statement.node))
+
+
 def _top(outline: Outline, plan: Plan) -> Iterable[Definition]:
     # Only the definitions the patch touches may add a module ``__getattr__``.
     if plan.diff is None:
@@ -223,8 +241,11 @@ def _top(outline: Outline, plan: Plan) -> Iterable[Definition]:
     )
 
 
-def _definition_loads(definition: Definition) -> Iterator[tuple[str, int, bool]]:
-    """(name, line, read at import?) of each global name a definition reads."""
+def _definition_loads(
+    definition: Definition, code: CodeType | None = None
+) -> Iterator[tuple[str, int, bool]]:
+    """(name, line, read at import?) of each global name a definition reads; its
+    body's from ``code`` (the new code of a changed function) when given."""
     node = definition.node
     header: list[ast.AST] = list(node.decorator_list)
     if isinstance(node, ast.ClassDef):
@@ -236,8 +257,48 @@ def _definition_loads(definition: Definition) -> Iterator[tuple[str, int, bool]]
             yield name, line, True
     if isinstance(node, ast.ClassDef):
         return  # its statements and methods are units of their own
+    if code is not None:
+        for name, line in code_globals(code):
+            yield name, line, False
+        return
     for name, line in _loads(node, definition.line, body_only=True):
         yield name, line, False
+
+
+def code_globals(code: CodeType) -> Iterator[tuple[str, int]]:
+    """(name, line) of each global name ``code`` (or code nested in it) loads, read from
+    its bytecode: cheaper than walking a syntax tree, and exactly what runs."""
+    stack = [code]
+    while stack:
+        current = stack.pop()
+        names = current.co_names
+        raw = current.co_code
+        loads: list[tuple[int, str]] = []
+        stored: set[str] = set()
+        extended = 0
+        for offset in range(0, len(raw), 2):
+            operation, argument = raw[offset], raw[offset + 1] | extended
+            if operation == _EXTENDED_ARG:
+                extended = argument << 8
+                continue
+            extended = 0
+            if operation == _LOAD_GLOBAL:
+                loads.append((offset, names[argument >> _GLOBAL_SHIFT]))
+            elif operation in _LOAD_NAMES:
+                loads.append((offset, names[argument]))
+            elif operation in _STORE_NAMES:
+                stored.add(names[argument])
+        for offset, name in loads:
+            if name not in stored:
+                yield name, _line_at(current, offset)
+        stack.extend(constant for constant in current.co_consts if isinstance(constant, CodeType))
+
+
+def _line_at(code: CodeType, offset: int) -> int:
+    for start, end, line in code.co_lines():
+        if start <= offset < end and line is not None:
+            return line
+    return code.co_firstlineno
 
 
 def _loads(node: ast.AST, line: int, body_only: bool = False) -> Iterator[tuple[str, int]]:
@@ -270,7 +331,13 @@ def _loads(node: ast.AST, line: int, body_only: bool = False) -> Iterator[tuple[
             local.add(current.rest)
         if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
             local |= {argument.arg for argument in _arguments(current.args)}
-        stack.extend(ast.iter_child_nodes(current))
+        # ast.iter_child_nodes, without its two generators: this runs on every patch.
+        for field in current._fields:
+            child = getattr(current, field, None)
+            if type(child) is list:
+                stack.extend(item for item in child if isinstance(item, ast.AST))
+            elif isinstance(child, ast.AST):
+                stack.append(child)
     local -= declared
     for name in loads:
         if name.id not in local:

@@ -48,6 +48,7 @@ def choose_body(found: Sequence[tuple[int, Usage]], line: int) -> Usage | None:
     return Usage(
         frozenset().union(*(usage.reads for _, usage in found)),
         frozenset().union(*(usage.calls for _, usage in found)),
+        frozenset().union(*(usage.names for _, usage in found)),
     )
 
 

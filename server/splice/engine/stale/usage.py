@@ -18,10 +18,12 @@ from types import CodeType
 
 @dataclass(frozen=True)
 class Usage:
-    """The names (and attribute names) some code reads, and those it calls."""
+    """The names (and attribute names) some code reads, and those it calls; ``names``
+    are the plain names it loads (the others are attributes)."""
 
     reads: frozenset[str]
     calls: frozenset[str]
+    names: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.reads)
@@ -65,7 +67,7 @@ def header_usage(node: ast.AST) -> Usage:
         # The usual header, ``def f(x, factor=RATE)`` or ``@cache``: no walk needed.
         names = frozenset(part.id for part in parts if type(part) is ast.Name)
         calls = frozenset(part.id for part in decorators if type(part) is ast.Name)
-        usage = _intern(Usage(names, calls))
+        usage = _intern(Usage(names, calls, names))
     else:
         usage = _intern(_walk(parts, extra_calls=filter(None, map(_callee, decorators))))
     setattr(node, _NOW, usage)
@@ -110,7 +112,7 @@ def code_usage(code: CodeType) -> Usage:
         current = stack.pop()
         names.update(current.co_names)
         stack.extend(constant for constant in current.co_consts if isinstance(constant, CodeType))
-    usage = Usage(frozenset(names), frozenset(names))
+    usage = Usage(frozenset(names), frozenset(names), frozenset(names))
     _CODES[code] = usage
     return usage
 
@@ -126,6 +128,7 @@ def known_code_usage(code: CodeType) -> Usage | None:
 
 def _walk(roots: Iterable[ast.AST], extra_calls: Iterable[str] = ()) -> Usage:
     reads: set[str] = set()
+    names: set[str] = set()
     calls: set[str] = set(extra_calls)
     stack: list[ast.AST] = list(roots)
     while stack:
@@ -134,6 +137,7 @@ def _walk(roots: Iterable[ast.AST], extra_calls: Iterable[str] = ()) -> Usage:
             header = header_usage(current)
             reads |= header.reads
             calls |= header.calls
+            names |= header.names
             continue
         if isinstance(current, ast.Lambda):
             stack.extend(current.args.defaults)
@@ -146,10 +150,11 @@ def _walk(roots: Iterable[ast.AST], extra_calls: Iterable[str] = ()) -> Usage:
         elif isinstance(current, ast.Name):
             if isinstance(current.ctx, ast.Load):
                 reads.add(current.id)
+                names.add(current.id)
         elif isinstance(current, ast.Attribute):
             reads.add(current.attr)
         stack.extend(ast.iter_child_nodes(current))
-    return Usage(frozenset(reads), frozenset(calls))
+    return Usage(frozenset(reads), frozenset(calls), frozenset(names))
 
 
 def _callee(expression: ast.expr) -> str | None:
