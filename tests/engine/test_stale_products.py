@@ -184,3 +184,12 @@ def test_recreated_function_held_by_a_statement_is_named(live: Live) -> None:
     assert result.rebound == ("index",)
     [finding] = _stale(result)
     assert finding.line == 7 and "LISTED" in finding.message
+
+
+def test_statement_run_again_rebinds_the_copies_importers_made(live: Live) -> None:
+    config = live.load(CONFIG)
+    trainer = live.load(f"from {config.__name__} import CFG\n")
+    [finding] = _stale(ok(live.patch(config, CONFIG.replace("0.1", "0.01"))))
+    result = ok(splice.run_statement(config, finding.line or 0))
+    assert trainer.CFG is config.CFG and trainer.CFG.lr == 0.01
+    assert codes(result.skipped) == ["copy-rebound"]

@@ -44,6 +44,7 @@ from splice.engine.outline.definitions import (
 )
 from splice.engine.outline.incremental import reoutline
 from splice.engine.outline.selection import splice_definition
+from splice.engine.outline.statements import bound_names
 from splice.engine.plan.baseline_planner import BaselinePlanner
 from splice.engine.plan.held_back import hold_back
 from splice.engine.plan.live.planner import LivePlanner
@@ -51,6 +52,7 @@ from splice.engine.plan.planner import Planner
 from splice.engine.plan.steps import Plan, code_filename
 from splice.engine.result import Finding, PatchResult
 from splice.engine.stale import plan_stale_checks
+from splice.engine.stale.copies import MISSING, rebind_copies
 from splice.errors import UnknownModuleError
 
 #: Held while planning and committing: one patch at a time per process.
@@ -133,8 +135,10 @@ def run_statement(module: ModuleType | str, line: int, source: str | None = None
         except SyntaxError as error:
             finding = _compile_error(error, text)
             return _statement_result(live, filename, started, errors=(finding,))
+        namespace = live.__dict__
+        before = {name: namespace.get(name, MISSING) for name in bound_names(statement)}
         try:
-            exec(code, live.__dict__)
+            exec(code, namespace)
         except BaseException as error:  # the user's statement raised: report, don't crash
             if isinstance(error, (KeyboardInterrupt, SystemExit)):
                 raise
@@ -146,7 +150,9 @@ def run_statement(module: ModuleType | str, line: int, source: str | None = None
                 end_line=statement.end_lineno,
             )
             return _statement_result(live, filename, started, errors=(finding,))
-    return _statement_result(live, filename, started, applied=(statement.lineno,))
+        # Modules that copied a name it rebinds (``from m import CFG``) get the new value too.
+        rebound = rebind_copies(live, before, statement.lineno)
+    return _statement_result(live, filename, started, applied=(statement.lineno,), skipped=rebound)
 
 
 def build_plan(
@@ -363,12 +369,14 @@ def _statement_result(
     started: float,
     errors: tuple[Finding, ...] = (),
     applied: tuple[int, ...] = (),
+    skipped: Sequence[Finding] = (),
 ) -> PatchResult:
     return PatchResult(
         ok=not errors,
         module=module.__name__,
         file=filename,
         errors=errors,
+        skipped=tuple(skipped),
         statements_applied=applied,
         duration_ms=(time.perf_counter() - started) * 1000,
     )

@@ -25,7 +25,9 @@ from splice.engine.result import Finding
 from splice.engine.stale.modules import STAR, importers_of
 from splice.engine.stale.reach import ChangeSet
 
-_MISSING = object()
+#: What ``rebind_copies`` is given for a name that was not bound before.
+MISSING: Any = object()
+_MISSING = MISSING
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,26 @@ def plan_copies(plan: Plan, changes: ChangeSet) -> None:
         plan.add_last_step("rebinding copies in importing modules", _rebinder(copies))
         plan.skipped.extend(_rebound_findings(plan, changes, copies))
     plan.skipped.extend(_broken_findings(plan, changes, broken))
+
+
+def rebind_copies(module: ModuleType, before: dict[str, Any], line: int) -> list[Finding]:
+    """After a statement ran explicitly: rebind the importers' copies of the names it rebound.
+
+    ``before`` holds each name's value before the statement ran. Runs at once
+    (running a statement is no transaction); an ``info`` finding names them.
+    """
+    changes = ChangeSet(module)
+    for name, previous in before.items():
+        if previous is not _MISSING and vars(module).get(name, _MISSING) is not previous:
+            changes.names[name] = line
+            changes.previous[name] = previous
+    copies, _ = _find_copies(changes)
+    undo: Undo = []
+    _rebinder(copies)(undo)
+    return [
+        Finding(finding.code, finding.message, line=line, severity="info")
+        for finding in _rebound_findings(None, changes, copies)
+    ]
 
 
 def _find_copies(changes: ChangeSet) -> tuple[list[Copy], list[Copy]]:
@@ -131,7 +153,7 @@ def _rebinder(copies: list[Copy]) -> Callable[[Undo], None]:
     return rebind
 
 
-def _rebound_findings(plan: Plan, changes: ChangeSet, copies: list[Copy]) -> list[Finding]:
+def _rebound_findings(plan: Plan | None, changes: ChangeSet, copies: list[Copy]) -> list[Finding]:
     by_name: dict[str, list[Copy]] = {}
     for copy in copies:
         by_name.setdefault(_root(copies, copy), []).append(copy)
@@ -145,7 +167,7 @@ def _rebound_findings(plan: Plan, changes: ChangeSet, copies: list[Copy]) -> lis
             Finding(
                 "copy-rebound",
                 f"{name}: also rebound where it was copied by `from ... import`: {places}",
-                line=changes.names.get(name) or plan.line_of(name),
+                line=changes.names.get(name) or (plan.line_of(name) if plan else None),
                 severity="info",
             )
         )
