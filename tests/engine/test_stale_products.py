@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+import types
+
+import pytest
+
 import splice
 from engine.helpers import Live, codes, ok
+from splice.engine.hooks import Adapter, PatchPlan, adapters, reset_adapters
 
 CONFIG = """\
 from dataclasses import dataclass
@@ -193,3 +199,32 @@ def test_statement_run_again_rebinds_the_copies_importers_made(live: Live) -> No
     result = ok(splice.run_statement(config, finding.line or 0))
     assert trainer.CFG is config.CFG and trainer.CFG.lr == 0.01
     assert codes(result.skipped) == ["copy-rebound"]
+
+
+def test_product_an_adapter_brings_up_to_date_is_not_named(
+    live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module = live.load(FACTORY)
+
+    class Updater(Adapter):
+        framework = "splice_toy_framework"
+
+        def plan_patch(self, patch: PatchPlan) -> None:
+            if "configure" in patch.changed:
+                patch.brings_up_to_date(patch.live("app"))
+
+    toy = types.ModuleType("splice_toy_adapter")
+    toy.adapter = Updater()  # type: ignore[attr-defined]
+    monkeypatch.setitem(
+        sys.modules, "splice_toy_framework", types.ModuleType("splice_toy_framework")
+    )
+    monkeypatch.setitem(sys.modules, "splice_toy_adapter", toy)
+    reset_adapters()
+    monkeypatch.setattr(
+        adapters, "_entry_points", {"splice_toy_framework": "splice_toy_adapter:adapter"}
+    )
+    try:
+        result = ok(live.patch(module, FACTORY.replace("False", "True")))
+    finally:
+        reset_adapters()
+    assert _stale(result) == []
