@@ -44,7 +44,7 @@ def plan_products(
         namespace = vars(importer)
         filename = code_filename(importer)
         for unit in summary.units:
-            path = reach.names(unit.usage, namespace)
+            path = reach.reaches(unit.usage, namespace)
             if path is None or _brought_up_to_date(plan, namespace, unit):
                 continue
             if running.holds(filename, unit):

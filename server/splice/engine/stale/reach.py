@@ -159,6 +159,7 @@ class Reach:
         self.changes = changes
         self._by_globals: dict[int, ModuleType] | None = None
         self._memo: dict[int, tuple[str, ...] | None] = {}
+        self._units: dict[tuple[int, int], tuple[str, ...] | None] = {}
         self._own_bodies: dict[str, tuple[tuple[int, Usage], ...]] | None = None
 
     @property
@@ -168,6 +169,13 @@ class Reach:
             self._by_globals = {id(vars(module)): module for module in user_modules()}
             self._by_globals[id(vars(self.changes.module))] = self.changes.module
         return self._by_globals
+
+    def reaches(self, usage: Usage, namespace: dict[str, Any]) -> tuple[str, ...] | None:
+        """``names`` for top-level code, memoised: units of one module share usages."""
+        key = (id(usage), id(namespace))
+        if key not in self._units:
+            self._units[key] = self.names(usage, namespace)
+        return self._units[key]
 
     def names(
         self, usage: Usage, namespace: dict[str, Any], depth: int = 0
