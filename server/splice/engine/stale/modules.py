@@ -16,7 +16,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 
 from splice.engine.baselines.process import in_user_scope, library_roots
@@ -47,16 +47,29 @@ class ImportedName:
 
 @dataclass(frozen=True)
 class ModuleSummary:
+    """What one version of a module's text says: its imports and the units that ran
+    at import; its functions' bodies only when asked (they are parsed again then:
+    a summary keeps no syntax tree)."""
+
     imports: tuple[ImportedName, ...]
     units: tuple[Unit, ...]
-    #: qualname -> (first line, what its body does when called) of each function.
-    bodies: dict[str, tuple[tuple[int, Usage], ...]]
+    text: str
+    filename: str
+    _bodies: list[dict[str, tuple[tuple[int, Usage], ...]]] = field(
+        default_factory=list, compare=False, repr=False
+    )
 
     def imported_from(self, source: str) -> list[ImportedName]:
         return [entry for entry in self.imports if entry.source == source]
 
     def body(self, qualname: str, line: int) -> Usage | None:
-        return choose_body(self.bodies.get(qualname, ()), line)
+        """What the body of the function ``qualname`` (starting at ``line``) does."""
+        if not self._bodies:
+            try:
+                self._bodies.append(outline_bodies(parse_definitions(self.text, self.filename)))
+            except (SyntaxError, ValueError):
+                self._bodies.append({})
+        return choose_body(self._bodies[0].get(qualname, ()), line)
 
 
 def user_modules() -> list[ModuleType]:
@@ -235,15 +248,15 @@ def summary_of(module: ModuleType) -> ModuleSummary | None:
             outline = parse_definitions(text, getattr(module, "__file__", None) or "<unknown>")
         except (SyntaxError, ValueError):
             return None
-    summary = summarize(outline, _package(module))
+    summary = summarize(outline, _package(module), getattr(module, "__file__", None) or "")
     _summaries[name] = (module, source, summary)
     return summary
 
 
-def summarize(outline: Outline, package: str | None) -> ModuleSummary:
+def summarize(outline: Outline, package: str | None, filename: str = "") -> ModuleSummary:
     """The imports and the import-time units of an outline."""
     return ModuleSummary(
-        tuple(imports_of(outline, package)), tuple(units_of(outline)), outline_bodies(outline)
+        tuple(imports_of(outline, package)), tuple(units_of(outline)), outline.source, filename
     )
 
 
@@ -281,8 +294,8 @@ def _module_level_nodes(node: ast.stmt) -> Iterable[ast.stmt]:
         if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
         yield current
-        for field in ("body", "orelse", "finalbody"):
-            stack.extend(getattr(current, field, ()))
+        for part in ("body", "orelse", "finalbody"):
+            stack.extend(getattr(current, part, ()))
         for handler in getattr(current, "handlers", ()):
             stack.extend(handler.body)
 

@@ -153,7 +153,13 @@ def _walk(roots: Iterable[ast.AST], extra_calls: Iterable[str] = ()) -> Usage:
                 names.add(current.id)
         elif isinstance(current, ast.Attribute):
             reads.add(current.attr)
-        stack.extend(ast.iter_child_nodes(current))
+        # ast.iter_child_nodes, without its two generators: modules are summarised by this.
+        for field in current._fields:
+            child = getattr(current, field, None)
+            if type(child) is list:
+                stack.extend(item for item in child if isinstance(item, ast.AST))
+            elif isinstance(child, ast.AST):
+                stack.append(child)
     return Usage(frozenset(reads), frozenset(calls), frozenset(names))
 
 
