@@ -108,10 +108,15 @@ class Plan:
 
     def add_last_step(self, label: str, action: Callable[[Undo], None]) -> None:
         """A step after every other: at the file's last line, so its failure is reported inside the file."""
-        lines = source_lines(self.source)
-        if lines and not lines[-1]:
-            lines.pop()  # the text ends with a newline: no line after it
-        self.add_step(max(1, len(lines)), label, action)
+        source = self.source
+        if "\r" in source:
+            lines = source_lines(source)
+            if lines and not lines[-1]:
+                lines.pop()  # the text ends with a newline: no line after it
+            count = len(lines)
+        else:  # counted, not split: this runs on every patch
+            count = source.count("\n") + (not source.endswith("\n"))
+        self.add_step(max(1, count), label, action)
 
     def line_of(self, qualname: str | None) -> int | None:
         """Where ``qualname`` starts in the new text (None when it is not there)."""

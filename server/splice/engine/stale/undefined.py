@@ -72,6 +72,8 @@ def plan_undefined(plan: Plan) -> None:
         return
     checker = _Checker(plan, outline, namespace)
     for definition, statement in _edited(plan, outline):
+        if not checker.gone and _all_known(plan, namespace, definition, statement):
+            continue
         checker.check(definition, statement)
     for name in checker.gone:
         checker.check_readers(name)
@@ -183,6 +185,25 @@ class _Checker:
                 severity="warning",
             )
         )
+
+
+def _all_known(
+    plan: Plan,
+    namespace: dict[str, Any],
+    definition: Definition | None,
+    statement: Statement | None,
+) -> bool:
+    """Whether every name the edited code mentions is bound now or a builtin: most
+    edits, told by set operations alone (attribute names count, so this may say no)."""
+    if definition is None:
+        assert statement is not None
+        names: frozenset[str] | set[str] = statement_usage(statement.node).names
+    else:
+        code = plan.compiled.get(definition.qualname)
+        if code is None:
+            return False
+        names = set(code.co_names) | statement_usage(definition.node).names
+    return not (names - namespace.keys() - _BUILTINS)
 
 
 def _edited(plan: Plan, outline: Outline) -> Iterator[tuple[Definition | None, Statement | None]]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from splice.engine.outline.definitions import Definition, Outline, Statement
+from splice.engine.outline.diff import DefinitionChange
 from splice.engine.outline.statements import bound_names
 from splice.engine.plan.steps import Plan
 from splice.engine.stale.usage import EMPTY, Usage, body_usage, header_usage, statement_usage
@@ -85,18 +86,37 @@ def patched_units(plan: Plan, previous: str | None, keep: Callable[[Usage], bool
     name = plan.module.__name__
     remembered = _distinct.get(name)
     if remembered is not None and plan.diff is not None and remembered[0] is previous:
-        usages = set(remembered[1])
-        for change in plan.diff.changes:
-            if change.new is not None and change.kind in ("changed", "added"):
-                usages.add(_header(change.new))
-                usages.update(_statement(statement) for statement in change.new.statements)
-        usages.update(_statement(s) for s in plan.diff.statements if s.scope is not None)
-        _distinct[name] = (plan.source, frozenset(usages))
+        usages = remembered[1]
+        added = [
+            usage
+            for change in plan.diff.changes
+            if change.new is not None and _header_may_differ(change)
+            for usage in (
+                _header(change.new),
+                *(_statement(statement) for statement in change.new.statements),
+            )
+        ]
+        added += [_statement(s) for s in plan.diff.statements if s.scope is not None]
+        if added:
+            usages = usages | frozenset(added)
+        _distinct[name] = (plan.source, usages)
         if not any(keep(usage) for usage in usages):
             return found
     units, seen = definition_units(plan.outline, keep)
     _distinct[name] = (plan.source, seen)
     return found + units
+
+
+def _header_may_differ(change: DefinitionChange) -> bool:
+    """Whether a change may give a definition a header (or class statements) not seen
+    before: a function whose body or docstring alone changed keeps its header."""
+    if change.kind == "added":
+        return True
+    if change.kind != "changed":
+        return False
+    return change.new is not None and (
+        change.new.kind == "class" or bool(change.parts & {"decorators", "signature"})
+    )
 
 
 def statement_units(outline: Outline, keep: Callable[[Usage], bool] | None) -> list[Unit]:
