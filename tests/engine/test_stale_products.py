@@ -9,6 +9,7 @@ import pytest
 
 import splice
 from engine.helpers import Live, codes, ok
+from splice.engine import stale
 from splice.engine.hooks import Adapter, PatchPlan, adapters, reset_adapters
 
 CONFIG = """\
@@ -228,3 +229,22 @@ def test_product_an_adapter_brings_up_to_date_is_not_named(
     finally:
         reset_adapters()
     assert _stale(result) == []
+
+
+def test_a_check_that_raises_is_named_and_the_patch_applies(
+    live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module = live.load(CONFIG)
+
+    def broken(*arguments: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(stale, "plan_products", broken)
+    result = ok(live.patch(module, CONFIG.replace("0.1", "0.01")))
+    # Without a baseline the statement the check would have named stays "unverified".
+    assert codes(result.skipped) == [
+        *live.either([], ["statement-unverified"]),
+        "stale-check-failed",
+    ]
+    assert "statements: RuntimeError: a bug" in result.skipped[-1].message
+    assert module.Config().lr == 0.01

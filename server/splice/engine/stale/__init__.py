@@ -23,8 +23,13 @@ statements), ``reach.py`` whether code reaches a change.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from splice.engine.commit.transaction import Unstaged
 from splice.engine.plan.steps import Plan
+from splice.engine.result import Finding
 from splice.engine.stale.caches import plan_caches
 from splice.engine.stale.copies import plan_copies
 from splice.engine.stale.frames import running_frames_check
@@ -34,6 +39,9 @@ from splice.engine.stale.products import plan_products
 from splice.engine.stale.reach import Reach, planned_changes
 from splice.engine.stale.suspended import suspended_check
 from splice.engine.stale.undefined import plan_undefined
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _imports_change(plan: Plan) -> bool:
@@ -47,20 +55,41 @@ def _imports_change(plan: Plan) -> bool:
 
 def plan_stale_checks(plan: Plan) -> None:
     """Add to ``plan`` the steps and findings about what the commit would leave stale."""
-    lambdas = plan_lambdas(plan)
+    lambdas = _guarded(plan, "lambdas", plan_lambdas, plan) or []
     changes = planned_changes(plan)
     for label, function in lambdas:
         changes.add_swapped(label, function)
     if not changes.empty:
-        plan_copies(plan, changes)
-        importers = importer_closure(plan.module, _imports_change(plan))
+        _guarded(plan, "copies", plan_copies, plan, changes)
+        importers = _guarded(
+            plan, "importers", importer_closure, plan.module, _imports_change(plan)
+        )
         reach = Reach(changes)
-        plan_caches(plan, changes, reach, [plan.module, *importers])
-        plan_products(plan, changes, reach, importers)
-    plan_undefined(plan)
+        everywhere = [plan.module, *(importers or [])]
+        _guarded(plan, "caches", plan_caches, plan, changes, reach, everywhere)
+        _guarded(plan, "statements", plan_products, plan, changes, reach, importers or [])
+    _guarded(plan, "names", plan_undefined, plan)
     running = running_frames_check(plan, changes.targets)
     if running is not None:
         plan.add_last_step("checking running frames", Unstaged(running))
     suspended = suspended_check(plan, changes.targets)
     if suspended is not None:
         plan.add_last_step("checking suspended generators and coroutines", Unstaged(suspended))
+
+
+def _guarded(plan: Plan, what: str, check: Callable[..., T], *arguments: Any) -> T | None:
+    """Run one check; a bug in it is reported, and never stops the patch."""
+    try:
+        return check(*arguments)
+    except Exception as error:
+        logger.debug("splice: the %s check raised", what, exc_info=True)
+        plan.skipped.append(
+            Finding(
+                "stale-check-failed",
+                f"splice could not check what this patch leaves stale ({what}: "
+                f"{type(error).__name__}: {error}); the patch applies, but what that check "
+                "names may be missed. Please report it",
+                severity="warning",
+            )
+        )
+        return None
