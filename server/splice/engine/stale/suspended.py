@@ -56,20 +56,18 @@ def suspended_check(
     coroutines_only = all(code.co_flags & _COROUTINE_FLAGS for code in old_codes)
 
     def check(undo: Undo) -> None:
-        new_codes = {id(function.__code__) for function in functions}
-        tasks = _tasks()
-        found = None
-        if (
-            coroutines_only
-            and tasks is not None
-            and not any(m in sys.modules for m in _OTHER_LOOPS)
-        ):
-            found = list(_in_tasks(tasks, targets, new_codes))
-        if found is None:
-            codes = [*old_codes, *(c for key in targets for c in _earlier.get(key, ()))]
-            found = list(_on_heap(codes, targets, new_codes, tasks or []))
-        _remember(functions, old_codes)
-        findings = [_finding(plan, targets, suspended, task) for suspended, task in found]
+        try:
+            findings = _look(plan, targets, functions, old_codes, coroutines_only)
+        except Exception as error:  # a bug here must not undo a committed patch
+            findings = [
+                Finding(
+                    "stale-check-failed",
+                    "splice could not check what this patch leaves stale (suspended code: "
+                    f"{type(error).__name__}: {error}); the patch applies, but a suspended "
+                    "generator or task may be missed. Please report it",
+                    severity="warning",
+                )
+            ]
         if not findings:
             return
         plan.skipped.extend(findings)
@@ -82,6 +80,25 @@ def suspended_check(
         undo.append(forget)
 
     return check
+
+
+def _look(
+    plan: Plan,
+    targets: dict[tuple[str, str], str],
+    functions: list[FunctionType],
+    old_codes: list[CodeType],
+    coroutines_only: bool,
+) -> list[Finding]:
+    new_codes = {id(function.__code__) for function in functions}
+    tasks = _tasks()
+    found = None
+    if coroutines_only and tasks is not None and not any(m in sys.modules for m in _OTHER_LOOPS):
+        found = list(_in_tasks(tasks, targets, new_codes))
+    if found is None:
+        codes = [*old_codes, *(c for key in targets for c in _earlier.get(key, ()))]
+        found = list(_on_heap(codes, targets, new_codes, tasks or []))
+    _remember(functions, old_codes)
+    return [_finding(plan, targets, suspended, task) for suspended, task in found]
 
 
 def _key(code: CodeType) -> tuple[str, str]:
