@@ -113,3 +113,14 @@ def test_shop_example_vat_rate_is_live_in_app(live: Live, tmp_path: Path) -> Non
     assert app.total_price(cart) == round(before / 1.2 * 1.1, 2)
     assert "statement-stale" not in codes(result.skipped)
     assert splice.patch_module is not None
+
+
+def test_copy_of_deleted_name_is_named_where_the_name_was(live: Live) -> None:
+    text = "def other():\n    return 2\n\n\ndef get_settings():\n    return 1\n"
+    helpers = live.load(text)
+    app = live.load(f"\nfrom {helpers.__name__} import get_settings\n")
+    result = ok(live.patch(helpers, text.replace("def get_settings", "def load_settings")))
+    [finding] = [f for f in result.skipped if f.code == "name-undefined"]
+    assert finding.line == 5
+    assert finding.place is not None
+    assert (finding.place.module, finding.place.line) == (app.__name__, 2)

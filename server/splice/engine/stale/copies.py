@@ -20,8 +20,8 @@ from typing import Any
 
 from splice.engine.commit.mutations import bind
 from splice.engine.commit.transaction import Transaction
-from splice.engine.plan.steps import Plan, Undo
-from splice.engine.result import Finding
+from splice.engine.plan.steps import Plan, Undo, code_filename
+from splice.engine.result import Finding, Place
 from splice.engine.stale.modules import STAR, importers_of
 from splice.engine.stale.reach import ChangeSet
 
@@ -175,6 +175,7 @@ def _rebound_findings(plan: Plan | None, changes: ChangeSet, copies: list[Copy])
 
 
 def _broken_findings(plan: Plan, changes: ChangeSet, broken: list[Copy]) -> list[Finding]:
+    """Copies of a deleted name, named where the name was (and the import they come from)."""
     return [
         Finding(
             "name-undefined",
@@ -184,6 +185,7 @@ def _broken_findings(plan: Plan, changes: ChangeSet, broken: list[Copy]) -> list
             "import, or keep the name",
             line=changes.names.get(copy.name),
             severity="warning",
+            place=Place(copy.importer.__name__, code_filename(copy.importer), copy.line),
         )
         for copy in broken
     ]

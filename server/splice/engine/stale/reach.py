@@ -123,6 +123,9 @@ def planned_changes(plan: Plan) -> ChangeSet:
                 lines = _lines(plan)
             changes.add_name(qualname, lines.get(qualname))
     changes.deleted.update(qualname for qualname in plan.deleted if "." not in qualname)
+    for name in changes.deleted:
+        if changes.names.get(name) is None:
+            changes.names[name] = _old_line(plan, name, changes.previous.get(name))
     if plan.statements_applied and plan.outline is not None:
         applied = set(plan.statements_applied)
         for statement in plan.outline.statements:
@@ -130,6 +133,16 @@ def planned_changes(plan: Plan) -> ChangeSet:
                 for name in bound_names(statement.node):
                     changes.add_name(name, statement.line)
     return changes
+
+
+def _old_line(plan: Plan, name: str, value: Any) -> int | None:
+    """Where a deleted definition stood: the edit that removed it is about there."""
+    if plan.diff is not None:
+        for change in plan.diff.changes:
+            if change.kind == "deleted" and change.old is not None and change.old.qualname == name:
+                return change.old.line
+    code = getattr(value, "__code__", None) if type(value) is FunctionType else None
+    return code.co_firstlineno if isinstance(code, CodeType) else None
 
 
 def _functions(value: Any, qualname: str) -> list[FunctionType]:
