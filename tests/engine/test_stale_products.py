@@ -248,3 +248,16 @@ def test_a_check_that_raises_is_named_and_the_patch_applies(
     ]
     assert "statements: RuntimeError: a bug" in result.skipped[-1].message
     assert module.Config().lr == 0.01
+
+
+def test_block_is_named_for_the_names_it_bound_only(live: Live) -> None:
+    # `if os.fork() == 0: child()`: which branch ran is not known; what it bound is.
+    text = (
+        "def helper():\n    return 1\n\n"
+        "for _ in range(2):\n    if _ > 5:\n        helper()\n\n"
+        "if True:\n    VALUE = helper()\n"
+    )
+    module = live.load(text)
+    result = ok(live.patch(module, text.replace("return 1", "return 2")))
+    assert [(f.line, f.code) for f in _stale(result)] == [(8, "statement-stale")]
+    assert "VALUE" in _stale(result)[0].message

@@ -124,8 +124,8 @@ def statement_units(outline: Outline, keep: Callable[[Usage], bool] | None) -> l
     found = []
     for statement in outline.statements:
         node = statement.node
-        usage = statement_usage(node)
-        if statement.is_docstring or not usage or _main_guard(node):
+        usage = statement_usage(node) if not isinstance(node, _BLOCKS) else _block_usage(node)
+        if statement.is_docstring or not usage:
             continue
         if keep is None or keep(usage):
             found.append(
@@ -240,17 +240,40 @@ def _remember(text: str, node: ast.AST, compute: Callable[[ast.AST], Usage]) -> 
     return usage
 
 
-def _main_guard(node: ast.stmt) -> bool:
-    """``if __name__ == "__main__":``: an entry point that runs the program, not a product of it."""
-    test = node.test if isinstance(node, ast.If) else None
-    return (
-        isinstance(test, ast.Compare)
-        and isinstance(test.left, ast.Name)
-        and test.left.id == "__name__"
-        and len(test.comparators) == 1
-        and isinstance(test.comparators[0], ast.Constant)
-        and test.comparators[0].value == "__main__"
-    )
+#: Statements whose parts may not all have run (a branch not taken, a loop never entered).
+_BLOCKS = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.With, ast.AsyncWith, ast.Match)
+_ASSIGNMENTS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
+_BLOCK_USAGE = "_splice_block_usage"
+
+
+def _block_usage(node: ast.stmt) -> Usage:
+    """What a block's assignments read: the names they bound are what it left live.
+
+    Its other statements (``if os.fork() == 0: child()``, ``main()`` under
+    ``if __name__ == "__main__":``) may not have run, or ran for an effect
+    that cannot be told: naming them would mostly be wrong.
+    """
+    cached: Usage | None = getattr(node, _BLOCK_USAGE, None)
+    if cached is not None:
+        return cached
+    usages: list[Usage] = []
+    stack: list[ast.AST] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, _ASSIGNMENTS):
+            usages.append(statement_usage(current))
+        elif not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for part in ("body", "orelse", "finalbody", "handlers", "cases"):
+                stack.extend(getattr(current, part, ()))
+    usage = EMPTY
+    if usages:
+        usage = Usage(
+            frozenset().union(*(u.reads for u in usages)),
+            frozenset().union(*(u.calls for u in usages)),
+            frozenset().union(*(u.names for u in usages)),
+        )
+    setattr(node, _BLOCK_USAGE, usage)
+    return usage
 
 
 def rerunnable(node: ast.stmt) -> bool:
