@@ -164,12 +164,16 @@ class Session:
         )
 
     async def code_actions(
-        self, line: int, character: int = 4, diagnostics: list[Any] | None = None
+        self,
+        line: int,
+        character: int = 4,
+        diagnostics: list[Any] | None = None,
+        name: str = "app.py",
     ) -> list[Any]:
         position = types.Position(line=line, character=character)
         result = await self.client.text_document_code_action_async(
             types.CodeActionParams(
-                text_document=types.TextDocumentIdentifier(uri=self.uri()),
+                text_document=types.TextDocumentIdentifier(uri=self.uri(name)),
                 range=types.Range(start=position, end=position),
                 context=types.CodeActionContext(diagnostics=diagnostics or []),
             )

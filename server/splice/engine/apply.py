@@ -45,13 +45,14 @@ from splice.engine.outline.definitions import (
 )
 from splice.engine.outline.incremental import reoutline
 from splice.engine.outline.selection import splice_definition
+from splice.engine.outline.statements import bound_names
 from splice.engine.plan.baseline_planner import BaselinePlanner
 from splice.engine.plan.held_back import hold_back
 from splice.engine.plan.live.planner import LivePlanner
 from splice.engine.plan.planner import Planner
 from splice.engine.plan.steps import Plan, code_filename
 from splice.engine.result import Finding, PatchResult
-from splice.engine.stale import plan_stale_checks
+from splice.engine.stale import MISSING, after_statement, plan_stale_checks
 from splice.errors import UnknownModuleError
 
 #: Held while planning and committing: one patch at a time per process.
@@ -131,11 +132,13 @@ def run_statement(module: ModuleType | str, line: int, source: str | None = None
         except SyntaxError as error:
             finding = _compile_error(error, text)
             return _statement_result(live, filename, started, errors=(finding,))
+        namespace = live.__dict__
+        before = {name: namespace.get(name, MISSING) for name in bound_names(statement)}
         try:
             if enclosing:
                 run_in_class(code, enclosing, statement, live)
             else:
-                exec(code, live.__dict__)
+                exec(code, namespace)
         except BaseException as error:  # the user's statement raised: report, don't crash
             if isinstance(error, (KeyboardInterrupt, SystemExit)):
                 raise
@@ -147,7 +150,9 @@ def run_statement(module: ModuleType | str, line: int, source: str | None = None
                 end_line=statement.end_lineno,
             )
             return _statement_result(live, filename, started, errors=(finding,))
-    return _statement_result(live, filename, started, applied=(statement.lineno,))
+        # Copies importers made of a name it rebinds, and caches reading it, follow.
+        rebound = after_statement(live, before, statement.lineno)
+    return _statement_result(live, filename, started, applied=(statement.lineno,), skipped=rebound)
 
 
 def build_plan(
@@ -364,12 +369,14 @@ def _statement_result(
     started: float,
     errors: tuple[Finding, ...] = (),
     applied: tuple[int, ...] = (),
+    skipped: Sequence[Finding] = (),
 ) -> PatchResult:
     return PatchResult(
         ok=not errors,
         module=module.__name__,
         file=filename,
         errors=errors,
+        skipped=tuple(skipped),
         statements_applied=applied,
         duration_ms=(time.perf_counter() - started) * 1000,
     )

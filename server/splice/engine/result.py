@@ -11,12 +11,23 @@ Severity = Literal["error", "warning", "info"]
 
 
 @dataclass(frozen=True)
+class Place:
+    """A line of another module than the patched one: where a finding's stale thing lives."""
+
+    module: str
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
 class Finding:
     """One thing a patch could not do, or chose not to do, with a stable code.
 
     ``code`` is listed in docs/edits.md. ``line`` and ``column`` are 1-based and
     refer to the new source (``column`` in characters); ``end_line`` closes the
-    range when known.
+    range when known. ``place`` is set when what the finding names lives in
+    another module (an importer's statement), and ``rerun`` when the statement
+    it names (at ``place``, else at ``line``) is safe to run again.
     """
 
     code: str
@@ -26,6 +37,8 @@ class Finding:
     column: int | None = None
     end_line: int | None = None
     severity: Severity = "error"
+    place: Place | None = None
+    rerun: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -40,6 +53,8 @@ class Finding:
             column=data.get("column"),
             end_line=data.get("end_line"),
             severity=data.get("severity", "error"),
+            place=Place(**place) if isinstance(place := data.get("place"), dict) else None,
+            rerun=bool(data.get("rerun", False)),
         )
 
     def where(self) -> str:

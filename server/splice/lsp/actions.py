@@ -30,7 +30,19 @@ def code_actions(
     for diagnostic in context.diagnostics:
         if diagnostic.source != convert.SOURCE:
             continue
-        if diagnostic.code in STATEMENT_SKIP_CODES:
+        rerun = _data(diagnostic, findings).get("rerun")
+        if isinstance(rerun, dict) and isinstance(rerun.get("line"), int):
+            # Code that ran at import with old code made what this statement holds.
+            found.append(
+                convert.command_action(
+                    "Run this statement again",
+                    types.CodeActionKind.QuickFix,
+                    "splice.runStatement",
+                    [rerun.get("uri") or uri, convert.lsp_line(rerun["line"])],
+                    [diagnostic],
+                )
+            )
+        elif diagnostic.code in STATEMENT_SKIP_CODES:
             found.append(
                 convert.command_action(
                     "Run this statement in the kernel",

@@ -117,14 +117,40 @@ def finding_to_diagnostic(
         if (link := edits_doc(finding.code))
         else None,
         source=SOURCE,
+        related_information=_elsewhere(finding),
         data={
             "pid": outcome.pid,
             "module": outcome.module,
             "qualname": finding.qualname,
             "line": finding.line,
             "refused": is_refused(finding),
+            **_rerun(finding),
         },
     )
+
+
+def _rerun(finding: Finding) -> dict[str, Any]:
+    """Where the statement a finding says to run again is: another file, or this one."""
+    if not finding.rerun:
+        return {}
+    place = finding.place
+    if place is not None:
+        return {"rerun": {"uri": Path(place.file).as_uri(), "line": place.line}}
+    return {"rerun": {"uri": None, "line": finding.line}}
+
+
+def _elsewhere(finding: Finding) -> list[types.DiagnosticRelatedInformation] | None:
+    """The line of another file that a finding is about (an importer's statement)."""
+    place = finding.place
+    if place is None:
+        return None
+    at = types.Position(line=lsp_line(max(place.line, 1)), character=0)
+    return [
+        types.DiagnosticRelatedInformation(
+            location=types.Location(uri=Path(place.file).as_uri(), range=types.Range(at, at)),
+            message=f"{place.module}, line {place.line}",
+        )
+    ]
 
 
 def is_refused(finding: Finding) -> bool:

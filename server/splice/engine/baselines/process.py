@@ -19,6 +19,12 @@ def in_user_scope(path: str) -> bool:
     )
 
 
+def library_roots() -> tuple[str, ...]:
+    """The folders that hold no user file (real paths): the standard library,
+    site-packages, installed scripts, splice itself."""
+    return _foreign_roots()
+
+
 def process_start_ns() -> int | None:
     """When this process's Python state began (the wall clock, in ns), or None off Linux.
 

@@ -120,6 +120,11 @@ def baseline_outline(name: str, filename: str) -> Outline | None:
     return outline
 
 
+def parsed_baseline(name: str) -> Outline | None:
+    """The baseline's outline if it is parsed already (never parses)."""
+    return _outlines.get(name)
+
+
 def source_path(module: ModuleType) -> str | None:
     """The real path of the module's Python source file, or None."""
     spec = getattr(module, "__spec__", None)

@@ -10,7 +10,9 @@ engine itself names adapters only as strings and imports none of them.
 - **Adapters** (``adapters.py``) for frameworks, each loaded only once its
   framework's module is imported. While planning, an adapter may claim a
   changed class (``claims.py``) and see the whole plan (``patch_plan.py``)
-  to add steps, warnings or a refusal.
+  to add steps, warnings or a refusal, and say which live products of
+  import-time code it brings up to date (``PatchPlan.brings_up_to_date``),
+  so the stale checks do not name them.
 """
 
 from __future__ import annotations

@@ -57,6 +57,16 @@ class PatchPlan:
             return []
         return live_functions(value, qualname.rpartition(".")[2], None)
 
+    def brings_up_to_date(self, value: Any) -> None:
+        """Say that this adapter brings ``value`` up to date itself (steps it adds).
+
+        ``value`` is a live object a top-level statement made at import with
+        code this patch changes (the app ``app = create_app()`` returned, a
+        router): the engine's generic ``statement-stale`` finding is then not
+        given for the statement that bound it.
+        """
+        self.plan.updated_products[id(value)] = value
+
     def first(self, label: str, action: Callable[[Undo], None]) -> None:
         """Run ``action`` before every other step of the commit."""
         # Steps run sorted by line, stably: at line 1, and first in the list.

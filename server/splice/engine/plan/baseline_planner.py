@@ -32,7 +32,7 @@ class BaselinePlanner(StatementPlanner):
         self.new_counts = Counter(definition.qualname for definition in new.ordered)
 
     def run(self) -> None:
-        diff = diff_definitions(self.old, self.new)
+        diff = self.plan.diff = diff_definitions(self.old, self.new)
         for change in diff.changes:
             if change.kind == "changed" and change.new is not None and change.new.kind == "class":
                 self.plan_class(change)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import ModuleType
+from types import CodeType, ModuleType
 from typing import Any
 
 from splice.engine.outline.definitions import Outline, source_lines
+from splice.engine.outline.diff import Diff
 from splice.engine.result import Finding, PatchResult
 
 Undo = list[Callable[[], None]]
@@ -48,6 +49,15 @@ class Plan:
     #: False when the new text must not become the baseline (without a
     #: baseline, ``only=`` checks only part of it).
     record_baseline: bool = True
+    #: qualname -> the new code a changed function gets (the stale checks read
+    #: what it loads from its bytecode, not from its syntax tree again).
+    compiled: dict[str, CodeType] = field(default_factory=dict)
+    #: The baseline planner's diff (None without a baseline): what the stale
+    #: checks need to know of the text that changed.
+    diff: Diff | None = None
+    #: id -> live value an adapter brings up to date itself (an app made by a
+    #: changed factory): the stale checks do not name the statement that made it.
+    updated_products: dict[int, Any] = field(default_factory=dict)
 
     def unverified(self) -> list[Finding]:
         """Findings about definitions the patch could not check against what runs."""
@@ -100,10 +110,15 @@ class Plan:
 
     def add_last_step(self, label: str, action: Callable[[Undo], None]) -> None:
         """A step after every other: at the file's last line, so its failure is reported inside the file."""
-        lines = source_lines(self.source)
-        if lines and not lines[-1]:
-            lines.pop()  # the text ends with a newline: no line after it
-        self.add_step(max(1, len(lines)), label, action)
+        source = self.source
+        if "\r" in source:
+            lines = source_lines(source)
+            if lines and not lines[-1]:
+                lines.pop()  # the text ends with a newline: no line after it
+            count = len(lines)
+        else:  # counted, not split: this runs on every patch
+            count = source.count("\n") + (not source.endswith("\n"))
+        self.add_step(max(1, count), label, action)
 
     def line_of(self, qualname: str | None) -> int | None:
         """Where ``qualname`` starts in the new text (None when it is not there)."""

@@ -180,6 +180,7 @@ class SwapPlanner(Planner):
         new_docstring = ast.get_docstring(definition.node, clean=sys.version_info >= (3, 13))
         if changed:
             self.plan.changed.append(definition.qualname)
+            self.plan.compiled[definition.qualname] = fitted[0][1]
             self.plan.caches.extend(caches_of(binding(namespace, definition.member)))
         else:
             self.plan.moved.append(definition.qualname)

@@ -13,7 +13,6 @@ import threading
 from collections.abc import Callable
 from types import CodeType, FrameType, FunctionType
 
-from splice.engine.objects.targets import binding, is_missing, live_functions, namespace_of
 from splice.engine.plan.steps import Plan, Undo
 from splice.engine.result import Finding
 
@@ -23,7 +22,9 @@ from splice.engine.result import Finding
 stopped_in_debugger: Callable[[FrameType], bool] | None = None
 
 
-def running_frames_check(plan: Plan) -> Callable[[Undo], None] | None:
+def running_frames_check(
+    plan: Plan, changed: list[tuple[str, FunctionType]]
+) -> Callable[[Undo], None] | None:
     """A last step that warns about changed functions executing at commit time.
 
     Their frames keep the code object they started with: a loop that never
@@ -31,20 +32,9 @@ def running_frames_check(plan: Plan) -> Callable[[Undo], None] | None:
     qualified name of its code, not by the code object: a loop started before
     an earlier patch runs a code object that no function holds any more.
     """
-    targets: dict[tuple[str, str], str] = {}
-    functions: list[FunctionType] = []
-    # Re-created and deleted functions keep running their old code just the same.
-    for qualname in (*plan.changed, *plan.rebound, *plan.deleted):
-        scope, _, name = qualname.rpartition(".")
-        namespace = namespace_of(plan.module, scope or None)
-        if namespace is None:
-            continue
-        value = binding(namespace, name)
-        if is_missing(value) or isinstance(value, type):
-            continue
-        for function in live_functions(value, name, None):
-            functions.append(function)
-            targets[_code_key(function.__code__)] = qualname
+    # ``changed`` has re-created and deleted functions too: they keep running their old code.
+    targets = {_code_key(function.__code__): qualname for qualname, function in changed}
+    functions = [function for _, function in changed]
     if not targets:
         return None
     changed_names = {qualname.rpartition(".")[2]: qualname for qualname in plan.changed}
