@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from splice.agent.watch import one_per_process
+from splice.agent.watch_output import one_per_process
 from splice.engine.outline.selection import splice_definition
 from splice.engine.result import Finding, PatchResult, ProcessOutcome
 from splice.errors import KernelUnavailableError, RemoteError, SpliceError
