@@ -44,19 +44,18 @@ def _still_importing(module: ModuleType) -> dict[str, Any] | None:
     frame = _running_top_level(module)
     if frame is None:
         return None  # its import finished meanwhile
+    from splice.engine.result import Finding
+
     line = frame.f_lineno
-    return {
-        "code": "module-importing",
-        "message": f"{module.__name__} is still being imported: its top-level code is running "
-        f"at line {line} of the text it started with; the definitions below that line will be "
-        "bound by the import with that text. Save again once the import is done, or restart",
-        "qualname": None,
-        # The line is the old text's: a finding's line would point into the new one.
-        "line": None,
-        "column": None,
-        "end_line": None,
-        "severity": "warning",
-    }
+    # No line of its own: the line is the old text's, a finding's would point into the new one.
+    warning = Finding(
+        "module-importing",
+        f"{module.__name__} is still being imported: its top-level code is running at line "
+        f"{line} of the text it started with; the definitions below that line will be bound by "
+        "the import with that text. Save again once the import is done, or restart",
+        severity="warning",
+    )
+    return warning.to_dict()
 
 
 def _running_top_level(module: ModuleType) -> FrameType | None:

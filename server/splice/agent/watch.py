@@ -68,7 +68,14 @@ Report = Callable[[str, list[ProcessOutcome]], None]
 #: Another interpreter's standard library or site-packages (a process watched from outside).
 _LIBRARY_PATH = re.compile(r"[/\\](site-packages|dist-packages|lib[/\\]python3\.\d+)[/\\]")
 
-__all__ = ["POLL_INTERVAL", "Watcher", "library_directories", "one_per_process", "start_watching"]
+__all__ = [
+    "POLL_INTERVAL",
+    "Watcher",
+    "library_directories",
+    "one_per_process",
+    "start_watching",
+    "watch_program",
+]
 
 
 class Watcher:
@@ -265,10 +272,15 @@ class Watcher:
                 # now: a save that came before this first look is still patched.
                 self._patched_text[path] = known
                 return
-            stamp, text = signature(path), read_source(path)
-            if stamp is not None and text is not None:
-                self._signatures[path] = stamp
-                self._patched_text[path] = text
+        self._start_from_file(path)
+
+    def _start_from_file(self, path: str) -> None:
+        stamp, text = signature(path), read_source(path)
+        if stamp is not None and text is not None:
+            with self._lock:
+                if path not in self._patched_text:
+                    self._signatures[path] = stamp
+                    self._patched_text[path] = text
 
     def _settle_first_looks(self) -> list[ProcessOutcome]:
         """Files a process imported since the last poll: learn what it runs, catch it up."""
@@ -288,6 +300,11 @@ class Watcher:
                 if isinstance(source, str):
                     self._patched_text[path] = source
                     sent[(peer.pid, path)] = source
+                else:
+                    # No baseline (imported before its agent started): the file as it is
+                    # now, as for this process's own modules; its patches compare with
+                    # the live objects.
+                    self._start_from_file(path)
                 continue
             text = self._patched_text[path]
             if sent.get((peer.pid, path)) == text or not self._saved(path):
@@ -409,3 +426,23 @@ def start_watching(
     print(watcher.describe(), file=announce or sys.stderr, flush=True)
     watcher.start()
     return watcher
+
+
+def watch_program(root_pid: int, runtime_dir: str | None, output: TextIO | None = None) -> int:
+    """Follow saves for a program started without ``--watch`` (``splice attach PID --watch``).
+
+    Polls on the calling thread until the program's root process exits or the
+    user presses Ctrl-C; prints one line per save, as ``--watch`` does.
+    """
+    out = output or sys.stdout
+    watcher = Watcher(root_pid=root_pid, runtime_dir=runtime_dir, output=out)
+    print(watcher.describe(), file=out, flush=True)
+    try:
+        watcher.run_until_stopped()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+    if not watcher.root_alive():
+        print(f"splice watch: pid {root_pid} exited", file=out, flush=True)
+    return 0
