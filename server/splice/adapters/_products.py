@@ -66,12 +66,26 @@ def products(patch: PatchPlan, callees: set[int], kind: type) -> list[Product]:
         if not any(issubclass(type(value), kind) for value in list(namespace.values())):
             continue
         for node, line, end_line, filename in _statements(patch, module):
-            target, call = _assigned_call(node)
+            target, call = assigned_call(node)
             if target is None or call is None:
                 continue
             live = namespace.get(target, _MISSING)
             if not issubclass(type(live), kind) or id(callee(module, call.func)) not in callees:
                 continue
+            found.append(Product(module, filename, line, end_line, target, call, live))
+    return found
+
+
+def products_of_statement(patch: PatchPlan, lines: set[int], kind: type) -> list[Product]:
+    """The patched module's ``NAME = call(...)`` statements at ``lines`` whose NAME holds a ``kind``."""
+    module = patch.module
+    found = []
+    for node, line, end_line, filename in _statements(patch, module):
+        if line not in lines:
+            continue
+        target, call = assigned_call(node)
+        live = vars(module).get(target, _MISSING) if target is not None else _MISSING
+        if call is not None and target is not None and issubclass(type(live), kind):
             found.append(Product(module, filename, line, end_line, target, call, live))
     return found
 
@@ -111,7 +125,7 @@ def _statements(patch: PatchPlan, module: ModuleType) -> Iterator[tuple[ast.stmt
         yield statement.node, statement.line, statement.end_line, filename
 
 
-def _assigned_call(node: ast.stmt) -> tuple[str | None, ast.Call | None]:
+def assigned_call(node: ast.stmt) -> tuple[str | None, ast.Call | None]:
     if isinstance(node, ast.Assign) and len(node.targets) == 1:
         target = node.targets[0]
     elif isinstance(node, ast.AnnAssign) and node.value is not None:
