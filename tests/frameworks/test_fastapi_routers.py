@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from served_app import ServedApp, fresh_answers, served
 
+from engine.helpers import Live
+
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
@@ -177,3 +179,50 @@ def test_constraint_that_live_data_violates_is_applied_and_named(app: ServedApp)
     assert warning.line == 6  # the field whose new constraint the data fails
     assert "routers.items.ITEMS" in warning.message and "greater than 1" in warning.message
     assert app.post("/items/", {"name": "gum", "price": 0.5})[0] == 422
+
+
+ONE_MODULE = """\
+from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel
+
+
+class Base(BaseModel):
+    name: str
+
+
+class Out(Base):
+    id: int
+
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+@router.get("/")
+def list_users():
+    return []
+
+
+app = FastAPI()
+app.include_router(router)
+SAVED = Out(id=1, name="ada")
+"""
+
+
+def paths(router: object) -> list[tuple[str, list[object]]]:
+    return sorted((route.path, route.tags) for route in router.routes)  # type: ignore[attr-defined]
+
+
+def test_router_prefix_and_subclass_rebuild_with_and_without_baseline(live: Live) -> None:
+    module = live.load(ONE_MODULE)
+    out = module.Out
+    edited = ONE_MODULE.replace(
+        'prefix="/users", tags=["users"]', 'prefix="/people", tags=["people"]'
+    )
+    edited = edited.replace("    name: str\n", "    name: str\n    active: bool = True\n")
+    result = live.patch(module, edited)
+    assert result.ok, result.errors
+    fresh = live.fresh(edited)
+    assert paths(module.router) == paths(fresh.router) == [("/people/", ["people"])]
+    assert module.Out is out
+    assert list(out.model_fields) == list(fresh.Out.model_fields) == ["name", "active", "id"]
+    assert module.SAVED.model_dump() == {"name": "ada", "active": True, "id": 1}

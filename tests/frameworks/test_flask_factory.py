@@ -16,6 +16,8 @@ pytest.importorskip("flask")
 
 from served_app import ServedApp, fresh_answers, served  # noqa: E402
 
+from engine.helpers import Live  # noqa: E402
+
 WSGI = """\
 import sys
 
@@ -137,3 +139,43 @@ def test_factory_that_raises_changes_nothing(app: ServedApp) -> None:
     assert app.get("/") == (200, {"greeting": "welcome", "visitor": "guest"})
     # The factory's code went back too: the whole patch was undone.
     assert app.kernel.evaluate("'welcome' in create_app.__code__.co_consts", "shop") == "True"
+
+
+IN_ONE_MODULE = """\
+from flask import Flask
+
+
+def create_app():
+    app = Flask(__name__)
+    app.config["GREETING"] = "welcome"
+
+    @app.route("/")
+    def index():
+        return {"greeting": app.config["GREETING"]}
+
+    return app
+
+
+app = create_app()
+"""
+
+
+def rules(app: object) -> list[tuple[str, str]]:
+    return sorted((rule.rule, rule.endpoint) for rule in app.url_map.iter_rules())  # type: ignore[attr-defined]
+
+
+def test_factory_in_the_app_s_own_module_with_and_without_baseline(live: Live) -> None:
+    module = live.load(IN_ONE_MODULE)
+    app = module.app
+    edited = IN_ONE_MODULE.replace('"welcome"', '"hello"').replace(
+        '@app.route("/")', '@app.route("/home")'
+    )
+    result = live.patch(module, edited)
+    assert result.ok, result.errors
+    fresh = live.fresh(edited)
+    assert module.app is app
+    assert app.config["GREETING"] == fresh.app.config["GREETING"] == "hello"
+    assert rules(app) == rules(fresh.app)
+    with app.test_client() as client:
+        assert client.get("/home").get_json() == {"greeting": "hello"}
+        assert client.get("/").status_code == 404
