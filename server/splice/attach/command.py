@@ -57,5 +57,6 @@ def main(argv: list[str]) -> int:
     if options.watch:
         from splice.agent.watch import watch_program
 
-        return watch_program(options.pid, os.path.dirname(result.info.path))
+        # A worker of a program: the program is watched from its root, as --watch does.
+        return watch_program(result.info.program_pid, os.path.dirname(result.info.path))
     return 0
