@@ -11,44 +11,20 @@ from __future__ import annotations
 _IMPORTERS = "engine: rebind the names importers copied with from m import NAME"
 _CACHES = "engine: clear caches of unchanged functions that read a rebound name"
 _SUSPENDED = "engine: name suspended coroutines, tasks and generators running changed code"
-_MP_MAIN = "engine/agent: patch the namespace __mp_main__'s functions read (spawn, forkserver)"
-_BATCH = (
-    "--watch and lsp: order a batch by imports, retry a file whose import a later one satisfies"
-)
 _UNDEFINED = "engine: warn on a name the new text uses that nothing defines"
-_FLASK_FACTORY = "flask adapter: a factory's config and routes reach the live app"
-_BLUEPRINT = "flask adapter: routes added or changed on a registered blueprint"
 _LAMBDA = "engine: a lambda in a module-level dict or list is a function of the module"
-_RESPONSE_MODEL = (
-    "fastapi adapter: a re-registered route keeps response_model= (openapi loses ItemOut)"
-)
 
 AWAITING_FIXES: dict[str, str] = {
-    "watch-flask_factory-02-factory-config-value": _FLASK_FACTORY,
-    "watch-flask_factory-03-factory-route-added": _FLASK_FACTORY,
-    "watch-flask_factory-04-blueprint-route-added": _BLUEPRINT,
-    "watch-flask_factory-05-blueprint-route-path": _BLUEPRINT,
     "watch-flask_factory-08-vat-imported-by-name": _IMPORTERS,
     "watch-flask_factory-09-discount-read-by-a-cache": _CACHES,
-    "watch-flask_factory-10-rename-saved-together": _BATCH,
     "watch-flask_factory-11-half-finished-rename": _UNDEFINED,
     "watch-fastapi_routers-02-max-users-imported-by-name": _IMPORTERS,
-    "watch-fastapi_routers-03-router-prefix": "fastapi adapter: a router's prefix (skipped today)",
-    "watch-fastapi_routers-05-field-added-to-a-base-model": "pydantic adapter: rebuild subclasses in MRO order",
-    "watch-fastapi_routers-07-settings-default": _RESPONSE_MODEL,
     "watch-fastapi_routers-08-half-finished-rename": _UNDEFINED,
-    "watch-fastapi_routers-09-rename-finished": _RESPONSE_MODEL,
-    "watch-django_site-03-setting-page-size": "django adapter: a changed setting reaches django.conf.settings",
-    "watch-django_site-04-setting-read-by-a-template-view": "django adapter: a changed setting reaches django.conf.settings",
     "watch-django_site-05-constant-imported-by-name": _IMPORTERS,
     "watch-asyncio_service-02-background-task-body": _SUSPENDED,
     "watch-asyncio_service-05-lambda-in-a-dict": _LAMBDA,
     "watch-asyncio_service-06-suspended-async-generator": _SUSPENDED,
-    "watch-spawn_pool-02-main-script-constant": _MP_MAIN,
-    "watch-spawn_pool-03-new-import-in-the-main-script": _MP_MAIN,
     "watch-spawn_pool-05-helper-constant-imported-by-name": _IMPORTERS,
-    "watch-forkserver_pool-02-main-script-constant": _MP_MAIN,
-    "watch-forkserver_pool-03-new-import-in-the-main-script": _MP_MAIN,
     "watch-forkserver_pool-05-helper-constant-imported-by-name": _IMPORTERS,
     "watch-training_loop-02-config-default": "engine: name CFG = Config() (made with the old default)",
     "watch-training_loop-03-schedule-lambda-in-a-dict": _LAMBDA,
@@ -56,12 +32,10 @@ AWAITING_FIXES: dict[str, str] = {
     "watch-names_package-01-constant-imported-by-name": _IMPORTERS,
     "watch-names_package-02-decorator-added-to-an-imported-function": _IMPORTERS,
     "watch-names_package-03-constant-read-by-a-cache": _CACHES,
-    "watch-names_package-04-rename-saved-together": _BATCH,
     "watch-names_package-05-half-finished-rename": _UNDEFINED,
     "lsp-names_package-01-constant-imported-by-name": _IMPORTERS,
     "lsp-names_package-02-decorator-added-to-an-imported-function": _IMPORTERS,
     "lsp-names_package-03-constant-read-by-a-cache": _CACHES,
-    "lsp-names_package-04-rename-saved-together": _BATCH,
     "lsp-names_package-05-half-finished-rename": _UNDEFINED,
     "watch-shop-01-vat-rate-imported-by-name": _IMPORTERS,
     "lsp-shop-01-vat-rate-imported-by-name": _IMPORTERS,
@@ -69,11 +43,4 @@ AWAITING_FIXES: dict[str, str] = {
 
 #: Cases that fail on main only sometimes, from a race rather than a missing feature: they run
 #: and are ``xfail(strict=False)``. Each says how often it failed and why.
-AWAITING_FIXES_INTERMITTENT: dict[str, str] = {
-    "watch-spawn_pool-01-worker-function-body": (
-        "agent/--watch: a spawned worker runs the main script as __mp_main__ with runpy, which"
-        " no import hook sees; when --watch first asks the worker for its modules before that,"
-        " it never learns the worker runs jobs.py and patches 'in 2 processes' of 3, silently"
-        " (about 1 save in 6 here)"
-    ),
-}
+AWAITING_FIXES_INTERMITTENT: dict[str, str] = {}

@@ -137,6 +137,7 @@ class FastAPIAdapter(Adapter):
 
 def _plan_routers(patch: PatchPlan) -> bool:
     """Routers whose ``APIRouter(...)`` statement changed: updated first. False if refused."""
+    from splice.adapters._products import report_updated
     from splice.adapters.fastapi_routers import apply_router_changes, changed_routers
 
     try:
@@ -149,6 +150,7 @@ def _plan_routers(patch: PatchPlan) -> bool:
         )
         return False
     for change in changes:
+        report_updated(patch, change.product)
         line = change.product.line
         patch.skipped[:] = [
             finding
