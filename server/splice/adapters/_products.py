@@ -95,7 +95,9 @@ def report_updated(patch: PatchPlan, product: Product) -> None:
 
     The one place an adapter says so: the engine's stale check (issue 19) then
     does not also name the statement as having run old code. Until the engine
-    offers that hook this records nothing.
+    offers that hook (``PatchPlan.brings_up_to_date(value)`` on the ``stale``
+    branch) this records nothing; hooked up, the body is that one call with
+    ``product.live``.
     """
     del patch, product
 
