@@ -177,8 +177,7 @@ class Watcher:
     def poll(self) -> list[ProcessOutcome]:
         """Look at every watched file once; patch those that changed, in every process."""
         self._scan_modules_if_needed()
-        scanned = self.processes and self.program.due_for_scan()
-        if scanned:
+        if self.processes and self.program.due_for_scan():
             self.program.scan()
         outcomes: list[ProcessOutcome] = []
         with self._lock:
@@ -191,8 +190,10 @@ class Watcher:
             text = self._changed_text(path)
             if text is not None:
                 saved.append(SavedFile(path, text, self._module_names(path)))
-        if saved and self.processes and not scanned:
-            # A process that started since the last look must get these patches too.
+        if saved and self.processes:
+            # A process that started since the last look must get these patches too; a
+            # look at the top of this poll may be older than the save (it can take a
+            # while to connect to a process that appeared then).
             self.program.scan()
         outcomes.extend(self._patch_batch(saved))
         outcomes.extend(self._settle_first_looks())
