@@ -33,7 +33,7 @@ from typing import Any
 from generated_module import LINES, make_module
 
 import splice
-from splice.agent import watch
+from splice.agent import watch, watch_processes
 from splice.agent.program import program_processes
 from splice.engine.result import ProcessOutcome
 
@@ -72,7 +72,7 @@ def measure(workers: int, saves: int, folder: Path) -> dict[str, Any]:
         watcher.start_without_thread()
         for _ in range(3):  # connect to every worker, learn what each runs
             watcher.poll()
-            time.sleep(watch.PROCESS_SCAN_INTERVAL)
+            time.sleep(watch_processes.PROCESS_SCAN_INTERVAL)
         timings, slowest = [], []
         for marker in range(1, saves + 2):  # the first save warms every worker's engine up
             save(path, make_module(marker))

@@ -26,6 +26,7 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "kernels": ("splice.client.commands", "kernels_main", "list the live kernels"),
     "patch": ("splice.client.commands", "patch_main", "patch a file into the kernels that run it"),
+    "eval": ("splice.client.eval_command", "eval_main", "print a value from a live kernel"),
     "lsp": ("splice.lsp.server", "main", "the language server, for editors"),
     "mcp": ("splice.mcp", "main", "the MCP server, for coding agents (splice[mcp])"),
     "attach": ("splice.attach.command", "main", "start splice in a running Python process"),

@@ -105,9 +105,13 @@ def describe_result(result: ResultFacts) -> str:
     name = file_label(result)
     if not result.ok:
         verb = "would not patch" if result.dry_run else "not patched"
-        return f"{verb} {name}: {describe_errors(result)}; nothing was changed"
+        return f"{verb} {name}: {describe_errors(result)}; {NOTHING_CHANGED}"
     verb = "would patch" if result.dry_run else "patched"
     return f"{verb} {name}: {describe_changes(result)} in {milliseconds(result.duration_ms)}"
+
+
+#: How a refused patch's summary ends; a finding that says it too is not repeated.
+NOTHING_CHANGED = "nothing was changed"
 
 
 def describe_errors(result: ResultFacts) -> str:
@@ -116,7 +120,12 @@ def describe_errors(result: ResultFacts) -> str:
     if first is None:
         return "unknown error"
     more = f" (+{len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
-    return f"{first.message} ({first.where()}){more}"
+    return f"{_unsaid(first.message)} ({first.where()}){more}"
+
+
+def _unsaid(message: str) -> str:
+    """``message`` without a closing "nothing was changed": the summary says it once."""
+    return message.removesuffix(f"; {NOTHING_CHANGED}")
 
 
 def describe_changes(result: ResultFacts) -> str:
@@ -160,7 +169,7 @@ def describe_finding(finding: FindingFacts, file: str | None) -> str:
         if finding.qualname and finding.qualname not in finding.message
         else ""
     )
-    return f"{where}: {finding.severity}: [{finding.code}] {subject}{finding.message}"
+    return f"{where}: {finding.severity}: [{finding.code}] {subject}{_unsaid(finding.message)}"
 
 
 def describe_outcomes(name: str, outcomes: Sequence[OutcomeFacts]) -> str:
@@ -216,7 +225,7 @@ def _one(name: str, outcome: OutcomeFacts) -> str:
 def _failure(outcome: OutcomeFacts) -> str:
     if outcome.result is None:
         return outcome.error or "no answer"
-    return f"{describe_errors(outcome.result)}; nothing was changed"
+    return f"{describe_errors(outcome.result)}; {NOTHING_CHANGED}"
 
 
 def _names(names: Sequence[str]) -> str:

@@ -339,6 +339,8 @@ def test_terminal_ipython_with_load_ext_can_be_patched(tmp_path):
         stop_process(process)
     assert "after" in stdout
     assert "splice listening" in stdout
+    # Nothing patches on save by itself: the message says what does.
+    assert "when an editor with splice is attached, after %splice watch, or with:" in stdout
 
 
 def test_fork_then_exec_leaves_no_connection_file(tmp_path):

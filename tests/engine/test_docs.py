@@ -11,6 +11,8 @@ ENGINE = ROOT / "server" / "splice" / "engine"
 EDITS = ROOT / "docs" / "edits.md"
 #: The bundled framework adapters report findings of their own.
 ADAPTERS = ROOT / "server" / "splice" / "adapters"
+#: The agent adds a few to the engine's results (a patch that waited for an import).
+AGENT = ROOT / "server" / "splice" / "agent"
 #: Calls whose first argument is a finding's code.
 #: Calls that name a finding's code, and which argument holds it.
 _CODE_CALLS = {
@@ -34,12 +36,15 @@ def _first_argument_strings(node: ast.expr) -> list[str]:
 
 def engine_codes() -> set[str]:
     found: set[str] = set()
-    for path in [*ENGINE.rglob("*.py"), *ADAPTERS.glob("*.py")]:
+    agent = list(AGENT.glob("*.py"))
+    for path in [*ENGINE.rglob("*.py"), *ADAPTERS.glob("*.py"), *agent]:
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Call):
                 continue
             function = node.func
             name = function.id if isinstance(function, ast.Name) else getattr(function, "attr", "")
+            if path in agent and name != "Finding":
+                continue  # the agent's other calls named error() are argparse's
             position = _CODE_CALLS.get(name)
             if position is not None and len(node.args) > position:
                 found.update(_first_argument_strings(node.args[position]))

@@ -33,6 +33,7 @@ INSTALLED_APPS = ["shop"]
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}]
 USE_TZ = True
+PAGE_SIZE = 2
 """
 
 URLS = """\
@@ -44,10 +45,12 @@ urlpatterns = [
     path("hello/", views.hello),
     path("label/", views.label),
     path("tagged/", views.tagged),
+    path("page/", views.page),
 ]
 """
 
 VIEWS = """\
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 
@@ -56,6 +59,10 @@ from shop.models import Product
 
 def hello(request):
     return JsonResponse({"message": "hello"})
+
+
+def page(request):
+    return JsonResponse({"size": settings.PAGE_SIZE})
 
 
 def label(request):
@@ -100,6 +107,7 @@ FILES = {
 }
 
 ORIGINALS = {
+    "site_settings": SETTINGS,
     "site_urls": URLS,
     "shop.views": VIEWS,
     "shop.models": MODELS,
@@ -209,3 +217,18 @@ def test_django_urlconf_edit_applies_without_a_baseline(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.splitlines() == ["200 404", "True ()"]
+
+
+def test_django_changed_setting_reaches_django_conf_settings(app: ServedApp) -> None:
+    assert app.get("/page/") == (200, {"size": 2})
+    result = app.patch(SETTINGS.replace("PAGE_SIZE = 2", "PAGE_SIZE = 3"), module="site_settings")
+    assert result.ok and result.statements_applied, result
+    assert app.get("/page/") == (200, {"size": 3})
+
+
+def test_django_changed_start_up_setting_is_named(app: ServedApp) -> None:
+    edited = SETTINGS.replace('INSTALLED_APPS = ["shop"]', 'INSTALLED_APPS = ["shop", "extra"]')
+    result = app.patch(edited, module="site_settings")
+    assert result.ok, result
+    [warning] = [f for f in result.skipped if f.code == "django-setting-restart"]
+    assert warning.line == 5 and "INSTALLED_APPS" in warning.message

@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("flask")
 
-from served_app import ServedApp, served  # noqa: E402
+from served_app import ServedApp, fresh_answers, served  # noqa: E402
 
 APP = """\
 import sys
@@ -19,6 +19,7 @@ from flask import Blueprint, Flask, jsonify
 
 app = Flask(__name__)
 parts = Blueprint("parts", __name__)
+spare = Blueprint("spare", __name__)
 
 
 @parts.route("/part")
@@ -26,7 +27,8 @@ def part():
     return jsonify(part=1)
 
 
-app.register_blueprint(parts)
+app.register_blueprint(parts, url_prefix="/p")
+app.register_blueprint(spare, url_prefix="/s")
 
 
 @app.route("/hello")
@@ -61,9 +63,13 @@ if __name__ == "__main__":
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
-    folder: Path = tmp_path_factory.mktemp("flask")
-    with served(folder, APP, probe="/hello") as app:
+def server_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("flask")
+
+
+@pytest.fixture(scope="module")
+def server(server_folder: Path) -> Iterator[ServedApp]:
+    with served(server_folder, APP, probe="/hello") as app:
         yield app
 
 
@@ -122,16 +128,59 @@ def test_flask_changed_methods_apply(app: ServedApp) -> None:
     assert app.get("/old")[0] == 405
 
 
-def test_flask_refused_route_holds_nothing_half_applied(app: ServedApp) -> None:
+def test_flask_blueprint_route_path_change_serves_the_new_path_under_its_prefix(
+    app: ServedApp, server_folder: Path
+) -> None:
+    edited = APP.replace('@parts.route("/part")', '@parts.route("/piece")')
+    result = app.patch(edited)
+    assert result.ok and result.rebound == ("part",), result
+    probes = ["/p/piece", "/p/part", "/piece"]
+    live = {path: app.get(path) for path in probes}
+    assert live == {
+        "/p/piece": (200, {"part": 1}),
+        "/p/part": (404, live["/p/part"][1]),
+        "/piece": live["/piece"],
+    }
+    assert live["/piece"][0] == 404
+    assert live == fresh_answers(server_folder, probes, {"app.py": edited}, probe="/hello")
+    # The blueprint records the new route only: a later registration brings no old one back.
+    assert app.kernel.evaluate("len(parts.deferred_functions)") == "1"
+
+
+def test_flask_blueprint_route_added_serves_under_its_prefix(
+    app: ServedApp, server_folder: Path
+) -> None:
+    edited = APP.replace(
+        "\n\napp.register_blueprint(parts",
+        '\n\n@parts.route("/more/<int:count>")\ndef more(count):\n    return jsonify(more=count)\n'
+        "\n\napp.register_blueprint(parts",
+    )
+    result = app.patch(edited)
+    assert result.ok and result.added == ("more",), result
+    probes = ["/p/more/3", "/more/3", "/p/part"]
+    live = {path: app.get(path) for path in probes}
+    assert live["/p/more/3"] == (200, {"more": 3}) and live["/more/3"][0] == 404
+    assert live == fresh_answers(server_folder, probes, {"app.py": edited}, probe="/hello")
+    assert app.kernel.evaluate("app._got_first_request") == "True"
+
+
+def test_flask_route_on_a_blueprint_with_no_route_yet_is_refused_holding_nothing_half_applied(
+    app: ServedApp,
+) -> None:
+    # Its URL prefix lives only in the register_blueprint call: not guessed.
     result = app.patch(
-        APP.replace('@parts.route("/part")', '@parts.route("/part2")').replace(
-            'message="hello world"', 'message="changed"'
-        )
+        APP.replace(
+            "\n\napp.register_blueprint(parts",
+            '\n\n@spare.route("/one")\ndef one():\n    return jsonify(one=1)\n'
+            "\n\napp.register_blueprint(parts",
+        ).replace('message="hello world"', 'message="changed"')
     )
     assert [error.code for error in result.errors] == ["flask-blueprint-route"]
-    assert app.get("/part") == (200, {"part": 1})
+    assert "spare" in result.errors[0].message
+    assert app.get("/s/one")[0] == 404
     assert app.get("/hello") == (200, {"message": "hello world"})
     assert [f.qualname for f in result.skipped if f.code == "held-back"] == ["hello"]
+    assert app.kernel.evaluate("spare._got_registered_once") == "True"
 
 
 def test_flask_attrs_class_fields_follow_in_the_served_app(app: ServedApp) -> None:

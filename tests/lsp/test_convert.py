@@ -12,7 +12,7 @@ from splice.lsp.convert import (
     last_patch,
     report_message,
 )
-from splice.lsp.patching import KernelOutcome, LineMap, PatchReport
+from splice.lsp.outcomes import KernelOutcome, LineMap, PatchReport
 from splice.report import describe_result
 
 LINES = ["import os\n", "\n", "def f(x):\n", "    return x\n"]

@@ -10,7 +10,7 @@ from lsprotocol import types
 from splice.engine.result import Finding, PatchResult
 from splice.lsp.convert import programs, report_diagnostics, report_summary, status
 from splice.lsp.diagnostics import DiagnosticStore
-from splice.lsp.patching import KernelOutcome, PatchReport
+from splice.lsp.outcomes import KernelOutcome, PatchReport
 
 TEXT = "class Cart(Other):\n    pass\n\n\ndef f():\n    return 2\n"
 URI = "file:///p/app.py"

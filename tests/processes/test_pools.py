@@ -36,7 +36,8 @@ if __name__ == "__main__":
     context = multiprocessing.get_context(sys.argv[1])
     with context.Pool(2, maxtasksperchild=int(sys.argv[2]) or None) as pool:
         for _ in range(600):
-            print(" ".join(pool.map(helper.answer, range(4), chunksize=1)), flush=True)
+            started = time.time()
+            print(started, *pool.map(helper.answer, range(4), chunksize=1), flush=True)
             time.sleep(0.05)
 """
 
@@ -49,22 +50,49 @@ import helper
 if __name__ == "__main__":
     with concurrent.futures.ProcessPoolExecutor(2) as executor:
         for _ in range(600):
-            print(" ".join(executor.map(helper.answer, range(4))), flush=True)
+            started = time.time()
+            print(started, *executor.map(helper.answer, range(4)), flush=True)
             time.sleep(0.05)
 """
 
 
 def labels(line: str) -> set[str]:
-    return {word.split(":")[0] for word in line.split()}
+    return {word.split(":")[0] for word in line.split()[1:]}
 
 
 def pids(line: str) -> set[int]:
-    return {int(word.split(":")[1]) for word in line.split()}
+    return {int(word.split(":")[1]) for word in line.split()[1:]}
 
 
 def lines_after(program: Program, start: int, count: int) -> list[str]:
     program.wait_for_stdout("", start=start + count - 1)
     return program.stdout[start : start + count]
+
+
+def lines_started_after(program: Program, moment: float, count: int) -> list[str]:
+    """``count`` lines whose tasks were handed out after ``moment`` (``time.time()``).
+
+    A line printed after a report may hold answers of tasks that ran before the
+    patch (and stdout and stderr reach the test through separate pipes), so
+    only the program's own clock says which tasks came after.
+    """
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        later = [line for line in list(program.stdout) if float(line.split()[0]) > moment]
+        if len(later) >= count:
+            return later[:count]
+        time.sleep(0.05)
+    raise AssertionError(f"too few lines after the save: {program.stdout[-5:]}")
+
+
+def wait_for_workers(program: Program, count: int) -> None:
+    """Until ``count`` workers answered: each has imported helper (the old text) by then."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if len(set().union(*(pids(line) for line in list(program.stdout)))) >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {count} workers answered: {program.stdout[-5:]}")
 
 
 def patched_processes(program: Program) -> int:
@@ -82,15 +110,17 @@ def patched_processes(program: Program) -> int:
 
 
 def patch_and_check(program: Program, tmp_path: Path, processes: int) -> list[str]:
-    """Save a new ``label``; the reports name every process; later lines are all new."""
-    program.wait_for_stdout("alpha")
+    """Save a new ``label``; the reports name every process; later tasks all run it."""
+    # Every worker runs the old text (a worker that imports helper after the save
+    # runs the new one and is rightly not reported).
+    wait_for_workers(program, processes - 1)
     save(tmp_path / "helper.py", HELPER.replace('"alpha"', '"beta"'))
     program.wait_for_stderr("patched helper.py in ")
-    start = len(program.stdout)
-    after = lines_after(program, start, 15)
-    assert all(labels(line) == {"beta"} for line in after), after
-    # A worker that had not run a task yet at the save is caught up when it imports helper.
-    assert patched_processes(program) == processes
+    reported = time.time()
+    after = lines_started_after(program, reported, 15)
+    assert all(labels(line) == {"beta"} for line in after), (after, program.stderr)
+    # A worker met after the save is caught up and reported on a line of its own.
+    assert patched_processes(program) == processes, program.stderr
     return after
 
 

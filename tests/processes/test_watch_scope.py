@@ -13,7 +13,8 @@ import gunicorn
 from processes_support import Program, save
 
 import splice
-from splice.agent.watch import Watcher, library_directories
+from splice.agent.watch import Watcher
+from splice.agent.watched_files import library_directories
 
 SCRIPT = """\
 import os

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import subprocess
@@ -88,6 +89,13 @@ class Running:
 def program(tmp_path: Path) -> Iterator[Running]:
     (tmp_path / "app.py").write_text(PROGRAM)
     (tmp_path / "helper.py").write_text(HELPER)
+    with running_watch(tmp_path) as running:
+        running.wait_for_output("one alpha")
+        yield running
+
+
+@contextlib.contextmanager
+def running_watch(tmp_path: Path) -> Iterator[Running]:
     env = {
         **os.environ,
         "SPLICE_RUNTIME_DIR": str(tmp_path / "runtime"),
@@ -103,7 +111,6 @@ def program(tmp_path: Path) -> Iterator[Running]:
     )
     running = Running(process)
     try:
-        running.wait_for_output("one alpha")
         yield running
     finally:
         running.stop()
@@ -146,6 +153,9 @@ def test_watch_reports_a_syntax_error_with_its_line_and_keeps_running(
 
     line = program.wait_for_stderr("not patched app.py")
     assert "line 5" in line
+    program.wait_for_stderr("[syntax-error]")
+    # The summary says it once; the finding under it does not repeat it.
+    assert sum(text.count("nothing was changed") for text in program.stderr) == 1, program.stderr
     program.wait_for_output("one alpha")
     save(tmp_path / "app.py", PROGRAM.replace('return "one"', 'return "four"'))
     program.wait_for_output("four alpha")
@@ -160,6 +170,8 @@ def test_watch_never_reruns_a_changed_top_level_statement(program: Running, tmp_
     program.wait_for_output("five alpha")
     summary = program.wait_for_stderr("patched app.py")
     assert "1 statement skipped (line 3)" in summary
+    detail = program.wait_for_stderr("not run:")
+    assert detail == "  app.py:3: not run: print('side effect', flush=True) [statement-not-run]"
     for _ in range(10):
         assert program.stdout.get(timeout=2) != "side effect"
 
@@ -179,3 +191,40 @@ def test_watch_reports_a_new_decorator_raising_system_exit_and_keeps_watching(
     save(tmp_path / "helper.py", HELPER.replace("alpha", "gamma"))
     program.wait_for_output("one gamma")
     assert program.process.poll() is None
+
+
+RENAMED_HELPER = """\
+def title():
+    return "alpha"
+"""
+
+IMPORTING_PROGRAM = """\
+import time
+from helper import label
+
+def show():
+    print("one", label(), flush=True)
+
+for _ in range(400):
+    show()
+    time.sleep(0.05)
+"""
+
+
+def test_watch_patches_files_saved_together_in_import_order(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(IMPORTING_PROGRAM)
+    (tmp_path / "helper.py").write_text(HELPER)
+    with running_watch(tmp_path) as program:
+        program.wait_for_output("one alpha")
+        # A rename and its importer, seen by one poll: app.py sorts first, but needs helper.py.
+        (tmp_path / "app.tmp").write_text(
+            IMPORTING_PROGRAM.replace("label", "title").replace('"one"', '"six"')
+        )
+        (tmp_path / "helper.tmp").write_text(RENAMED_HELPER)
+        os.replace(tmp_path / "helper.tmp", tmp_path / "helper.py")
+        os.replace(tmp_path / "app.tmp", tmp_path / "app.py")
+        program.wait_for_output("six alpha")
+        assert program.wait_for_stderr("patched app.py").startswith("patched app.py: show changed")
+        assert not any("ImportError" in line or "not patched" in line for line in program.stderr)
+        order = [line.split(":")[0] for line in program.stderr if line.startswith("patched")]
+        assert order == ["patched helper.py", "patched app.py"], program.stderr

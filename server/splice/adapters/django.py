@@ -11,6 +11,14 @@ the very function objects that get the new code). Two things are not:
 - A model's fields are its database schema: a changed field needs a
   migration and a restart, so the patch is refused, instead of a field
   statement being reported as merely skipped.
+- ``django.conf.settings`` copied the settings module's upper-case names
+  when it was set up. After a patch of the settings module, each name whose
+  value the patch changed (a literal assignment splice ran) is set on the
+  live settings, and Django's ``setting_changed`` signal is sent for it, as
+  ``override_settings`` does, so Django's own caches of it are reset. Settings
+  Django reads only at start-up (``INSTALLED_APPS``, ``DATABASES``,
+  ``MIDDLEWARE``, ...) are set too, and named by a ``django-setting-restart``
+  warning: they take effect on a restart.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from splice.engine.hooks import Adapter, ClassClaim, PatchPlan
+from splice.engine.result import Finding
 
 Undo = list[Callable[[], None]]
 _MISSING = object()
@@ -29,6 +38,7 @@ class DjangoAdapter(Adapter):
     framework = "django"
 
     def plan_patch(self, patch: PatchPlan) -> None:
+        _plan_settings(patch)
         module = patch.module
         outline = patch.plan.outline
         if outline is None or "urlpatterns" not in vars(module):
@@ -102,6 +112,113 @@ class DjangoAdapter(Adapter):
             "the server",
         )
         return True
+
+
+#: Settings Django reads once, when it starts: a change takes effect on a restart.
+STARTUP_SETTINGS = frozenset(
+    {
+        "INSTALLED_APPS",
+        "MIDDLEWARE",
+        "DATABASES",
+        "DATABASE_ROUTERS",
+        "CACHES",
+        "TEMPLATES",
+        "AUTH_USER_MODEL",
+        "LOGGING",
+        "LOGGING_CONFIG",
+        "SECRET_KEY",
+        "WSGI_APPLICATION",
+        "ASGI_APPLICATION",
+    }
+)
+
+
+def _plan_settings(patch: PatchPlan) -> None:
+    """The settings module changed: the live ``django.conf.settings`` follows it after the commit."""
+    from django.conf import settings  # type: ignore[import-untyped]
+
+    wrapped = vars(settings).get("_wrapped")  # never set it up here: a lazy proxy
+    if wrapped is None or type(wrapped).__name__ != "Settings":
+        return
+    module = patch.module
+    if vars(wrapped).get("SETTINGS_MODULE") != module.__name__:
+        return
+    restart = sorted(name for name in _assigned_names(patch) if name in STARTUP_SETTINGS)
+    if restart:
+        line = min(
+            (
+                s.line
+                for s in (patch.plan.outline.statements if patch.plan.outline else ())
+                if _assigned(s.node) & set(restart)
+            ),
+            default=None,
+        )
+        patch.plan.skipped.append(
+            Finding(
+                "django-setting-restart",
+                f"{', '.join(restart)}: Django reads {'these settings' if len(restart) > 1 else 'this setting'} "
+                "when it starts; the live settings hold the new value, but what Django built "
+                "from the old one stays until the server restarts",
+                line=line,
+                severity="warning",
+            )
+        )
+    cache = vars(settings)
+    patch.last(
+        "updating django.conf.settings",
+        lambda undo: _update_settings(module, wrapped, cache, undo),
+    )
+
+
+def _update_settings(module: Any, wrapped: Any, cache: dict[str, Any], undo: Undo) -> None:
+    """Set each changed name on the live settings; the lazy proxy's copy of it is dropped."""
+    from django.core.signals import setting_changed  # type: ignore[import-untyped]
+
+    own = vars(wrapped)
+    for name, value in list(vars(module).items()):
+        if not name.isupper() or own.get(name, _MISSING) is value:
+            continue
+        previous = own.get(name, _MISSING)
+        own[name] = value
+        # LazySettings keeps each value it was asked for: the next read must see the new one.
+        cache.pop(name, None)
+        undo.append(_setting_restorer(own, cache, name, previous))
+        setting_changed.send(sender=type(wrapped), setting=name, value=value, enter=True)
+
+
+def _setting_restorer(
+    own: dict[str, Any], cache: dict[str, Any], name: str, previous: Any
+) -> Callable[[], None]:
+    def restore() -> None:
+        cache.pop(name, None)
+        if previous is _MISSING:
+            own.pop(name, None)
+        else:
+            own[name] = previous
+
+    return restore
+
+
+def _assigned_names(patch: PatchPlan) -> set[str]:
+    """Upper-case names the changed statements of the new text assign."""
+    outline = patch.plan.outline
+    if outline is None:
+        return set()
+    lines = set(patch.plan.statements_applied) | {
+        finding.line for finding in patch.skipped if finding.line is not None
+    }
+    return {
+        name
+        for statement in outline.statements
+        if statement.line in lines
+        for name in _assigned(statement.node)
+        if name.isupper()
+    }
+
+
+def _assigned(node: ast.stmt) -> set[str]:
+    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+    return {target.id for target in targets if isinstance(target, ast.Name)}
 
 
 def _assigns_urlpatterns(node: ast.stmt) -> bool:

@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Mount, Router
 
 from splice.adapters._modules import module_globals
 from splice.engine.hooks import Adapter, PatchPlan
+from splice.engine.result import Finding
 
 Undo = list[Callable[[], None]]
 
@@ -87,6 +88,8 @@ class FastAPIAdapter(Adapter):
     framework = "fastapi"
 
     def plan_patch(self, patch: PatchPlan) -> None:
+        if not _plan_routers(patch):
+            return
         changed: dict[int, str] = {}
         old_returns: dict[int, Any] = {}
         old_docs: dict[int, str] = {}
@@ -110,9 +113,8 @@ class FastAPIAdapter(Adapter):
                 for route in router.routes:
                     endpoint = getattr(route, "endpoint", None)
                     if hasattr(route, "dependant") and id(endpoint) not in changed:
+                        # Unchanged endpoint: its response model and description stay.
                         changed[id(endpoint)] = getattr(route, "name", "")
-                        old_returns[id(endpoint)] = _return_annotation(endpoint)
-                        old_docs[id(endpoint)] = _docstring(endpoint)
         if not changed and not gone:
             return
         rebuild = routes_of(changed, dependencies=True)
@@ -125,10 +127,56 @@ class FastAPIAdapter(Adapter):
                 _remove(router, route, undo)
             for router, route in rebuild:
                 key = id(getattr(route, "endpoint", None))
-                _reinitialise(route, old_returns.get(key), old_docs.get(key), undo)
-                _mark_changed(router, undo)
+                reinitialise(
+                    route, old_return=old_returns.get(key), old_doc=old_docs.get(key), undo=undo
+                )
+                mark_changed(router)
 
         patch.last("updating FastAPI routes", update_routes)
+
+
+def _plan_routers(patch: PatchPlan) -> bool:
+    """Routers whose ``APIRouter(...)`` statement changed: updated first. False if refused."""
+    from splice.adapters._products import report_updated
+    from splice.adapters.fastapi_routers import apply_router_changes, changed_routers
+
+    try:
+        changes = changed_routers(patch)
+    except Exception as error:  # the new call raises: so would the import of a fresh start
+        patch.refuse(
+            "fastapi-router-failed",
+            f"the new APIRouter(...) statement raised {type(error).__name__}: {error}; "
+            "nothing was changed",
+        )
+        return False
+    for change in changes:
+        report_updated(patch, change.product)
+        line = change.product.line
+        patch.skipped[:] = [
+            finding
+            for finding in patch.skipped
+            if not (finding.line == line and finding.code.startswith("statement-"))
+        ]
+        named = change.named()
+        if named:
+            patch.skipped.append(
+                Finding(
+                    "fastapi-router-setting",
+                    f"{change.product.target}: the router's {', '.join(named)} changed; its "
+                    "routes keep the old value, since each route mixed it with its own. "
+                    "Restart the program to apply it",
+                    line=line,
+                    end_line=change.product.end_line,
+                    severity="warning",
+                )
+            )
+    moving = [change for change in changes if change.changes_routes()]
+    if moving:
+        patch.first(
+            "updating FastAPI routers' prefix, tags and dependencies",
+            lambda undo: apply_router_changes(moving, list(routers()), undo),
+        )
+    return True
 
 
 def _return_annotation(function: Any) -> Any:
@@ -145,18 +193,32 @@ def _remove(router: Router, route: BaseRoute, undo: Undo) -> None:
     index = routes.index(route)
     del routes[index]
     undo.append(lambda: routes.insert(index, route))
-    _mark_changed(router, undo)
+    mark_changed(router)
 
 
-def _mark_changed(router: Router, undo: Undo) -> None:
+def mark_changed(router: Router) -> None:
     # FastAPI caches the OpenAPI schema by a routes version; older ones by the app.
     mark = getattr(router, "_mark_routes_changed", None)
     if callable(mark):
         mark()
 
 
-def _reinitialise(route: Any, old_return: Any, old_doc: str | None, undo: Undo) -> None:
-    """Run the route's ``__init__`` again with its own settings and its endpoint's new signature."""
+def reinitialise(
+    route: Any,
+    *,
+    undo: Undo,
+    old_return: Any = None,
+    old_doc: str | None = None,
+    path: str | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> None:
+    """Run the route's ``__init__`` again with its own settings and its endpoint's new signature.
+
+    ``old_return`` and ``old_doc`` (the endpoint's before its change) tell a
+    response model and description derived from them, to derive them again;
+    without them both are kept. ``path`` and ``overrides`` replace settings
+    the route got from its router (whose prefix, tags or dependencies changed).
+    """
     before = dict(vars(route))
 
     def restore() -> None:
@@ -171,20 +233,19 @@ def _reinitialise(route: Any, old_return: Any, old_doc: str | None, undo: Undo) 
             continue
         if name in before:
             arguments[name] = before[name]
-    if "response_model" in arguments and _derived(before.get("response_model"), old_return):
+    derived = old_return is not None and _derived(before.get("response_model"), old_return)
+    if "response_model" in arguments and derived:
         # It came from the return annotation: let the new annotation decide again.
         arguments["response_model"] = parameters["response_model"].default
-    if "description" in arguments and before.get("description") == old_doc:
+    if "description" in arguments and old_doc is not None and before.get("description") == old_doc:
         arguments["description"] = None
-    route.__init__(before["path"], before["endpoint"], **arguments)
+    arguments.update(overrides or {})
+    route.__init__(path if path is not None else before["path"], before["endpoint"], **arguments)
 
 
 def _derived(response_model: Any, old_return: Any) -> bool:
-    return (
-        response_model is None
-        or response_model is old_return
-        or old_return is inspect.Signature.empty
-    )
+    """Whether FastAPI took the response model from the return annotation (not ``response_model=``)."""
+    return response_model is None or response_model is old_return
 
 
 def _docstring(endpoint: Any) -> str:

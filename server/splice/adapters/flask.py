@@ -1,4 +1,4 @@
-"""Flask routes follow added, removed, re-pathed and re-methoded views.
+"""Flask routes follow added, removed, re-pathed and re-methoded views, and changed app factories.
 
 Flask refuses ``app.route`` once the app has served its first request, and
 Werkzeug's URL map keeps every rule it was given. So a patch that runs a
@@ -8,13 +8,13 @@ and the view table, lets the decorator register the new ones, then restores
 Flask's first-request guard. A deleted view's rules are removed. A changed
 view body is patched in place as any function is.
 
-A route added to a blueprint that is already registered would never reach
-the app (blueprints record their routes for later), so it is refused.
+A route added to or changed on a blueprint already registered reaches the
+apps it is registered on (``flask_blueprints.py``), and a changed app
+factory rebuilds the live app it made (``flask_factory.py``).
 """
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -22,6 +22,8 @@ import flask
 from werkzeug.routing.matcher import StateMachineMatcher
 
 from splice.adapters._modules import module_globals
+from splice.adapters.flask_blueprints import LateRoutes, registered_blueprints
+from splice.adapters.flask_factory import plan_factories, rebuild_apps
 from splice.engine.hooks import Adapter, PatchPlan
 
 Undo = list[Callable[[], None]]
@@ -45,20 +47,24 @@ class FlaskAdapter(Adapter):
             for qualname in (*patch.rebound, *patch.deleted)
             if callable(value := patch.live(qualname))
         }
-        if not running and not gone:
-            return
-        for qualname in running:
-            blueprint = _registered_blueprint(patch, qualname)
-            if blueprint is not None:
+        apps = list(applications())
+        late = None
+        blueprints = registered_blueprints(patch, running) if running else {}
+        if blueprints:
+            late = LateRoutes(blueprints, set(gone))
+            unknown = late.plan(apps)
+            if unknown is not None:
+                which, qualname = unknown
                 patch.refuse(
                     "flask-blueprint-route",
-                    f"{qualname}: cannot add or change a route of the blueprint {blueprint!r} "
-                    "after it was registered on the app (a blueprint records its routes for "
-                    "the next registration). Restart the program",
+                    f"{qualname}: cannot add or change a route of the blueprint {which}: where "
+                    "it is registered, and with which URL prefix, is not known (it has no route "
+                    "on that app yet, or no module binds the app). Restart the program",
                     qualname,
                 )
-        apps = list(applications())
-        if not apps:
+                return
+        rebuilds = plan_factories(patch, apps)
+        if not apps or (not running and not gone and not rebuilds):
             return
 
         # Read now: closing the guard again restores exactly what was there.
@@ -73,6 +79,8 @@ class FlaskAdapter(Adapter):
                 ]
                 if endpoints:
                     _remove_endpoints(app, endpoints, undo)
+            if late is not None:
+                late.open(undo)
             if running:
                 _set_served(served, False, undo)
 
@@ -81,6 +89,13 @@ class FlaskAdapter(Adapter):
                 _set_served(served, True, undo)
 
         patch.first("opening Flask's route setup", open_setup)
+        if late is not None:
+            patch.last("registering the blueprints' new routes", late.register)
+        if rebuilds:
+            patch.last(
+                "rebuilding the Flask app with the new factory",
+                lambda undo: rebuild_apps(rebuilds, patch.skipped, undo),
+            )
         patch.last("closing Flask's route setup", close_setup)
 
 
@@ -123,22 +138,6 @@ def _remove_endpoints(app: flask.Flask, endpoints: list[str], undo: Undo) -> Non
         url_map._remap = saved[2]
 
     undo.append(restore)
-
-
-def _registered_blueprint(patch: PatchPlan, qualname: str) -> str | None:
-    """The name of an already registered blueprint whose decorator this definition uses."""
-    outline = patch.plan.outline
-    definition = outline.definitions.get(qualname) if outline is not None else None
-    if definition is None:
-        return None
-    for decorator in definition.node.decorator_list:
-        target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
-            value: Any = vars(patch.module).get(target.value.id)
-            if issubclass(type(value), flask.Blueprint) and value._got_registered_once:
-                name: str = value.name
-                return name
-    return None
 
 
 adapter = FlaskAdapter()

@@ -22,6 +22,7 @@ import pydantic
 from pydantic._internal import _decorators, _type_refs
 
 from splice.adapters._classes import build_new, instances, snapshot, transplant
+from splice.adapters.pydantic_family import Subclass, rejected_data, subclasses
 from splice.engine.hooks import Adapter, ClassClaim
 
 Undo = list[Callable[[], None]]
@@ -88,19 +89,22 @@ class PydanticAdapter(Adapter):
                 "(its validator is built when it is created). Restart the program",
             )
             return True
-        subclasses = [subclass.__qualname__ for subclass in live.__subclasses__()]
-        if subclasses:
+        family, unreadable = subclasses(claim, live)
+        if unreadable:
             claim.refuse(
                 "pydantic-model-subclassed",
                 f"{claim.qualname}: cannot rebuild this model in place: its subclasses "
-                f"({', '.join(subclasses)}) copied its fields when they were created. Restart the "
-                "program",
+                f"({', '.join(unreadable)}) copied its fields when they were created, and their "
+                "class statements cannot be run again (made by a function or a generic "
+                "parametrisation). Restart the program",
             )
             return True
         new_fields = fields_of(new)
         added = [name for name in new_fields if name not in fields_of(live)]
         required = [name for name in added if new_fields[name].is_required()]
-        existing = instances(live)
+        existing = [
+            item for cls in (live, *(sub.live for sub in family)) for item in instances(cls)
+        ]
         if required and existing:
             claim.refuse(
                 "pydantic-field-required",
@@ -110,9 +114,18 @@ class PydanticAdapter(Adapter):
                 "no value for it. Give it a default, or restart the program",
             )
             return True
+        rejected = rejected_data(claim, new, [live, *(sub.live for sub in family)])
+        if rejected is not None:
+            message, line = rejected
+            claim.planner.skip(
+                "pydantic-live-data-invalid", message, "warning", qualname=claim.qualname, line=line
+            )
         rebuild = ModelRebuild(live, new, claim.module.__dict__)
-        if claim.provisional:
-            rebuild.build = claim.build  # again in the commit, once the new imports ran
+        rebuild.subclasses = family
+        if claim.provisional or _has_model_base(live):
+            # Again in the commit: once the new imports ran, or once a base that this
+            # patch also rebuilds has its new fields.
+            rebuild.build = claim.build
         claim.apply(f"rebuilding pydantic model {claim.qualname}", rebuild.commit)
         return True
 
@@ -125,6 +138,8 @@ class ModelRebuild:
         self.namespace = namespace
         #: Set when the new class must be made again at commit time.
         self.build: Callable[[], Any] | None = None
+        #: Subclasses to make again from their statements once this model is rebuilt.
+        self.subclasses: list[Subclass] = []
         self.prepare(new)
 
     def prepare(self, new: type) -> None:
@@ -155,6 +170,9 @@ class ModelRebuild:
         if not live.__pydantic_complete__:  # type: ignore[attr-defined]
             raise TypeError(f"pydantic could not rebuild {live.__qualname__}")
         self._update_instances(undo)
+        for subclass in self.subclasses:
+            # Parents first: each one's statement runs on its rebuilt base.
+            ModelRebuild(subclass.live, subclass.build(), vars(subclass.module)).commit(undo)
         for dependent in _dependents(live):
             snapshot(dependent, undo)
             dependent.model_rebuild(force=True, _types_namespace=self.namespace)
@@ -190,6 +208,10 @@ class ModelRebuild:
                     fields_set.update(old)
 
             undo.append(restore)
+
+
+def _has_model_base(cls: type) -> bool:
+    return any(is_model(base) for base in cls.__mro__[1:])
 
 
 def _bound_decorators(new: Any, live: type) -> Any:

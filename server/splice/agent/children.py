@@ -88,6 +88,12 @@ def bootstrap() -> None:
 
         # First, so every module the child imports from here on has its baseline.
         watch_imports()
+        if role == "spawn":
+            from splice.agent.spawned_main import run_main_in_its_module
+
+            # Before multiprocessing runs the main script: its functions must read the
+            # namespace that patches of __mp_main__ change.
+            run_main_in_its_module()
         listen(
             program=os.environ.get(PROGRAM_VARIABLE) or None,
             host_kind="run",

@@ -55,7 +55,12 @@ def load_ipython_extension(ipython: Any) -> None:
     else:
         info = process.listen(runner=runner, host_kind=host_kind, program=host_kind)
     if info is not None:
-        print(f"splice listening (pid {info.pid}); edits to imported modules are patched live.")
+        # Saving a file patches nothing by itself: something must send the new text.
+        print(
+            f"splice listening (pid {info.pid}): a save patches the modules this kernel "
+            "imported when an editor with splice is attached, after %splice watch, or with: "
+            "splice patch FILE"
+        )
     transformers = getattr(ipython, "ast_transformers", None)
     if isinstance(transformers, list) and _transformer not in transformers:
         transformers.append(_transformer)

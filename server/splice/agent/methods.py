@@ -17,6 +17,7 @@ import types
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from splice.agent.importing import wait_for_import
 from splice.agent.requests import (
     MethodError,
     Runner,
@@ -187,15 +188,18 @@ def patch(params: dict[str, Any], run: Runner) -> dict[str, Any]:
     only = _only(params)
     dry_run = _flag(params, "dryRun", False)
     delete_removed = _flag(params, "deleteRemoved", True)
-    _module(name)
+    still_importing = wait_for_import(_module(name))
     _recover(name)
-    return _engine_call(
+    result = _engine_call(
         params,
         run,
         lambda: patch_module(name, source, only, dry_run=dry_run, delete_removed=delete_removed),
         name,
         "apply-failed",
     )
+    if still_importing is not None and result.get("ok"):
+        result["skipped"] = [*result.get("skipped", ()), still_importing]
+    return result
 
 
 def _flag(params: dict[str, Any], name: str, default: bool) -> bool:
@@ -213,7 +217,7 @@ def run_statement(params: dict[str, Any], run: Runner) -> dict[str, Any]:
     if not isinstance(line, int) or isinstance(line, bool) or line < 1:
         raise MethodError("invalid_params", "'line' must be a positive integer (1-based)")
     source = _optional_string(params, "source")
-    _module(name)
+    wait_for_import(_module(name))
     _recover(name)
     return _engine_call(
         params,
@@ -368,7 +372,7 @@ def undo(params: dict[str, Any], run: Runner) -> dict[str, Any]:
     from splice.engine import undo as engine_undo
 
     name = _string(params, "module")
-    _module(name)
+    wait_for_import(_module(name))
     result = _engine_call(
         params, run, lambda: engine_undo.undo_last_patch(name), name, "apply-failed"
     )

@@ -20,27 +20,42 @@ after a save is brought to the text the others run as soon as it is seen.
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
 import logging
 import os
-import site
+import re
 import sys
-import sysconfig
 import threading
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from splice.agent.connection import ConnectionInfo, pid_alive
+from splice.agent.batch import SavedFile, applied, import_order, needs_retry
+from splice.agent.connection import pid_alive
 from splice.agent.methods import escaped_result
-from splice.agent.program import Peer, PeerError, Pending, program_processes
+from splice.agent.program import PeerError
 from splice.agent.threads import daemon_thread
+from splice.agent.watch_output import (
+    changed_anything,
+    one_per_process,
+    print_catch_up,
+    print_outcomes,
+)
+from splice.agent.watch_processes import PATCH_TIMEOUT, ProgramProcesses, patch_params
+from splice.agent.watched_files import (
+    Signature,
+    is_within,
+    library_directories,
+    read_source,
+    signature,
+)
 from splice.engine.apply import patch_module
-from splice.engine.baselines.store import add_import_listener, baseline_source, source_path
-from splice.engine.result import PatchResult, ProcessOutcome
+from splice.engine.baselines.store import (
+    add_import_listener,
+    baseline_source,
+    remove_import_listener,
+    source_path,
+)
+from splice.engine.result import ProcessOutcome
 from splice.errors import UnknownModuleError
-from splice.report import describe_catch_up, describe_details, describe_outcomes
 
 logger = logging.getLogger(__name__)
 
@@ -48,22 +63,30 @@ logger = logging.getLogger(__name__)
 POLL_INTERVAL = 0.2
 #: A file changed this recently may still be being written: look again first.
 _SETTLE_SECONDS = 0.03
-#: Seconds between looks for processes of the program that started since.
-PROCESS_SCAN_INTERVAL = 0.5
-#: Seconds before trying again to reach a process of the program that did not answer.
-RETRY_INTERVAL = 2.0
-#: Seconds a process has to answer one patch before it is reported as not answering.
-PATCH_TIMEOUT = 10.0
-
-#: Seconds a process whose connection closed mid-patch has to be gone, to count as exited.
-EXIT_GRACE = 0.5
-
-Signature = tuple[int, int, int]
 Report = Callable[[str, list[ProcessOutcome]], None]
+
+#: Another interpreter's standard library or site-packages (a process watched from outside).
+_LIBRARY_PATH = re.compile(r"[/\\](site-packages|dist-packages|lib[/\\]python3\.\d+)[/\\]")
+
+__all__ = [
+    "POLL_INTERVAL",
+    "Watcher",
+    "library_directories",
+    "one_per_process",
+    "start_watching",
+    "watch_program",
+]
 
 
 class Watcher:
-    """Watches the source files the program imported and patches every process that runs them."""
+    """Watches the source files the program imported and patches every process that runs them.
+
+    By default it runs inside the program (``splice run --watch``, a
+    notebook): it patches its own process in place and, with ``processes``,
+    the program's other processes through their agents. With ``root_pid`` it
+    runs outside (``splice attach PID --watch``): every process of that
+    program, the root included, is patched through its agent.
+    """
 
     def __init__(
         self,
@@ -74,29 +97,30 @@ class Watcher:
         processes: bool = True,
         runtime_dir: str | None = None,
         catch_up_report: Callable[[str, ProcessOutcome], None] | None = None,
+        root_pid: int | None = None,
+        output: TextIO | None = None,
     ) -> None:
         self.extra_paths = tuple(os.path.realpath(path) for path in extra_paths)
         self.interval = interval
-        self.report = report or print_outcomes
-        self.report_catch_up = catch_up_report or print_catch_up
+        self.output = output
+        self.report = report or self._print_outcomes
+        self.report_catch_up = catch_up_report or self._print_catch_up
+        #: Patch this process in place (False: watching a program from outside).
+        self.local = root_pid is None
         #: Patch the program's other processes too (needs this process's agent).
-        self.processes = processes
+        self.processes = processes or not self.local
         self.runtime_dir = runtime_dir
-        self.pid = os.getpid()
+        self.pid = os.getpid() if root_pid is None else root_pid
         self._libraries = library_directories()
         self._files: dict[str, set[str]] = {}  # real path -> module names, in this process
-        self._peer_files: dict[int, dict[str, set[str]]] = {}  # pid -> real path -> names
-        self._peers: dict[int, Peer] = {}
-        #: pid -> (when, its connection file, why): processes of the program we could not reach.
-        self._unreachable: dict[int, tuple[float, ConnectionInfo, str]] = {}
-        self._first_looks: list[tuple[Peer, str, str]] = []  # files a process just imported
+        self.program = ProgramProcesses(
+            self.pid, runtime_dir, self.watches, include_root=not self.local
+        )
         self._signatures: dict[str, Signature] = {}
         self._patched_text: dict[str, str] = {}
-        #: (pid, path) -> the text last sent to that process for that file.
-        self._sent: dict[tuple[int, str], str] = {}
         self._saves: set[str] = set()  # files patched at least once
+        self._last_outcomes: dict[str, list[ProcessOutcome]] = {}
         self._known_module_count = -1
-        self._last_process_scan = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -108,25 +132,39 @@ class Watcher:
 
     def start_without_thread(self) -> None:
         """Track modules as ``start`` does, for a caller that calls ``poll()`` itself."""
-        self._scan_modules()
-        add_import_listener(self._on_import)
+        if self.local:
+            self._scan_modules()
+            add_import_listener(self._on_import)
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not None:
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join()
-        for peer in list(self._peers.values()):
-            peer.close()
+        if self.local:
+            remove_import_listener(self._on_import)
+        self.program.close()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
 
     def watches(self, path: str) -> bool:
         """Whether a module file at ``path`` (a real path) is one the watcher patches."""
-        if any(_is_within(path, extra) for extra in self.extra_paths):
+        if any(is_within(path, extra) for extra in self.extra_paths):
             return True
-        return not any(_is_within(path, library) for library in self._libraries)
+        if not self.local and _LIBRARY_PATH.search(path):
+            return False
+        return not any(is_within(path, library) for library in self._libraries)
+
+    def root_alive(self) -> bool:
+        """Whether the program's root process (the watched one, from outside) still runs."""
+        return pid_alive(self.pid)
 
     def describe(self) -> str:
         """The first line ``--watch`` prints: what it watches, and where it patches."""
         where = "every process of the program" if self.processes else "this process"
+        if not self.local:
+            where = f"pid {self.pid} and every process of its program"
         extra = (
             f", and those imported from {', '.join(self.extra_paths)}" if self.extra_paths else ""
         )
@@ -139,93 +177,66 @@ class Watcher:
     def poll(self) -> list[ProcessOutcome]:
         """Look at every watched file once; patch those that changed, in every process."""
         self._scan_modules_if_needed()
-        scanned = self._due_for_process_scan()
-        if scanned:
-            self._scan_processes()
+        if self.processes and self.program.due_for_scan():
+            self.program.scan()
         outcomes: list[ProcessOutcome] = []
         with self._lock:
-            paths = set(self._files).union(*(files for files in self._peer_files.values()))
+            paths = set(self._files)
+        paths |= self.program.paths()
+        saved = []
         for path in sorted(paths):
             if path not in self._patched_text:
                 continue  # not looked at yet: what its process runs comes first
             text = self._changed_text(path)
-            if text is None:
-                continue
-            if not scanned:
-                # A process that started since the last look must get this patch too.
-                self._scan_processes()
-                scanned = True
-            self._patched_text[path] = text
-            self._saves.add(path)
-            round_outcomes = self._patch_everywhere(path, text)
-            if round_outcomes:
-                self.report(path, round_outcomes)
-            outcomes.extend(round_outcomes)
+            if text is not None:
+                saved.append(SavedFile(path, text, self._module_names(path)))
+        if saved and self.processes:
+            # A process that started since the last look must get these patches too; a
+            # look at the top of this poll may be older than the save (it can take a
+            # while to connect to a process that appeared then).
+            self.program.scan()
+        outcomes.extend(self._patch_batch(saved))
         outcomes.extend(self._settle_first_looks())
         return outcomes
 
-    # Which processes --------------------------------------------------------------------
-
-    def _due_for_process_scan(self) -> bool:
-        return (
-            self.processes and time.monotonic() - self._last_process_scan >= PROCESS_SCAN_INTERVAL
-        )
-
-    def _scan_processes(self) -> list[Peer]:
-        """Connect to the program's processes that started since the last look."""
-        if not self.processes:
-            return []
-        self._last_process_scan = time.monotonic()
-        try:
-            found = program_processes(self.pid, self.runtime_dir)
-        except OSError:
-            logger.debug("splice watch: cannot read the runtime directory", exc_info=True)
-            return []
-        alive = {info.pid for info in found}
-        for pid in [pid for pid, peer in self._peers.items() if peer.closed or pid not in alive]:
-            self._forget(pid)
-        for pid in [pid for pid in self._unreachable if pid not in alive]:
-            del self._unreachable[pid]
-        new = []
-        now = time.monotonic()
-        for info in found:
-            if info.pid == self.pid or info.pid in self._peers:
+    def _patch_batch(self, saved: list[SavedFile]) -> list[ProcessOutcome]:
+        """The files of one poll in import order; one that failed by raising, again after the rest."""
+        outcomes: list[ProcessOutcome] = []
+        retry: list[SavedFile] = []
+        batch = import_order(saved)
+        for position, file in enumerate(batch):
+            found = self._patch_file(file)
+            if needs_retry(found) and position < len(batch) - 1:
+                retry.append(file)  # reported after its second try
                 continue
-            tried = self._unreachable.get(info.pid)
-            if tried is not None and now - tried[0] < RETRY_INTERVAL:
-                continue
-            peer = None
-            try:
-                peer = Peer(info, self._on_peer_import)
-                modules = peer.request("modules").wait(PATCH_TIMEOUT)
-            except PeerError as error:
-                logger.debug("splice watch: cannot reach pid %s: %s", info.pid, error)
-                if peer is not None:
-                    peer.close()
-                self._unreachable[info.pid] = (now, info, str(error))
-                continue
-            self._unreachable.pop(info.pid, None)
-            self._peers[info.pid] = peer
-            new.append(peer)
-            entries = modules.get("modules", []) if isinstance(modules, dict) else []
-            for entry in entries:
-                name, path = entry.get("name"), entry.get("file")
-                if isinstance(name, str) and isinstance(path, str):
-                    self._on_peer_import(peer, name, path)
-        return new
+            if found:
+                self.report(file.path, found)
+            outcomes.extend(found)
+        after = outcomes
+        for file in retry:
+            found = self._patch_file(file) if applied(after) else self._last_outcomes[file.path]
+            if found:
+                self.report(file.path, found)
+            outcomes.extend(found)
+        return outcomes
 
-    def _forget(self, pid: int) -> None:
-        peer = self._peers.pop(pid, None)
-        if peer is not None:
-            peer.close()
+    def _patch_file(self, file: SavedFile) -> list[ProcessOutcome]:
+        self._patched_text[file.path] = file.text
+        self._saves.add(file.path)
+        found = self._patch_everywhere(file.path, file.text)
+        self._last_outcomes[file.path] = found
+        return found
+
+    def _module_names(self, path: str) -> tuple[str, ...]:
         with self._lock:
-            self._peer_files.pop(pid, None)
-        for key in [key for key in self._sent if key[0] == pid]:
-            del self._sent[key]
+            names = set(self._files.get(path, ()))
+        return tuple(sorted(names | self.program.names(path)))
 
     # Which files ------------------------------------------------------------------------
 
     def _scan_modules_if_needed(self) -> None:
+        if not self.local:
+            return
         if len(sys.modules) != self._known_module_count:
             self._scan_modules()
         else:
@@ -262,27 +273,21 @@ class Watcher:
                 # now: a save that came before this first look is still patched.
                 self._patched_text[path] = known
                 return
-            signature, text = _signature(path), _read(path)
-            if signature is not None and text is not None:
-                self._signatures[path] = signature
-                self._patched_text[path] = text
+        self._start_from_file(path)
 
-    def _on_peer_import(self, peer: Peer, name: str, path: str) -> None:
-        # On the peer's reader thread: only bookkeeping here, the requests wait for poll().
-        if not self.watches(path):
-            return
-        with self._lock:
-            names = self._peer_files.setdefault(peer.pid, {}).setdefault(path, set())
-            if name not in names:
-                names.add(name)
-                self._first_looks.append((peer, name, path))
+    def _start_from_file(self, path: str) -> None:
+        stamp, text = signature(path), read_source(path)
+        if stamp is not None and text is not None:
+            with self._lock:
+                if path not in self._patched_text:
+                    self._signatures[path] = stamp
+                    self._patched_text[path] = text
 
     def _settle_first_looks(self) -> list[ProcessOutcome]:
         """Files a process imported since the last poll: learn what it runs, catch it up."""
-        with self._lock:
-            looks, self._first_looks = self._first_looks, []
         outcomes: list[ProcessOutcome] = []
-        for peer, name, path in looks:
+        sent = self.program.sent
+        for peer, name, path in self.program.take_first_looks():
             if peer.closed:
                 continue
             if path not in self._patched_text:
@@ -295,21 +300,25 @@ class Watcher:
                 source = answer.get("source") if isinstance(answer, dict) else None
                 if isinstance(source, str):
                     self._patched_text[path] = source
-                    self._sent[(peer.pid, path)] = source
+                    sent[(peer.pid, path)] = source
+                else:
+                    # No baseline (imported before its agent started): the file as it is
+                    # now, as for this process's own modules; its patches compare with
+                    # the live objects.
+                    self._start_from_file(path)
                 continue
             text = self._patched_text[path]
-            if self._sent.get((peer.pid, path)) == text or not self._saved(path):
+            if sent.get((peer.pid, path)) == text or not self._saved(path):
                 continue
             # The process imported the file before a save but was seen after the
             # others were patched (it started meanwhile): it gets what they run.
-            self._sent[(peer.pid, path)] = text
-            found = self._collect(
-                peer, [peer.request("patch", _patch_params(name, text), timeout=PATCH_TIMEOUT)]
-            )
-            found = [outcome for outcome in found if not self._exited(outcome)]
+            sent[(peer.pid, path)] = text
+            asked = peer.request("patch", patch_params(name, text), timeout=PATCH_TIMEOUT)
+            found = self.program.collect(peer, [asked])
+            found = [outcome for outcome in found if not self.program.exited(outcome)]
             outcomes.extend(found)
             for outcome in found:
-                if not outcome.ok or _changed(outcome.result):
+                if not outcome.ok or changed_anything(outcome.result):
                     self.report_catch_up(path, outcome)
         return outcomes
 
@@ -318,14 +327,14 @@ class Watcher:
         return path in self._saves
 
     def _changed_text(self, path: str) -> str | None:
-        signature = _signature(path)
-        if signature is None or signature == self._signatures.get(path):
+        stamp = signature(path)
+        if stamp is None or stamp == self._signatures.get(path):
             return None
         self._stop.wait(_SETTLE_SECONDS)
-        if _signature(path) != signature:
+        if signature(path) != stamp:
             return None  # still being written; the next poll sees it settled
-        self._signatures[path] = signature
-        text = _read(path)
+        self._signatures[path] = stamp
+        text = read_source(path)
         if text is None or text == self._patched_text.get(path):
             return None
         return text
@@ -336,19 +345,14 @@ class Watcher:
         """Send the patch to every other process first, patch this one, then collect."""
         sent = []
         with self._lock:
-            targets = [
-                (self._peers[pid], sorted(files[path]))
-                for pid, files in self._peer_files.items()
-                if path in files and pid in self._peers
-            ]
             local = sorted(self._files.get(path, ()))
-        for peer, names in targets:
-            self._sent[(peer.pid, path)] = text
+        for peer, names in self.program.running(path):
+            self.program.sent[(peer.pid, path)] = text
             sent.append(
                 (
                     peer,
                     [
-                        peer.request("patch", _patch_params(name, text), timeout=PATCH_TIMEOUT)
+                        peer.request("patch", patch_params(name, text), timeout=PATCH_TIMEOUT)
                         for name in names
                     ],
                 )
@@ -358,30 +362,10 @@ class Watcher:
         here = [self._patch_here(name, text) for name in sorted(modules.values())]
         outcomes = [outcome for outcome in here if outcome is not None]
         for peer, pending in sent:
-            outcomes.extend(self._collect(peer, pending))
-        # A process we cannot talk to may run this file: say so rather than guess it does not.
-        for _, info, reason in self._unreachable.values():
-            outcomes.append(
-                ProcessOutcome(
-                    info.pid,
-                    _label(info),
-                    error=f"not reachable ({reason}); it may still run the old code",
-                )
-            )
-        return [outcome for outcome in one_per_process(outcomes) if not self._exited(outcome)]
-
-    def _exited(self, outcome: ProcessOutcome) -> bool:
-        """A process that went away during the patch runs no old code: it is no failure."""
-        peer = self._peers.get(outcome.pid)
-        if outcome.error is None or peer is None or not peer.closed:
-            return False
-        deadline = time.monotonic() + EXIT_GRACE
-        while pid_alive(outcome.pid):
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.01)
-        self._forget(outcome.pid)
-        return True
+            outcomes.extend(self.program.collect(peer, pending))
+        outcomes.extend(self.program.unreachable())
+        exited = self.program.exited
+        return [outcome for outcome in one_per_process(outcomes) if not exited(outcome)]
 
     def _patch_here(self, name: str, text: str) -> ProcessOutcome | None:
         module = sys.modules.get(name)
@@ -397,22 +381,6 @@ class Watcher:
             result = escaped_result(name, error, "apply-failed")
         return ProcessOutcome(self.pid, _own_label(), result)
 
-    def _collect(self, peer: Peer, pending: Iterable[Pending]) -> list[ProcessOutcome]:
-        label = _label(peer.info)
-        outcomes = []
-        deadline = time.monotonic() + PATCH_TIMEOUT
-        for item in pending:
-            try:
-                answer = item.wait(max(0.0, deadline - time.monotonic()))
-                outcomes.append(ProcessOutcome(peer.pid, label, PatchResult.from_dict(answer)))
-            except PeerError as error:
-                outcomes.append(ProcessOutcome(peer.pid, label, error=str(error)))
-            except (KeyError, TypeError, ValueError) as error:
-                outcomes.append(
-                    ProcessOutcome(peer.pid, label, error=f"a malformed answer ({error})")
-                )
-        return outcomes
-
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
@@ -420,39 +388,22 @@ class Watcher:
             except Exception:  # the watcher must outlive any one bad save
                 logger.debug("splice watch: a poll failed", exc_info=True)
 
+    def run_until_stopped(self) -> None:
+        """Poll on the calling thread until ``stop()`` (or, from outside, the program ends)."""
+        self.start_without_thread()
+        while not self._stop.wait(self.interval):
+            try:
+                self.poll()
+            except Exception:
+                logger.debug("splice watch: a poll failed", exc_info=True)
+            if not self.local and not self.root_alive():
+                self._stop.set()
 
-def one_per_process(outcomes: list[ProcessOutcome]) -> list[ProcessOutcome]:
-    """One outcome per process: a process that runs the file under two names answers twice.
+    def _print_outcomes(self, path: str, outcomes: list[ProcessOutcome]) -> None:
+        print_outcomes(path, outcomes, self.output, text=self._patched_text.get(path))
 
-    Its failure if one failed, else the answer that changed something, so that
-    a second name for an already patched module does not hide what was done.
-    """
-    chosen: dict[int, ProcessOutcome] = {}
-    for outcome in outcomes:
-        previous = chosen.get(outcome.pid)
-        if previous is None or _rank(outcome) > _rank(previous):
-            chosen[outcome.pid] = outcome
-    return list(chosen.values())
-
-
-def _rank(outcome: ProcessOutcome) -> int:
-    if not outcome.ok:
-        return 2
-    return 1 if _changed(outcome.result) else 0
-
-
-def _label(info: ConnectionInfo) -> str:
-    return f"{info.program or 'python'}, {info.role}"
-
-
-def _patch_params(name: str, text: str) -> dict[str, object]:
-    return {"module": name, "source": text, "dryRun": False, "deleteRemoved": True}
-
-
-def _changed(result: PatchResult | None) -> bool:
-    return result is not None and bool(
-        result.changed or result.added or result.deleted or result.rebound
-    )
+    def _print_catch_up(self, path: str, outcome: ProcessOutcome) -> None:
+        print_catch_up(path, outcome, self.output)
 
 
 def _own_label() -> str:
@@ -462,30 +413,6 @@ def _own_label() -> str:
     if agent is not None:
         return agent.program
     return os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "python"
-
-
-def print_outcomes(path: str, outcomes: list[ProcessOutcome], stream: TextIO | None = None) -> None:
-    """One line per save; then each problem once, as ``file:line: message``."""
-    out = stream or sys.stderr
-    name = os.path.basename(path)
-    lines = [describe_outcomes(name, outcomes)]
-    for outcome in outcomes:
-        if outcome.result is None:
-            continue
-        for line in describe_details(outcome.result, name):
-            if f"  {line}" not in lines:
-                lines.append(f"  {line}")
-    print("\n".join(lines), file=out, flush=True)
-
-
-def print_catch_up(path: str, outcome: ProcessOutcome, stream: TextIO | None = None) -> None:
-    """One line for a process that was patched after the others, and its problems."""
-    out = stream or sys.stderr
-    name = os.path.basename(path)
-    lines = [describe_catch_up(name, outcome)]
-    if outcome.result is not None:
-        lines.extend(f"  {line}" for line in describe_details(outcome.result, name))
-    print("\n".join(lines), file=out, flush=True)
 
 
 def start_watching(
@@ -502,41 +429,21 @@ def start_watching(
     return watcher
 
 
-def library_directories() -> tuple[str, ...]:
-    """The standard library, site-packages and splice itself: folders whose files are not watched."""
-    found: set[str] = set()
-    schemes = [sysconfig.get_paths()]
-    with contextlib.suppress(KeyError, ValueError):
-        schemes.append(
-            sysconfig.get_paths(vars={"base": sys.base_prefix, "platbase": sys.base_exec_prefix})
-        )
-    for paths in schemes:
-        for key in ("stdlib", "platstdlib", "purelib", "platlib"):
-            if paths.get(key):
-                found.add(paths[key])
-    with contextlib.suppress(AttributeError):
-        found.update(site.getsitepackages())
-    with contextlib.suppress(AttributeError):
-        found.add(site.getusersitepackages())
-    found.add(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # splice
-    return tuple(sorted({os.path.realpath(path) for path in found if path}))
+def watch_program(root_pid: int, runtime_dir: str | None, output: TextIO | None = None) -> int:
+    """Follow saves for a program started without ``--watch`` (``splice attach PID --watch``).
 
-
-def _signature(path: str) -> Signature | None:
+    Polls on the calling thread until the program's root process exits or the
+    user presses Ctrl-C; prints one line per save, as ``--watch`` does.
+    """
+    out = output or sys.stdout
+    watcher = Watcher(root_pid=root_pid, runtime_dir=runtime_dir, output=out)
+    print(watcher.describe(), file=out, flush=True)
     try:
-        status = os.stat(path)
-    except OSError:
-        return None
-    return (status.st_mtime_ns, status.st_size, status.st_ino)
-
-
-def _read(path: str) -> str | None:
-    try:
-        with open(path, "rb") as file:
-            return importlib.util.decode_source(file.read())
-    except (OSError, UnicodeDecodeError, SyntaxError):
-        return None
-
-
-def _is_within(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+        watcher.run_until_stopped()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+    if not watcher.root_alive():
+        print(f"splice watch: pid {root_pid} exited", file=out, flush=True)
+    return 0

@@ -1,8 +1,10 @@
 """``splice kernels`` and ``splice patch``: the command-line client of the agent.
 
-Exit status of ``splice patch``: 0 when every kernel applied everything (no
-error, no skipped statement), 1 when something was not applied, 2 for usage
-errors, an unreadable file, or no kernel to patch.
+Exit status of ``splice patch``: 0 when every kernel applied the patch, even
+with warnings or information (a statement not run, a running frame, ...:
+they are printed under the summary); 1 when some kernel did not apply it
+(refused, failed, or did not answer: nothing of it stays applied there); 2
+for usage errors, an unreadable file, or no kernel to patch.
 """
 
 from __future__ import annotations
@@ -157,11 +159,8 @@ class KernelOutcome:
 
     @property
     def complete(self) -> bool:
-        return (
-            self.error is None
-            and bool(self.results)
-            and all(result.fully_applied for result in self.results)
-        )
+        """Applied, in every module that runs the file (warnings and skips do not count)."""
+        return self.error is None and bool(self.results) and all(r.ok for r in self.results)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -399,9 +398,7 @@ def _patch_clusters(options: argparse.Namespace, path: str, source: str) -> int:
             clusters.append({"address": address, "error": str(error), "processes": []})
             status = 2
             continue
-        complete = bool(outcomes) and all(
-            outcome.result is not None and outcome.result.fully_applied for outcome in outcomes
-        )
+        complete = bool(outcomes) and all(outcome.ok for outcome in outcomes)
         if not complete:
             status = max(status, 1)
         clusters.append(

@@ -20,7 +20,7 @@ from pygls.workspace import PositionCodec
 from splice.engine.outline.definitions import source_lines_with_ends
 from splice.engine.result import STATEMENT_SKIP_CODES, Finding
 from splice.lsp.markers import MarkerState
-from splice.lsp.patching import KernelOutcome, PatchReport
+from splice.lsp.outcomes import KernelOutcome, PatchReport
 from splice.report import (
     describe_catch_up,
     describe_finding,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from splice.lsp.convert import buffer_line, report_diagnostics
-from splice.lsp.patching import PatchReport
+from splice.lsp.outcomes import PatchReport
 
 
 class DiagnosticStore:

@@ -24,15 +24,15 @@ import os
 import time
 import typing
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Literal
 
-from splice.agent.watch import one_per_process
+from splice.agent.watch_output import one_per_process
 from splice.engine.outline.selection import splice_definition
-from splice.engine.result import Finding, PatchResult, ProcessOutcome
+from splice.engine.result import PatchResult, ProcessOutcome
 from splice.errors import KernelUnavailableError, RemoteError, SpliceError
 from splice.lsp import definitions
 from splice.lsp.kernels import Kernel, KernelRegistry, real_path
+from splice.lsp.outcomes import Action, KernelOutcome, LineMap, PatchReport
+from splice.lsp.saves import SaveQueue
 
 logger = logging.getLogger(__name__)
 
@@ -40,103 +40,7 @@ logger = logging.getLogger(__name__)
 PATCH_TIMEOUT = float(os.environ.get("SPLICE_LSP_PATCH_TIMEOUT", "15"))
 
 
-@dataclass(frozen=True)
-class LineMap:
-    """Where lines of the text sent to a kernel sit in the editor's buffer.
-
-    A single-definition reload sends the kernel's baseline with one definition
-    replaced; its findings must land on that definition's lines in the buffer.
-    """
-
-    start: int  # first line of the definition in the text sent
-    end: int
-    shift: int  # add to a line in start..end to get the buffer's line
-    fallback: int  # the buffer line for findings outside start..end
-    #: add to a column in start..end: the engine re-indents the definition it splices
-    column_shift: int = 0
-
-    def to_buffer(self, line: int | None) -> int | None:
-        if line is None:
-            return None
-        return line + self.shift if self.start <= line <= self.end else self.fallback
-
-    def column_to_buffer(self, line: int | None, column: int | None) -> int | None:
-        """A finding's column in the buffer; None (the whole line) outside the definition."""
-        if line is None or column is None or not self.start <= line <= self.end:
-            return None
-        return max(column + self.column_shift, 1)
-
-
-@dataclass(frozen=True)
-class KernelOutcome(ProcessOutcome):
-    """A process's outcome, plus which module got the text and where its lines sit."""
-
-    module: str | None = None
-    line_map: LineMap | None = None
-
-    def findings(self) -> list[Finding]:
-        """The result's errors and skips, with lines moved to the buffer's."""
-        if self.result is None:
-            return []
-        found = list(self.result.errors) + list(self.result.skipped)
-        if self.line_map is None:
-            return found
-        mapped = []
-        for finding in found:
-            line = self.line_map.to_buffer(finding.line)
-            end_line = self.line_map.to_buffer(finding.end_line)
-            mapped.append(
-                Finding(
-                    finding.code,
-                    finding.message,
-                    finding.qualname,
-                    line,
-                    self.line_map.column_to_buffer(finding.line, finding.column),
-                    end_line,
-                    finding.severity,
-                )
-            )
-        return mapped
-
-
-Action = Literal["save", "reloadFile", "reloadDefinition", "runStatement", "applyOthers", "undo"]
-
-
-@dataclass(frozen=True)
-class PatchReport:
-    """Everything one patch action did, across kernels.
-
-    ``scope`` is the range of buffer lines the action was about (one
-    definition or statement), or None for the whole file: diagnostics of
-    earlier actions inside the scope are replaced, the others kept.
-    """
-
-    action: Action
-    uri: str
-    path: str
-    text: str  # the buffer text the findings' lines refer to
-    outcomes: tuple[KernelOutcome, ...] = ()
-    duration_ms: float = 0.0
-    scope: tuple[int, int] | None = None
-    #: said to the user when no kernel was asked (empty: ``describe_outcomes`` words it)
-    note: str = ""
-    #: one process seen after the save, brought to the text the others run
-    catch_up: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return all(outcome.ok for outcome in self.outcomes)
-
-
 ReportHandler = Callable[[PatchReport], Awaitable[None]]
-
-
-@dataclass
-class _PendingSave:
-    text: str | None = None
-    uri: str = ""
-    running: bool = False
-    done: list[asyncio.Future[None]] = field(default_factory=list)
 
 
 class Patcher:
@@ -145,7 +49,7 @@ class Patcher:
     def __init__(self, registry: KernelRegistry, on_report: ReportHandler) -> None:
         self.registry = registry
         self._on_report = on_report
-        self._saves: dict[str, _PendingSave] = {}
+        self._saves = SaveQueue(self._save_file, self._modules_of, on_report)
         #: real path -> (uri, the whole text last patched into some process of it)
         self._saved: dict[str, tuple[str, str]] = {}
         #: (pid, real path) -> the whole text last sent to that process
@@ -157,34 +61,15 @@ class Patcher:
     # Saves ------------------------------------------------------------------------
 
     async def save(self, uri: str, path: str, text: str) -> None:
-        """Patch a saved file; saves that arrive while one runs are folded into one.
+        """Patch a saved file, in a batch with the saves that arrive with it (``saves.py``)."""
+        await self._saves.save(uri, path, text)
 
-        Every patch is diffed against what the kernel runs, so patching only the
-        latest text of a burst of saves loses nothing and gives one coherent result.
-        """
-        pending = self._saves.setdefault(path, _PendingSave())
-        pending.text, pending.uri = text, uri
-        if pending.running:
-            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            pending.done.append(waiter)
-            await waiter
-            return
-        pending.running = True
-        try:
-            while pending.text is not None:
-                text, pending.text = pending.text, None
-                waiters, pending.done = pending.done, []
-                report = await self.patch_file("save", pending.uri, path, text)
-                await self._on_report(report)
-                for waiter in waiters:
-                    if not waiter.done():
-                        waiter.set_result(None)
-        finally:
-            pending.running = False
-            for waiter in pending.done:
-                if not waiter.done():
-                    waiter.set_result(None)
-            pending.done = []
+    def _save_file(self, uri: str, path: str, text: str) -> Awaitable[PatchReport]:
+        return self.patch_file("save", uri, path, text)
+
+    def _modules_of(self, path: str) -> tuple[str, ...]:
+        names = {name for _, modules in self.registry.kernels_running(path) for name in modules}
+        return tuple(sorted(names))
 
     # Actions ----------------------------------------------------------------------
 

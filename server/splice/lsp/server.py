@@ -25,7 +25,8 @@ from splice.lsp import actions, arguments, convert, documents, evaluate, hover, 
 from splice.lsp.diagnostics import DiagnosticStore
 from splice.lsp.kernels import KernelEvent, KernelRegistry, real_path
 from splice.lsp.markers import LiveMarkers
-from splice.lsp.patching import Patcher, PatchReport
+from splice.lsp.outcomes import PatchReport
+from splice.lsp.patching import Patcher
 from splice.lsp.settings import Settings, describe_problems, parse_settings
 from splice.report import plural
 

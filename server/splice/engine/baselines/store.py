@@ -207,12 +207,13 @@ def _record_on_exec(loader: importlib.machinery.SourceFileLoader) -> None:
             remember_baseline(name, source)
         original(module)
         if source is not None:
-            _notify(name, os.path.realpath(loader.path))
+            notify_imported(name, os.path.realpath(loader.path))
 
     loader.exec_module = exec_module  # type: ignore[method-assign]
 
 
-def _notify(name: str, path: str) -> None:
+def notify_imported(name: str, path: str) -> None:
+    """Tell the import listeners that module ``name`` ran ``path`` (hosts that run a file themselves)."""
     for listener in list(_import_listeners):
         try:
             listener(name, path)
