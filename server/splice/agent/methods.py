@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import sys
 import types
@@ -58,13 +59,18 @@ def _module(name: str) -> types.ModuleType:
 def list_modules(params: dict[str, Any], run: Runner) -> dict[str, Any]:
     from splice.engine.baselines import store
 
+    wanted = _optional_string(params, "file")
     entries = []
     for name, module in list(sys.modules.items()):
         if not isinstance(module, types.ModuleType):
             continue
         try:
+            if wanted is not None and not _may_run(module, wanted):
+                continue
             path = store.source_path(module)
         except Exception:  # a module with a hostile __getattr__ must not break the listing
+            continue
+        if wanted is not None and path != wanted:
             continue
         if path:
             entries.append(
@@ -73,6 +79,22 @@ def list_modules(params: dict[str, Any], run: Runner) -> dict[str, Any]:
             )
     entries.sort(key=lambda entry: str(entry["name"]))
     return {"modules": entries}
+
+
+def _may_run(module: types.ModuleType, path: str) -> bool:
+    """Whether ``module`` may run the file at real path ``path``, without resolving its path.
+
+    A big program has a thousand modules; only one with the same file name, or
+    whose file is a symbolic link, can be that file.
+    """
+    name = os.path.basename(path)
+    for origin in (
+        getattr(getattr(module, "__spec__", None), "origin", None),
+        getattr(module, "__file__", None),
+    ):
+        if isinstance(origin, str) and (os.path.basename(origin) == name or os.path.islink(origin)):
+            return True
+    return False
 
 
 def _baseline_origin(name: str) -> dict[str, Any]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import ast
 import importlib.util
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -30,12 +29,12 @@ from splice.engine.baselines.store import (
     baseline_source,
     forget_baseline,
     remember_unverified,
-    reset_baseline_lock,
     source_path,
 )
 from splice.engine.commit.commit import after_commit, collection_paused, commit_plan
 from splice.engine.hooks.patch_plan import plan_patch
 from splice.engine.hooks.updates import notify_update
+from splice.engine.locking import PATCH_LOCK, reset_after_fork
 from splice.engine.outline.definitions import (
     Outline,
     outline_tree,
@@ -52,9 +51,6 @@ from splice.engine.plan.steps import Plan, code_filename
 from splice.engine.result import Finding, PatchResult
 from splice.engine.stale import plan_stale_checks
 from splice.errors import UnknownModuleError
-
-#: Held while planning and committing: one patch at a time per process.
-PATCH_LOCK = threading.RLock()
 
 
 def patch_module(
@@ -79,15 +75,18 @@ def patch_module(
     new_source = _without_byte_order_mark(new_source)
     with PATCH_LOCK, collection_paused():
         plan = build_plan(live, new_source, only, delete_removed=delete_removed)
-        if plan.errors or dry_run:
-            return plan.result(started, dry_run=dry_run)
-        failure = commit_plan(plan)
-        if failure is not None:
-            return plan.failed(started, *failure)
-        after_commit(live, plan)
-        _settle_baseline(live, plan)
-        notify_update(plan)
-    return plan.result(started)
+        try:
+            if plan.errors or dry_run:
+                return plan.result(started, dry_run=dry_run)
+            failure = commit_plan(plan)
+            if failure is not None:
+                return plan.failed(started, *failure)
+            after_commit(live, plan)
+            _settle_baseline(live, plan)
+            notify_update(plan)
+            return plan.result(started)
+        finally:
+            plan.release()
 
 
 def run_statement(module: ModuleType | str, line: int, source: str | None = None) -> PatchResult:
@@ -329,13 +328,6 @@ def _splice_selected(plan: Plan, old: Outline, new: Outline, only: Sequence[str]
     if plan.errors:
         return None
     return spliced
-
-
-def reset_after_fork() -> None:
-    """In a forked child: locks another thread held at the fork are not ours to wait for."""
-    global PATCH_LOCK
-    PATCH_LOCK = threading.RLock()
-    reset_baseline_lock()
 
 
 def resolve_module(module: ModuleType | str) -> ModuleType:

@@ -21,12 +21,15 @@ import os
 import sys
 import threading
 import time
-from dataclasses import replace
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from splice.engine.baselines.process import in_user_scope, process_start_ns
 from splice.engine.baselines.store import has_baseline, remember_baseline, source_path
-from splice.engine.baselines.verdict import Verdict, judge
+from splice.engine.locking import PATCH_LOCK
+
+if TYPE_CHECKING:
+    from splice.engine.baselines.verdict import Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -92,9 +95,6 @@ def verify_module(name: str, module: ModuleType) -> Verdict | None:
 
     None when there is nothing to judge: it already has a baseline, or no source file.
     """
-    from splice.engine.apply import PATCH_LOCK
-    from splice.engine.commit.commit import collection_paused
-
     path = _path(module)
     if path is None or getattr(module, "__name__", None) != name:
         return None
@@ -105,12 +105,18 @@ def verify_module(name: str, module: ModuleType) -> Verdict | None:
         known = _verdicts.get(name)
         if known is not None and _judged.get(name) == id(module):
             return known
+        # The engine loads here, with the first module to judge (never in listen()).
+        from splice.engine.baselines.verdict import judge
+        from splice.engine.commit.commit import collection_paused
+
         started = time.perf_counter()
         with collection_paused():  # as a patch: a big heap must not make collections costly
-            verdict, text, outline = judge(name, module, path)
+            verdict, text, _ = judge(name, module, path)
         verdict = _timed(verdict, started)
         if verdict.verified and text is not None and sys.modules.get(name) is module:
-            remember_baseline(name, text, outline)
+            # Without its outline: the syntax trees of every module judged would
+            # stay in memory (about 75x the text); the first patch parses it again.
+            remember_baseline(name, text)
         with _lock:
             _verdicts[name] = verdict
             _judged[name] = id(module)
@@ -126,6 +132,8 @@ def forget_verdict(name: str) -> None:
 
 
 def _timed(verdict: Verdict, started: float) -> Verdict:
+    from dataclasses import replace
+
     return replace(verdict, duration_ms=(time.perf_counter() - started) * 1000)
 
 
@@ -142,7 +150,8 @@ def _path(module: ModuleType) -> str | None:
 def _recover_all() -> None:
     finished = _finished
     try:
-        candidates = _candidates()
+        with PATCH_LOCK:  # what it imports (sysconfig, site) must not be cut by a fork
+            candidates = _candidates()
         with _lock:
             _pending.update(name for name, _ in candidates)
         for name, module in candidates:
@@ -164,10 +173,10 @@ def _recover_all() -> None:
 def _candidates() -> list[tuple[str, ModuleType]]:
     found = []
     for name, module in list(sys.modules.items()):
-        if not isinstance(module, ModuleType) or has_baseline(name) or name in _verdicts:
+        if not isinstance(module, ModuleType) or name in _verdicts:
             continue
         path = _path(module)
-        if path is not None and in_user_scope(path):
+        if path is not None and in_user_scope(path) and not has_baseline(name):
             found.append((name, module))
     found.sort(key=lambda item: (item[0] != "__main__", item[0]))
     return found
@@ -183,7 +192,6 @@ def _after_fork() -> None:
 
 __all__ = [
     "THREAD_NAME",
-    "Verdict",
     "ensure_verified",
     "forget_verdict",
     "is_pending",

@@ -83,6 +83,7 @@ def _running_findings(
     seen: set[tuple[str, int | None]] = set()
     outline = plan.outline
     probe = stopped_in_debugger
+    top: FrameType | None = None
     for ident, top in sys._current_frames().items():
         frame: FrameType | None = top
         stopped = probe is not None and probe(top)
@@ -125,4 +126,7 @@ def _running_findings(
                     )
                 )
             frame = frame.f_back
+    # One of them is this very frame: left bound, it would hold itself, and the
+    # patch's whole plan with it, until a full collection.
+    del top
     return findings
