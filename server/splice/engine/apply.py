@@ -42,6 +42,7 @@ from splice.engine.outline.definitions import (
     source_lines_with_ends,
 )
 from splice.engine.outline.incremental import reoutline
+from splice.engine.outline.prepared import prepared_outline
 from splice.engine.outline.selection import splice_definition
 from splice.engine.plan.baseline_planner import BaselinePlanner
 from splice.engine.plan.held_back import hold_back
@@ -162,7 +163,7 @@ def build_plan(
     planner: Planner
     selected: Outline | None = None
     if old is None:
-        new = _parse(plan, new_source)
+        new = prepared_outline(new_source, filename) or _parse(plan, new_source)
         if new is None:
             return plan
         planner = LivePlanner(plan, new, only, delete_removed)
