@@ -205,12 +205,15 @@ def patch(params: dict[str, Any], run: Runner) -> dict[str, Any]:
     from splice.engine.apply import patch_module
 
     name = _string(params, "module")
-    source = _string(params, "source")
+    edit = params.get("edit")
+    source = _string(params, "source") if edit is None else ""
     only = _only(params)
     dry_run = _flag(params, "dryRun", False)
     delete_removed = _flag(params, "deleteRemoved", True)
     _module(name)
     _recover(name)
+    if edit is not None:
+        source = _edited(name, edit)
     return _engine_call(
         params,
         run,
@@ -218,6 +221,17 @@ def patch(params: dict[str, Any], run: Runner) -> dict[str, Any]:
         name,
         "apply-failed",
     )
+
+
+def _edited(name: str, edit: Any) -> str:
+    """The text an ``edit`` (agent/deltas.py) makes of the module's baseline."""
+    from splice.agent import deltas
+    from splice.engine.baselines import store
+
+    try:
+        return deltas.apply_edit(store.baseline_source(name), edit)
+    except deltas.EditMismatch as error:
+        raise MethodError("invalid_params", f"{error}; send the whole text") from None
 
 
 def _flag(params: dict[str, Any], name: str, default: bool) -> bool:

@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TextIO
 
+from splice.agent import deltas
 from splice.agent.connection import ConnectionInfo, pid_alive
 from splice.agent.methods import escaped_result
 from splice.agent.program import Peer, PeerError, Pending, program_processes
@@ -298,13 +299,19 @@ class Watcher:
                     self._sent[(peer.pid, path)] = source
                 continue
             text = self._patched_text[path]
-            if self._sent.get((peer.pid, path)) == text or not self._saved(path):
+            if not self._saved(path):
+                # Most likely what it runs too: the next save goes as an edit of it (a
+                # process that runs something else refuses the edit and gets the whole text).
+                self._sent.setdefault((peer.pid, path), text)
+                continue
+            if self._sent.get((peer.pid, path)) == text:
                 continue
             # The process imported the file before a save but was seen after the
             # others were patched (it started meanwhile): it gets what they run.
             self._sent[(peer.pid, path)] = text
             found = self._collect(
-                peer, [peer.request("patch", _patch_params(name, text), timeout=PATCH_TIMEOUT)]
+                peer,
+                [(peer.request("patch", _patch_params(name, text), timeout=PATCH_TIMEOUT), None)],
             )
             found = [outcome for outcome in found if not self._exited(outcome)]
             outcomes.extend(found)
@@ -342,23 +349,29 @@ class Watcher:
                 if path in files and pid in self._peers
             ]
             local = sorted(self._files.get(path, ()))
+        edits: dict[str, dict[str, object]] = {}
         for peer, names in targets:
+            previous = self._sent.get((peer.pid, path))
             self._sent[(peer.pid, path)] = text
-            sent.append(
-                (
-                    peer,
-                    [
-                        peer.request("patch", _patch_params(name, text), timeout=PATCH_TIMEOUT)
-                        for name in names
-                    ],
-                )
-            )
+            requests: list[tuple[Pending, dict[str, object] | None]] = []
+            for name in names:
+                params = _patch_params(name, text)
+                if previous is not None and previous != text:
+                    # Most processes run the same text: one edit of it, computed once.
+                    edit = edits.get(previous)
+                    if edit is None:
+                        edit = edits[previous] = deltas.make_edit(previous, text)
+                    request = peer.request("patch", _edit_params(name, edit), timeout=PATCH_TIMEOUT)
+                    requests.append((request, params))
+                else:
+                    requests.append((peer.request("patch", params, timeout=PATCH_TIMEOUT), None))
+            sent.append((peer, requests))
         # ``__main__`` and ``__mp_main__`` are often one module under two names.
         modules = {id(module): name for name in local if (module := sys.modules.get(name))}
         here = [self._patch_here(name, text) for name in sorted(modules.values())]
         outcomes = [outcome for outcome in here if outcome is not None]
-        for peer, pending in sent:
-            outcomes.extend(self._collect(peer, pending))
+        for peer, requests in sent:
+            outcomes.extend(self._collect(peer, requests))
         # A process we cannot talk to may run this file: say so rather than guess it does not.
         for _, info, reason in self._unreachable.values():
             outcomes.append(
@@ -397,13 +410,24 @@ class Watcher:
             result = escaped_result(name, error, "apply-failed")
         return ProcessOutcome(self.pid, _own_label(), result)
 
-    def _collect(self, peer: Peer, pending: Iterable[Pending]) -> list[ProcessOutcome]:
+    def _collect(
+        self, peer: Peer, requests: Iterable[tuple[Pending, dict[str, object] | None]]
+    ) -> list[ProcessOutcome]:
+        """Each request's answer; an edit the process refused is sent again as the whole text."""
         label = _label(peer.info)
         outcomes = []
         deadline = time.monotonic() + PATCH_TIMEOUT
-        for item in pending:
+        for item, whole in requests:
             try:
-                answer = item.wait(max(0.0, deadline - time.monotonic()))
+                try:
+                    answer = item.wait(max(0.0, deadline - time.monotonic()))
+                except PeerError as error:
+                    if whole is None or not error.refused:
+                        raise
+                    # It runs another text than we thought (an earlier patch was refused
+                    # there): it plans the whole text itself.
+                    retry = peer.request("patch", whole, timeout=PATCH_TIMEOUT)
+                    answer = retry.wait(max(0.0, deadline - time.monotonic()))
                 outcomes.append(ProcessOutcome(peer.pid, label, PatchResult.from_dict(answer)))
             except PeerError as error:
                 outcomes.append(ProcessOutcome(peer.pid, label, error=str(error)))
@@ -447,6 +471,10 @@ def _label(info: ConnectionInfo) -> str:
 
 def _patch_params(name: str, text: str) -> dict[str, object]:
     return {"module": name, "source": text, "dryRun": False, "deleteRemoved": True}
+
+
+def _edit_params(name: str, edit: dict[str, object]) -> dict[str, object]:
+    return {"module": name, "edit": edit, "dryRun": False, "deleteRemoved": True}
 
 
 def _changed(result: PatchResult | None) -> bool:

@@ -113,7 +113,11 @@ class SpliceServer(LanguageServer):
             self.workspace_code_lens_refresh(None)
 
     async def on_report(self, report: PatchReport) -> None:
-        """A patch action finished: diagnostics, log, messages, markers, status."""
+        """A patch action finished: status first (what the user waits for), then
+        diagnostics, log, messages, markers."""
+        if report.outcomes:
+            self.last_report = report
+        self.send_status(convert.report_summary(report))
         if self.store.apply(report):
             self.publish(report.uri)
         logger.info("%s", convert.report_log(report))
@@ -127,9 +131,7 @@ class SpliceServer(LanguageServer):
         if not report.outcomes and report.action != "save":
             self.show(types.MessageType.Warning, f"splice: {convert.report_summary(report)}")
         if report.outcomes:
-            self.last_report = report
             self.refresh_markers()
-        self.send_status(convert.report_summary(report))
 
     async def on_kernel_event(self, event: KernelEvent) -> None:
         who = ProcessOutcome(event.pid, event.program).who

@@ -23,17 +23,36 @@ def in_user_scope(path: str) -> bool:
 
 def user_file(path: str) -> tuple[str, bool]:
     """``(real path, whether it is the user's)`` of a file, cheaply for one that is no link."""
-    folder, _, name = path.rpartition(os.sep)
-    if not os.path.isabs(path) or not folder or os.path.islink(path):
+    if not os.path.isabs(path) or os.path.islink(path):
         real = os.path.realpath(path)
         return real, _is_users(real)
+    return folder_file(path)
+
+
+def folder_file(path: str) -> tuple[str, bool]:
+    """As ``user_file`` for an absolute path known not to be a symbolic link: no system call
+    once its folder is known."""
+    folder, _, name = path.rpartition(os.sep)
     known = _folders.get(folder)
     if known is None:
-        real_folder = os.path.realpath(folder)
+        real_folder = _real_folder(folder)
         # A file directly in the folder is under a root exactly when the folder is.
         known = _folders[folder] = (real_folder, _is_users(real_folder + os.sep))
     real_folder, users = known
-    return f"{real_folder}{os.sep}{name}", users
+    return f"{real_folder.rstrip(os.sep)}{os.sep}{name}", users
+
+
+def _real_folder(folder: str) -> str:
+    """``os.path.realpath(folder)``, one ``lstat`` per folder not seen before."""
+    known = _folders.get(folder)
+    if known is not None:
+        return known[0]
+    parent, _, name = folder.rpartition(os.sep)
+    if not parent or name in ("", ".", "..") or os.path.islink(folder):
+        return os.path.realpath(folder or os.sep)
+    real = f"{_real_folder(parent).rstrip(os.sep)}{os.sep}{name}"
+    _folders[folder] = (real, _is_users(real + os.sep))
+    return real
 
 
 def real_path(path: str) -> str:

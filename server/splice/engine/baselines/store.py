@@ -21,6 +21,7 @@ import importlib.machinery
 import importlib.util
 import logging
 import os
+import stat
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -273,7 +274,16 @@ def _record_on_exec(loader: importlib.machinery.SourceFileLoader) -> None:
     def exec_module(module: ModuleType) -> None:
         name = module.__name__
         path = loader.path
-        real, users = scope.user_file(path)
+        try:
+            status: os.stat_result | None = os.lstat(path)
+        except OSError:
+            status = None
+        # One system call for most modules: no link, so its folder says whose it is.
+        if status is not None and os.path.isabs(path) and not stat.S_ISLNK(status.st_mode):
+            real, users = scope.folder_file(path)
+        else:
+            real, users = scope.user_file(path)
+            status = None
         recorded = False
         if users:
             try:
@@ -285,7 +295,11 @@ def _record_on_exec(loader: importlib.machinery.SourceFileLoader) -> None:
                 recorded = True
         else:
             # Before the module runs: a write from here on changes the signature.
-            signature = _signature(path)
+            signature = (
+                _signature(path)
+                if status is None
+                else (status.st_mtime_ns, status.st_size, status.st_ino)
+            )
             if signature is not None:
                 with _lock:
                     _sources.pop(name, None)
