@@ -384,12 +384,14 @@ def command(folder: Path, runs: int) -> dict[str, Any]:
         name: {"wall_ms": _median(samples[name]), "cpu_ms": _median(cpu[name])} for name in subjects
     }
     ratio = row["patch"]["wall_ms"] / row["python -c pass"]["wall_ms"]
+    cpu_ratio = row["patch"]["cpu_ms"] / row["python -c pass"]["cpu_ms"]
     print(
         f"  splice patch FILE: {row['patch']['wall_ms']:.1f} ms (cpu {row['patch']['cpu_ms']:.1f});"
-        f" python -c pass {row['python -c pass']['wall_ms']:.1f} ms; {ratio:.2f}x"
+        f" python -c pass {row['python -c pass']['wall_ms']:.1f} ms"
+        f" (cpu {row['python -c pass']['cpu_ms']:.1f}); {ratio:.2f}x wall, {cpu_ratio:.2f}x cpu"
         f"  (runs {runs}, {_load()})"
     )
-    return {"rows": row, "ratio": ratio, "runs": runs}
+    return {"rows": row, "ratio": ratio, "cpu_ratio": cpu_ratio, "runs": runs}
 
 
 # lsp -----------------------------------------------------------------------------------

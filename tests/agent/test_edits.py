@@ -64,3 +64,23 @@ def test_patch_with_an_edit_applies_it_and_refuses_one_for_other_text(tmp_path) 
         assert kernel.evaluate("price(10)") == "30"
         assert client.baseline("__main__") == new
         assert digest(new) == make_edit(APP, new)["digest"]
+
+
+async def test_client_patch_with_a_baseline_sends_the_edit_or_else_the_whole_text(tmp_path) -> None:
+    from splice.client.client import KernelClient
+
+    (tmp_path / "app.py").write_text(APP)
+    three = APP.replace("amount * 2", "amount * 3")
+    four = APP.replace("amount * 2", "amount * 4")
+    with running_kernel(tmp_path, ready="ready") as kernel:
+        client = await KernelClient.connect(kernel.info)
+        try:
+            result = await client.patch("__main__", three, baseline=APP)
+            assert result.ok and result.changed == ("price",)
+            assert kernel.evaluate("price(10)") == "30"
+            # The client believes the kernel runs APP still: the edit is refused, the text sent.
+            result = await client.patch("__main__", four, baseline=APP)
+            assert result.ok and result.changed == ("price",)
+            assert kernel.evaluate("price(10)") == "40"
+        finally:
+            await client.close()

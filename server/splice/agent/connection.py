@@ -25,7 +25,6 @@ import logging
 import os
 import stat
 import sys
-import tempfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,6 +178,8 @@ def runtime_dir(create: bool = True) -> str:
     if sys.platform == "win32":
         base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~")
         return _private_dir(os.path.join(base, "splice", "runtime"), create, None)
+    import tempfile  # here: ``splice patch`` and every agent load this module, rarely this
+
     fallback = os.path.join(tempfile.gettempdir(), f"splice-{os.getuid()}")
     try:
         return _private_dir(fallback, create, None)
@@ -249,6 +250,8 @@ def connection_path(pid: int, directory: str | None = None) -> str:
 
 def write(info: ConnectionInfo) -> None:
     """Write ``info`` to ``info.path`` atomically, readable by this user only."""
+    import tempfile
+
     directory = os.path.dirname(info.path)
     descriptor, temporary = tempfile.mkstemp(prefix=".kernel-", suffix=".tmp", dir=directory)
     try:

@@ -54,6 +54,19 @@ def make_edit(old: str, new: str) -> dict[str, Any]:
     }
 
 
+_last: list[tuple[str, str, dict[str, Any]]] = []
+
+
+def edit_between(old: str, new: str) -> dict[str, Any]:
+    """``make_edit``, computed once for a save sent to many processes."""
+    last = _last[0] if _last else None
+    if last is not None and last[0] is old and last[1] is new:
+        return last[2]
+    edit = make_edit(old, new)
+    _last[:] = [(old, new, edit)]
+    return edit
+
+
 def apply_edit(baseline: str | None, edit: Any) -> str:
     """The text ``edit`` makes of ``baseline``; EditMismatch unless it is exactly the sender's."""
     if not isinstance(edit, dict):

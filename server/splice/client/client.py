@@ -36,9 +36,11 @@ from splice.client.requests import (  # noqa: F401  (this module's names, as bef
 )
 from splice.engine.result import PatchResult
 from splice.errors import (
+    RPC_CODES,
     KernelTimeoutError,
     KernelUnavailableError,
     ProtocolError,
+    RemoteError,
 )
 
 logger = logging.getLogger(__name__)
@@ -213,8 +215,22 @@ class KernelClient:
         only: list[str] | tuple[str, ...] | None = None,
         dry_run: bool = False,
         delete_removed: bool = True,
+        *,
+        baseline: str | None = None,
     ) -> PatchResult:
+        """With ``baseline`` (the text the kernel was last sent), only the edit of it is sent;
+        a kernel that runs another text refuses it and gets the whole text."""
         params = patch_params(module, source, only, dry_run, delete_removed)
+        if baseline is not None and baseline != source:
+            from splice.agent import deltas
+
+            edited = dict(params, edit=deltas.edit_between(baseline, source))
+            del edited["source"]
+            try:
+                return PatchResult.from_dict(await self.request("patch", edited))
+            except RemoteError as error:
+                if error.code != RPC_CODES["invalid_params"]:
+                    raise
         return PatchResult.from_dict(await self.request("patch", params))
 
     async def run_statement(self, module: str, line: int, source: str | None = None) -> PatchResult:
