@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 THREAD_NAME = "splice-agent-baselines"
 #: Seconds the background pass rests at most between two modules.
 _MAX_REST = 0.1
+#: Seconds the background pass waits before it starts.
+_START_DELAY = 0.05
 
 
 _lock = threading.Lock()
@@ -60,7 +62,9 @@ def start_recovery() -> None:
             os.register_at_fork(after_in_child=_after_fork)
             _fork_hook = True
     process_start_ns()  # now, while the process tree is as it was
-    thread = threading.Thread(target=_recover_all, name=THREAD_NAME, daemon=True)
+    # The modules loaded now: those imported from here on are recorded as they import.
+    loaded = list(sys.modules.items())
+    thread = threading.Thread(target=_recover_all, args=(loaded,), name=THREAD_NAME, daemon=True)
     # As splice.agent.threads.daemon_thread marks the agent's threads: a debugger
     # stopping the program must not stop this one while it holds PATCH_LOCK.
     thread.pydev_do_not_trace = True  # type: ignore[attr-defined]
@@ -147,13 +151,17 @@ def _path(module: ModuleType) -> str | None:
 # -- the background pass -------------------------------------------------------
 
 
-def _recover_all() -> None:
+def _recover_all(loaded: list[tuple[str, object]]) -> None:
     finished = _finished
     try:
         with PATCH_LOCK:  # what it imports (sysconfig, site) must not be cut by a fork
-            candidates = _candidates()
+            candidates = _candidates(loaded)
         with _lock:
             _pending.update(name for name, _ in candidates)
+        # The thread that started us (``listen()``, maybe in an attached program's
+        # main thread, between two of its bytecodes) gets the interpreter back
+        # before the engine loads here.
+        time.sleep(_START_DELAY if candidates else 0)
         for name, module in candidates:
             began = time.perf_counter()
             try:
@@ -170,10 +178,14 @@ def _recover_all() -> None:
         finished.set()
 
 
-def _candidates() -> list[tuple[str, ModuleType]]:
+def _candidates(loaded: list[tuple[str, object]]) -> list[tuple[str, ModuleType]]:
     found = []
-    for name, module in list(sys.modules.items()):
-        if not isinstance(module, ModuleType) or name in _verdicts:
+    for name, module in loaded:
+        if (
+            not isinstance(module, ModuleType)
+            or name in _verdicts
+            or sys.modules.get(name) is not module
+        ):
             continue
         path = _path(module)
         if path is not None and in_user_scope(path) and not has_baseline(name):
