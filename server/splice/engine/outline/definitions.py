@@ -138,10 +138,16 @@ def source_lines(source: str) -> list[str]:
 _LINE_WITH_END = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
+#: Where ``str.splitlines`` breaks that Python's tokenizer does not (or ``\r``).
+_OTHER_BREAKS = re.compile("[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 def source_lines_with_ends(source: str) -> list[str]:
     """Like ``source_lines``, each line keeping its line ending (for exact splicing)."""
     if "\r" in source:
         return _LINE_WITH_END.findall(source)
+    if _OTHER_BREAKS.search(source) is None:
+        return source.splitlines(keepends=True)  # the same lines, split by C code
     lines = [line + "\n" for line in source.split("\n")]
     lines[-1] = lines[-1][:-1]
     return lines if lines[-1] else lines[:-1]
