@@ -7,11 +7,14 @@ store's choice is made exactly as in a real program.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+import pytest
 
 LIBRARY = "def version():\n    return 1\n"
 MINE = "def mine():\n    return 'mine'\n"
@@ -79,3 +82,22 @@ def test_third_party_file_changed_since_import_is_no_baseline(tmp_path: Path) ->
     assert report["text"] is None
     # Patched by the live planner, which compares the new text with the live objects.
     assert report["patched"] == [True, ["version"], 3]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"x = 1\n",
+        "\u00e9 = 1\n".encode(),
+        b"# -*- coding: latin-1 -*-\nx = '\xe9'\n",
+        b"#!/usr/bin/env python\n# coding: latin-1\nx = '\xc3\xa9'\n",
+        b"#" * 500 + b"\n# coding: latin-1\nx = '\xc3\xa9'\n",
+        b"\xef\xbb\xbfx = 1\n",
+        b"a = 1\r\nb = 2\r\n",
+        b"",
+    ],
+)
+def test_recorded_text_is_what_decode_source_gives(data: bytes) -> None:
+    from splice.engine.baselines.store import _decode
+
+    assert _decode(data) == importlib.util.decode_source(data)
