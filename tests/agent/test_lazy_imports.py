@@ -43,13 +43,14 @@ def test_listen_loads_no_engine_until_the_first_patch(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
-    # The import hook's store, the lock and the recovery pass's entry point only.
+    # The import hook's store, the lock, the debugger's probe and the recovery pass's entry.
     assert report["listen"] == [
         "splice.engine.baselines",
         "splice.engine.baselines.process",
         "splice.engine.baselines.recovery",
         "splice.engine.baselines.scope",
         "splice.engine.baselines.store",
+        "splice.engine.debugging",
         "splice.engine.locking",
     ]
     assert "splice.engine.apply" in report["patched"]
