@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 DEFINITION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -84,9 +85,12 @@ class Outline:
     statements: tuple[Statement, ...]
     future_flags: int
 
-    @property
+    @cached_property
     def definitions(self) -> dict[str, Definition]:
-        """qualname -> definition; where a qualname repeats, the last (binding) one."""
+        """qualname -> definition; where a qualname repeats, the last (binding) one.
+
+        Built once per outline (every patch reads it several times); not to be changed.
+        """
         return {definition.qualname: definition for definition in self.ordered}
 
     def by_key(self) -> dict[tuple[str, int], Definition]:
