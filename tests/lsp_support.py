@@ -154,7 +154,18 @@ class Session:
                 text_document=types.TextDocumentIdentifier(uri=self.uri(name)), text=text
             )
         )
-        return await self.within(done)
+        status = await self.within(done)
+        await self.settled()
+        return status
+
+    async def settled(self) -> None:
+        """Every notification the server sent so far has arrived: the status comes first,
+        the diagnostics just after it; a request's answer follows them all."""
+        await self.within(
+            self.client.workspace_execute_command_async(
+                types.ExecuteCommandParams(command="splice.listKernels", arguments=[])
+            )
+        )
 
     async def command(self, name: str, *arguments: Any) -> Any:
         return plain(

@@ -183,3 +183,18 @@ async def test_a_request_in_flight_fails_when_the_kernel_dies(project):
             kernel.process.kill()
             with pytest.raises(KernelUnavailableError):
                 await asyncio.wait_for(pending, 5)
+
+
+def test_modules_with_a_file_lists_only_the_modules_that_run_it(project):
+    # One module imports the file by its own name, another through a link of another name.
+    (project / "alias.py").symlink_to(project / "extra.py")
+    (project / "app.py").write_text("import extra, alias\n" + APP)
+    with running_kernel(project, ready="ready") as kernel, kernel.client() as client:
+        every = client.modules()
+        only = client.modules(str((project / "extra.py").resolve()))
+        none = client.modules(str(project / "missing.py"))
+    assert {entry["name"] for entry in every} >= {"__main__", "extra", "alias"}
+    assert [entry["name"] for entry in only] == ["alias", "extra"]
+    assert {entry["file"] for entry in only} == {str((project / "extra.py").resolve())}
+    assert only == [entry for entry in every if entry["name"] in ("alias", "extra")]
+    assert none == []

@@ -247,3 +247,28 @@ def test_a_worker_that_cannot_answer_is_reported_as_failed_and_the_others_patche
         os.kill(stopped, signal.SIGCONT)
     assert line.startswith("patched helper.py in 2 processes: label changed in ")
     assert f"1 process failed: pid {stopped} (app.py, fork): " in line
+
+
+def test_a_worker_that_runs_other_text_than_the_watcher_thinks_gets_the_whole_text(
+    run_program: Callable[..., Program], tmp_path: Path
+) -> None:
+    # The watcher sends each save as an edit of the text a process runs; a process
+    # that runs another text refuses the edit and is sent the whole text instead.
+    from splice.client.blocking import BlockingKernelClient
+
+    (tmp_path / "helper.py").write_text(HELPER)
+    (tmp_path / "app.py").write_text(POOL)
+    program = run_program("--watch", "app.py", "fork", "0")
+    program.wait_for_stdout("alpha")
+    workers = [info for info in program.wait_for_processes(3) if info.role == "fork"]
+    time.sleep(1.0)  # the watcher has met both workers
+    with BlockingKernelClient(workers[0]) as client:
+        result = client.patch("helper", HELPER.replace('"alpha"', '"gamma"'))
+    assert result.ok and result.changed == ("label",)
+    save(tmp_path / "helper.py", HELPER.replace('"alpha"', '"beta"'))
+    program.wait_for_stderr("patched helper.py in ")
+    start = len(program.stdout)
+    after = lines_after(program, start, 10)
+    assert all(labels(line) == {"beta"} for line in after), after
+    assert patched_processes(program) == 3
+    assert not any("refused" in line for line in program.stderr), program.stderr

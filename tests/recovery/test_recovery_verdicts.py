@@ -78,6 +78,20 @@ def test_verify_module_unchanged_file_becomes_the_baseline(modules: Modules) -> 
     assert verdict.lines == PLAIN.count("\n")
 
 
+def test_verify_module_keeps_no_syntax_tree_of_a_verified_module(modules: Modules) -> None:
+    # Syntax trees cost about 75x the text: recovery of a big program would hold them all.
+    from splice.engine.baselines import store
+
+    module = modules.load(PLAIN)
+
+    verdict = recovery.verify_module(module.__name__, module)
+
+    assert verdict is not None and verdict.state == "verified", verdict
+    assert module.__name__ not in store._outlines
+    result = splice.patch_module(module, EDITED)  # the first patch parses the baseline
+    assert result.ok and module.greet() == "hello splice", result
+
+
 @pytest.mark.parametrize("origin", ["recovered", "recorded"])
 def test_verify_module_then_deletion_default_and_decorator_apply_as_under_splice(
     modules: Modules, origin: str

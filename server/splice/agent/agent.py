@@ -12,11 +12,11 @@ JSON-RPC errors.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import itertools
 import logging
 import os
-import secrets
 import socket
 import sys
 import threading
@@ -147,7 +147,8 @@ class Agent:
         #: Where requests run; ``%load_ext splice`` replaces it with the kernel's loop.
         self.runner: Any = self.options.runner or threads.AgentThreadRunner()
         self.host_kind = self.options.host_kind
-        self.token = secrets.token_urlsafe(32)
+        # secrets.token_urlsafe(32), without importing secrets (and random) in every process.
+        self.token = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode("ascii")
         self.info: ConnectionInfo | None = None
         self._listener: socket.socket | None = None
         self._connections: set[_Connection] = set()

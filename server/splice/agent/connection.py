@@ -25,7 +25,6 @@ import logging
 import os
 import stat
 import sys
-import tempfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,6 +178,8 @@ def runtime_dir(create: bool = True) -> str:
     if sys.platform == "win32":
         base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~")
         return _private_dir(os.path.join(base, "splice", "runtime"), create, None)
+    import tempfile  # here: ``splice patch`` and every agent load this module, rarely this
+
     fallback = os.path.join(tempfile.gettempdir(), f"splice-{os.getuid()}")
     try:
         return _private_dir(fallback, create, None)
@@ -250,7 +251,7 @@ def connection_path(pid: int, directory: str | None = None) -> str:
 def write(info: ConnectionInfo) -> None:
     """Write ``info`` to ``info.path`` atomically, readable by this user only."""
     directory = os.path.dirname(info.path)
-    descriptor, temporary = tempfile.mkstemp(prefix=".kernel-", suffix=".tmp", dir=directory)
+    descriptor, temporary = _create_private(directory)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
             json.dump(info.to_json(), stream, indent=2)
@@ -261,6 +262,20 @@ def write(info: ConnectionInfo) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _create_private(directory: str) -> tuple[int, str]:
+    """A new file only we can read, as ``tempfile.mkstemp`` makes one (exclusive, no link
+    followed, mode 0600), without importing ``tempfile`` into every process that listens."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        path = os.path.join(directory, f".kernel-{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(path, flags, 0o600), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no unused temporary name in {directory}")
 
 
 def remove(info: ConnectionInfo) -> None:

@@ -110,9 +110,9 @@ def stopped_in_debugger(top: FrameType) -> bool:
 
 def install() -> None:
     """Let the engine's ``function-running`` finding say when a debugger holds the frame."""
-    from splice.engine.stale import frames
+    from splice.engine import debugging
 
-    frames.stopped_in_debugger = stopped_in_debugger
+    debugging.stopped_in_debugger = stopped_in_debugger
 
 
 def is_debugpy_helper(command_line: list[str]) -> bool:

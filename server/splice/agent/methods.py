@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import sys
 import types
@@ -59,13 +60,18 @@ def _module(name: str) -> types.ModuleType:
 def list_modules(params: dict[str, Any], run: Runner) -> dict[str, Any]:
     from splice.engine.baselines import store
 
+    wanted = _optional_string(params, "file")
     entries = []
     for name, module in list(sys.modules.items()):
         if not isinstance(module, types.ModuleType):
             continue
         try:
+            if wanted is not None and not _may_run(module, wanted):
+                continue
             path = store.source_path(module)
         except Exception:  # a module with a hostile __getattr__ must not break the listing
+            continue
+        if wanted is not None and path != wanted:
             continue
         if path:
             entries.append(
@@ -74,6 +80,22 @@ def list_modules(params: dict[str, Any], run: Runner) -> dict[str, Any]:
             )
     entries.sort(key=lambda entry: str(entry["name"]))
     return {"modules": entries}
+
+
+def _may_run(module: types.ModuleType, path: str) -> bool:
+    """Whether ``module`` may run the file at real path ``path``, without resolving its path.
+
+    A big program has a thousand modules; only one with the same file name, or
+    whose file is a symbolic link, can be that file.
+    """
+    name = os.path.basename(path)
+    for origin in (
+        getattr(getattr(module, "__spec__", None), "origin", None),
+        getattr(module, "__file__", None),
+    ):
+        if isinstance(origin, str) and (os.path.basename(origin) == name or os.path.islink(origin)):
+            return True
+    return False
 
 
 def _baseline_origin(name: str) -> dict[str, Any]:
@@ -184,12 +206,15 @@ def patch(params: dict[str, Any], run: Runner) -> dict[str, Any]:
     from splice.engine.apply import patch_module
 
     name = _string(params, "module")
-    source = _string(params, "source")
+    edit = params.get("edit")
+    source = _string(params, "source") if edit is None else ""
     only = _only(params)
     dry_run = _flag(params, "dryRun", False)
     delete_removed = _flag(params, "deleteRemoved", True)
     still_importing = wait_for_import(_module(name))
     _recover(name)
+    if edit is not None:
+        source = _edited(name, edit)
     result = _engine_call(
         params,
         run,
@@ -200,6 +225,17 @@ def patch(params: dict[str, Any], run: Runner) -> dict[str, Any]:
     if still_importing is not None and result.get("ok"):
         result["skipped"] = [*result.get("skipped", ()), still_importing]
     return result
+
+
+def _edited(name: str, edit: Any) -> str:
+    """The text an ``edit`` (agent/deltas.py) makes of the module's baseline."""
+    from splice.agent import deltas
+    from splice.engine.baselines import store
+
+    try:
+        return deltas.apply_edit(store.baseline_source(name), edit)
+    except deltas.EditMismatch as error:
+        raise MethodError("invalid_params", f"{error}; send the whole text") from None
 
 
 def _flag(params: dict[str, Any], name: str, default: bool) -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 from splice.agent.agent import Agent
 from splice.agent.connection import ConnectionInfo
 from splice.agent.options import AgentOptions
-from splice.engine.apply import reset_after_fork
+from splice.engine.locking import PATCH_LOCK, reset_after_fork
 
 logger = logging.getLogger(__name__)
 
@@ -144,10 +144,7 @@ def _hold_engine_for_fork() -> None:
     lock held by a thread it does not have, and any import of it there waits
     forever. Bounded, so that a fork never waits long on splice.
     """
-    from splice.engine import apply
-
-    lock = apply.PATCH_LOCK
-    _fork_holds.append(lock if lock.acquire(timeout=FORK_WAIT) else None)
+    _fork_holds.append(PATCH_LOCK if PATCH_LOCK.acquire(timeout=FORK_WAIT) else None)
 
 
 def _release_engine_after_fork() -> None:

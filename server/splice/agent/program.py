@@ -31,7 +31,14 @@ CONNECT_TIMEOUT = 3.0
 
 
 class PeerError(Exception):
-    """A process gave no answer: why, in words for the report."""
+    """A process gave no answer: why, in words for the report.
+
+    ``refused`` when the process answered, with a JSON-RPC error.
+    """
+
+    def __init__(self, message: str, *, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 def program_processes(root_pid: int, directory: str | None = None) -> list[ConnectionInfo]:
@@ -48,17 +55,20 @@ class Pending:
         self._done = threading.Event()
         self._result: Any = None
         self._error: str | None = None
+        self._refused = False
 
-    def resolve(self, result: Any = None, error: str | None = None) -> None:
+    def resolve(
+        self, result: Any = None, error: str | None = None, *, refused: bool = False
+    ) -> None:
         if not self._done.is_set():
-            self._result, self._error = result, error
+            self._result, self._error, self._refused = result, error, refused
             self._done.set()
 
     def wait(self, timeout: float) -> Any:
         if not self._done.wait(timeout):
             raise PeerError(f"no answer to {self.method} within {timeout:g} s")
         if self._error is not None:
-            raise PeerError(self._error)
+            raise PeerError(self._error, refused=self._refused)
         return self._result
 
 
@@ -166,7 +176,9 @@ class Peer:
         if "error" in message:
             error = message["error"]
             text = error.get("message") if isinstance(error, dict) else None
-            pending.resolve(error=f"the process refused {pending.method}: {text or error}")
+            pending.resolve(
+                error=f"the process refused {pending.method}: {text or error}", refused=True
+            )
         else:
             pending.resolve(result=message.get("result"))
 

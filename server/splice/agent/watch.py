@@ -308,13 +308,18 @@ class Watcher:
                     self._start_from_file(path)
                 continue
             text = self._patched_text[path]
-            if sent.get((peer.pid, path)) == text or not self._saved(path):
+            if not self._saved(path):
+                # Most likely what it runs too: the next save goes as an edit of it (a
+                # process that runs something else refuses the edit and gets the whole text).
+                sent.setdefault((peer.pid, path), text)
+                continue
+            if sent.get((peer.pid, path)) == text:
                 continue
             # The process imported the file before a save but was seen after the
             # others were patched (it started meanwhile): it gets what they run.
             sent[(peer.pid, path)] = text
             asked = peer.request("patch", patch_params(name, text), timeout=PATCH_TIMEOUT)
-            found = self.program.collect(peer, [asked])
+            found = self.program.collect(peer, [(asked, None)])
             found = [outcome for outcome in found if not self.program.exited(outcome)]
             outcomes.extend(found)
             for outcome in found:
@@ -346,17 +351,9 @@ class Watcher:
         sent = []
         with self._lock:
             local = sorted(self._files.get(path, ()))
+        edits: dict[str, dict[str, object]] = {}
         for peer, names in self.program.running(path):
-            self.program.sent[(peer.pid, path)] = text
-            sent.append(
-                (
-                    peer,
-                    [
-                        peer.request("patch", patch_params(name, text), timeout=PATCH_TIMEOUT)
-                        for name in names
-                    ],
-                )
-            )
+            sent.append((peer, self.program.send_patch(peer, path, names, text, edits)))
         # ``__main__`` and ``__mp_main__`` are often one module under two names.
         modules = {id(module): name for name in local if (module := sys.modules.get(name))}
         here = [self._patch_here(name, text) for name in sorted(modules.values())]

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 
+from splice.agent import deltas
 from splice.agent.connection import ConnectionInfo, pid_alive
 from splice.agent.program import Peer, PeerError, Pending, program_processes
 from splice.engine.result import PatchResult, ProcessOutcome
@@ -158,14 +159,28 @@ class ProgramProcesses:
             for _, info, reason in self._unreachable.values()
         ]
 
-    def collect(self, peer: Peer, pending: Iterable[Pending]) -> list[ProcessOutcome]:
-        """The answers of one process, each as an outcome (or why there is none)."""
+    def collect(
+        self, peer: Peer, requests: Iterable[tuple[Pending, dict[str, object] | None]]
+    ) -> list[ProcessOutcome]:
+        """The answers of one process, each as an outcome (or why there is none).
+
+        Each request comes with the whole-text parameters to send instead if the
+        process refuses it as an edit of a text it does not run (or None).
+        """
         name = label(peer.info)
         outcomes = []
         deadline = time.monotonic() + PATCH_TIMEOUT
-        for item in pending:
+        for item, whole in requests:
             try:
-                answer = item.wait(max(0.0, deadline - time.monotonic()))
+                try:
+                    answer = item.wait(max(0.0, deadline - time.monotonic()))
+                except PeerError as error:
+                    if whole is None or not error.refused:
+                        raise
+                    # It runs another text than we thought (an earlier patch was refused
+                    # there): it plans the whole text itself.
+                    retry = peer.request("patch", whole, timeout=PATCH_TIMEOUT)
+                    answer = retry.wait(max(0.0, deadline - time.monotonic()))
                 outcomes.append(ProcessOutcome(peer.pid, name, PatchResult.from_dict(answer)))
             except PeerError as error:
                 outcomes.append(ProcessOutcome(peer.pid, name, error=str(error)))
@@ -174,6 +189,35 @@ class ProgramProcesses:
                     ProcessOutcome(peer.pid, name, error=f"a malformed answer ({error})")
                 )
         return outcomes
+
+    def send_patch(
+        self,
+        peer: Peer,
+        path: str,
+        names: Iterable[str],
+        text: str,
+        edits: dict[str, dict[str, object]],
+    ) -> list[tuple[Pending, dict[str, object] | None]]:
+        """Ask ``peer`` to patch its modules of ``path`` to ``text``.
+
+        A process that was last sent another text gets an edit of it (most run
+        the same text: ``edits`` computes each edit once per save), with the
+        whole text kept for a refusal; otherwise the whole text.
+        """
+        previous = self.sent.get((peer.pid, path))
+        self.sent[(peer.pid, path)] = text
+        requests: list[tuple[Pending, dict[str, object] | None]] = []
+        for name in names:
+            params = patch_params(name, text)
+            if previous is None or previous == text:
+                requests.append((peer.request("patch", params, timeout=PATCH_TIMEOUT), None))
+                continue
+            edit = edits.get(previous)
+            if edit is None:
+                edit = edits[previous] = deltas.make_edit(previous, text)
+            request = peer.request("patch", edit_params(name, edit), timeout=PATCH_TIMEOUT)
+            requests.append((request, params))
+        return requests
 
     def exited(self, outcome: ProcessOutcome) -> bool:
         """A process that went away during the patch runs no old code: it is no failure."""
@@ -195,3 +239,7 @@ def label(info: ConnectionInfo) -> str:
 
 def patch_params(name: str, text: str) -> dict[str, object]:
     return {"module": name, "source": text, "dryRun": False, "deleteRemoved": True}
+
+
+def edit_params(name: str, edit: dict[str, object]) -> dict[str, object]:
+    return {"module": name, "edit": edit, "dryRun": False, "deleteRemoved": True}

@@ -123,9 +123,28 @@ def _choose_thread() -> tuple[Any, bool]:
     return threads[0], False
 
 
+def _symbols() -> tuple[int, int, int]:
+    """``mmap`` (libc) and CPython's two functions (the executable or libpython).
+
+    Only those libraries' symbols are read; every library's, as gdb would by
+    default, when they are not found there (another libc, a renamed libpython).
+    """
+    gdb = _gdb()
+    for pattern in (r"/libc[.-]", r"/libpython3"):
+        gdb.execute(f"sharedlibrary {pattern}", to_string=True)
+    try:
+        return _address("mmap"), _address("Py_AddPendingCall"), _address("PyRun_SimpleString")
+    except gdb.error:
+        gdb.execute("sharedlibrary", to_string=True)
+    return _address("mmap"), _address("Py_AddPendingCall"), _address("PyRun_SimpleString")
+
+
 def inject(pid: int, code: bytes) -> dict[str, Any]:
     gdb = _gdb()
-    for setting in ("pagination off", "confirm off", "print thread-events off"):
+    # No shared library's symbols unless we ask: a big program maps hundreds of them
+    # (NumPy, pydantic-core...), and reading them all doubled the time to attach.
+    settings = ("pagination off", "confirm off", "print thread-events off", "auto-solib-add off")
+    for setting in settings:
         gdb.execute(f"set {setting}", to_string=True)
     # Our calls return to address 0 on purpose: stop there, and never pass the fault on.
     gdb.execute("handle SIGSEGV stop print nopass", to_string=True)
@@ -135,9 +154,7 @@ def inject(pid: int, code: bytes) -> dict[str, Any]:
         return {"status": "attach_failed", "message": str(error)}
     try:
         try:
-            mmap = _address("mmap")
-            add_pending_call = _address("Py_AddPendingCall")
-            run_string = _address("PyRun_SimpleString")
+            mmap, add_pending_call, run_string = _symbols()
         except gdb.error as error:
             return {"status": "no_symbols", "message": str(error)}
         thread, in_system_call = _choose_thread()

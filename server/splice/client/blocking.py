@@ -12,7 +12,7 @@ from typing import Any
 
 from splice.agent import authentication, wire
 from splice.agent.connection import ConnectionInfo
-from splice.client.client import (
+from splice.client.requests import (
     CONNECT_TIMEOUT,
     HANDSHAKE_METHODS,
     patch_params,
@@ -54,14 +54,19 @@ class BlockingKernelClient:
         timeout: float | None = 30.0,
         authenticate: bool = True,
         require_peer: bool = False,
+        connect_timeout: float | None = None,
+        client_name: str = "splice-blocking",
     ) -> None:
-        """Connect and authenticate; ``require_peer``: refuse a socket whose holder cannot be seen."""
+        """Connect and authenticate; ``require_peer``: refuse a socket whose holder cannot be
+        seen; ``connect_timeout`` (default ``timeout``) bounds connecting and the handshake."""
         self.info = info
         self.notifications: list[tuple[str, Any]] = []
         self.kernel: dict[str, Any] = {}
-        handshake = authentication.ClientHandshake(info, {"name": "splice-blocking"})
-        self._sock = open_socket(info)
-        self._sock.settimeout(timeout)
+        handshake = authentication.ClientHandshake(info, {"name": client_name})
+        self._sock = open_socket(
+            info, CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
+        )
+        self._sock.settimeout(timeout if connect_timeout is None else connect_timeout)
         self._reader = wire.FrameReader(self._sock)
         self._next_id = 1
         if authenticate:
@@ -72,6 +77,7 @@ class BlockingKernelClient:
             except BaseException:
                 self.close()
                 raise
+        self._sock.settimeout(timeout)
 
     def __enter__(self) -> BlockingKernelClient:
         return self
@@ -115,8 +121,11 @@ class BlockingKernelClient:
                 f"kernel pid {self.info.pid}: connection lost ({error})"
             ) from None
 
-    def modules(self) -> list[dict[str, Any]]:
-        return list(self.request("modules")["modules"])
+    def modules(self, file: str | None = None) -> list[dict[str, Any]]:
+        """The modules with a source file; with ``file`` (a real path), those that run it
+        (a kernel that predates the filter lists them all)."""
+        params = {} if file is None else {"file": file}
+        return list(self.request("modules", params)["modules"])
 
     def baseline(self, module: str) -> str | None:
         source = self.request("baseline", {"module": module}).get("source")

@@ -25,10 +25,18 @@ from typing import Any
 
 from splice.agent import authentication, wire
 from splice.agent.connection import ConnectionInfo
+from splice.client.requests import (  # noqa: F401  (this module's names, as before)
+    CLOSE_TIMEOUT,
+    CONNECT_TIMEOUT,
+    HANDSHAKE_METHODS,
+    REQUEST_TIMEOUT,
+    patch_params,
+    remote_error,
+    run_statement_params,
+)
 from splice.engine.result import PatchResult
 from splice.errors import (
-    AuthenticationError,
-    KernelBusyError,
+    RPC_CODES,
     KernelTimeoutError,
     KernelUnavailableError,
     ProtocolError,
@@ -39,16 +47,6 @@ logger = logging.getLogger(__name__)
 
 NotificationHandler = Callable[[str, Any], "Awaitable[None] | None"]
 
-#: Seconds to reach a kernel and finish the handshake.
-CONNECT_TIMEOUT = 10.0
-#: Seconds to wait for unsent bytes to leave when closing.
-CLOSE_TIMEOUT = 1.0
-#: Seconds a request may take by default: a patch takes milliseconds, so a
-#: kernel silent for this long is stopped, deadlocked or stuck in user code.
-REQUEST_TIMEOUT = 60.0
-#: The requests before authentication: they take no deadline.
-HANDSHAKE_METHODS = ("initialize", "authenticate")
-
 
 def _version() -> str:
     try:
@@ -56,46 +54,6 @@ def _version() -> str:
     except ImportError:  # pragma: no cover - partial installs
         return "unknown"
     return __version__
-
-
-def remote_error(error: Any) -> Exception:
-    """The exception for a JSON-RPC ``error`` object."""
-    if not isinstance(error, dict):
-        return ProtocolError(f"malformed error object {error!r}")
-    code = error.get("code")
-    message = str(error.get("message", "unknown error"))
-    if code == AuthenticationError.rpc_code:
-        return AuthenticationError(message)
-    if code == KernelBusyError.rpc_code:
-        return KernelBusyError(message)
-    return RemoteError(code if isinstance(code, int) else -32603, message, error.get("data"))
-
-
-def patch_params(
-    module: str,
-    source: str,
-    only: list[str] | tuple[str, ...] | None,
-    dry_run: bool,
-    delete_removed: bool,
-) -> dict[str, Any]:
-    """The ``patch`` request's params; both clients send the same ones."""
-    params: dict[str, Any] = {
-        "module": module,
-        "source": source,
-        "dryRun": dry_run,
-        "deleteRemoved": delete_removed,
-    }
-    if only is not None:
-        params["only"] = list(only)
-    return params
-
-
-def run_statement_params(module: str, line: int, source: str | None) -> dict[str, Any]:
-    """The ``runStatement`` request's params; both clients send the same ones."""
-    params: dict[str, Any] = {"module": module, "line": line}
-    if source is not None:
-        params["source"] = source
-    return params
 
 
 async def open_stream(info: ConnectionInfo) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
@@ -257,8 +215,22 @@ class KernelClient:
         only: list[str] | tuple[str, ...] | None = None,
         dry_run: bool = False,
         delete_removed: bool = True,
+        *,
+        baseline: str | None = None,
     ) -> PatchResult:
+        """With ``baseline`` (the text the kernel was last sent), only the edit of it is sent;
+        a kernel that runs another text refuses it and gets the whole text."""
         params = patch_params(module, source, only, dry_run, delete_removed)
+        if baseline is not None and baseline != source:
+            from splice.agent import deltas
+
+            edited = dict(params, edit=deltas.edit_between(baseline, source))
+            del edited["source"]
+            try:
+                return PatchResult.from_dict(await self.request("patch", edited))
+            except RemoteError as error:
+                if error.code != RPC_CODES["invalid_params"]:
+                    raise
         return PatchResult.from_dict(await self.request("patch", params))
 
     async def run_statement(self, module: str, line: int, source: str | None = None) -> PatchResult:

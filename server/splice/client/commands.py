@@ -10,7 +10,6 @@ for usage errors, an unreadable file, or no kernel to patch.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib.util
 import json
 import os
@@ -21,8 +20,8 @@ from typing import Any
 
 from splice.agent import connection
 from splice.agent.connection import ConnectionInfo
-from splice.client.client import CONNECT_TIMEOUT, REQUEST_TIMEOUT, KernelClient
-from splice.engine.plan.held_back import held_back_definitions
+from splice.client.blocking import BlockingKernelClient
+from splice.client.requests import CONNECT_TIMEOUT, REQUEST_TIMEOUT
 from splice.engine.result import PatchResult, ProcessOutcome
 from splice.errors import (
     RPC_CODES,
@@ -205,21 +204,21 @@ class PatchRequest:
     apply_others: bool = False
 
 
-async def _patch_one(info: ConnectionInfo, request: PatchRequest) -> KernelOutcome:
+def _patch_one(info: ConnectionInfo, request: PatchRequest) -> KernelOutcome:
     outcome = KernelOutcome(info)
     path, source, only, dry_run = request.path, request.source, request.only, request.dry_run
     try:
-        client = await KernelClient.connect(
+        client = BlockingKernelClient(
             info,
             client_name="splice patch",
-            timeout=min(CONNECT_TIMEOUT, request.timeout),
-            request_timeout=request.timeout,
+            connect_timeout=min(CONNECT_TIMEOUT, request.timeout),
+            timeout=request.timeout,
         )
     except (SpliceError, OSError) as error:
         outcome.error = _error_text(error, info)
         return outcome
     try:
-        modules = await client.modules()
+        modules = client.modules(path)
         names = [entry["name"] for entry in modules if entry.get("file") == path]
         if not names:
             outcome.loaded = False
@@ -228,13 +227,13 @@ async def _patch_one(info: ConnectionInfo, request: PatchRequest) -> KernelOutco
         for name in names:
             try:
                 if request.undo:
-                    result = await client.undo(name)
+                    result = client.undo(name)
                 else:
-                    result = await client.patch(name, source, only=only, dry_run=dry_run)
-                    held = held_back_definitions(result) if request.apply_others else []
+                    result = client.patch(name, source, only=only, dry_run=dry_run)
+                    held = _held_back(result) if request.apply_others else []
                     if held:  # the refused patch changed nothing: apply the others alone
                         outcome.results.append(result)
-                        result = await client.patch(name, source, only=held, dry_run=dry_run)
+                        result = client.patch(name, source, only=held, dry_run=dry_run)
             except KernelTimeoutError as error:
                 outcome.error = (
                     f"{_error_text(error, info)}; the patch of {name} was sent with a deadline,"
@@ -245,12 +244,24 @@ async def _patch_one(info: ConnectionInfo, request: PatchRequest) -> KernelOutco
     except (SpliceError, OSError) as error:
         outcome.error = _error_text(error, info)
     finally:
-        await client.close()
+        client.close()
     return outcome
 
 
-async def _patch_all(kernels: list[ConnectionInfo], request: PatchRequest) -> list[KernelOutcome]:
-    return list(await asyncio.gather(*(_patch_one(info, request) for info in kernels)))
+def _held_back(result: PatchResult) -> list[str]:
+    from splice.engine.plan.held_back import held_back_definitions
+
+    return held_back_definitions(result)
+
+
+def _patch_all(kernels: list[ConnectionInfo], request: PatchRequest) -> list[KernelOutcome]:
+    """Every kernel at once, each on a thread of its own (a synchronous client: no event loop)."""
+    if len(kernels) == 1:
+        return [_patch_one(kernels[0], request)]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(len(kernels), 32)) as pool:
+        return list(pool.map(lambda info: _patch_one(info, request), kernels))
 
 
 def _patch_parser() -> argparse.ArgumentParser:
@@ -348,7 +359,7 @@ def patch_main(argv: list[str]) -> int:
         undo=options.undo,
         apply_others=options.apply_others,
     )
-    outcomes = asyncio.run(_patch_all(kernels, request))
+    outcomes = _patch_all(kernels, request)
     if not explicit:
         # Kernels that do not run this file are simply not concerned by it.
         concerned = [outcome for outcome in outcomes if outcome.loaded]

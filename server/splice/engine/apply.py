@@ -19,7 +19,6 @@ from __future__ import annotations
 import ast
 import importlib.util
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -30,12 +29,12 @@ from splice.engine.baselines.store import (
     baseline_source,
     forget_baseline,
     remember_unverified,
-    reset_baseline_lock,
     source_path,
 )
 from splice.engine.commit.commit import after_commit, collection_paused, commit_plan
 from splice.engine.hooks.patch_plan import plan_patch
 from splice.engine.hooks.updates import notify_update
+from splice.engine.locking import PATCH_LOCK, reset_after_fork
 from splice.engine.objects.pieces import class_statement_at, compile_to_run, run_in_class
 from splice.engine.outline.definitions import (
     Outline,
@@ -44,6 +43,7 @@ from splice.engine.outline.definitions import (
     source_lines_with_ends,
 )
 from splice.engine.outline.incremental import reoutline
+from splice.engine.outline.prepared import prepared_outline
 from splice.engine.outline.selection import splice_definition
 from splice.engine.outline.statements import bound_names
 from splice.engine.plan.baseline_planner import BaselinePlanner
@@ -54,9 +54,6 @@ from splice.engine.plan.steps import Plan, code_filename
 from splice.engine.result import Finding, PatchResult
 from splice.engine.stale import MISSING, after_statement, plan_stale_checks
 from splice.errors import UnknownModuleError
-
-#: Held while planning and committing: one patch at a time per process.
-PATCH_LOCK = threading.RLock()
 
 
 def patch_module(
@@ -81,15 +78,18 @@ def patch_module(
     new_source = _without_byte_order_mark(new_source)
     with PATCH_LOCK, collection_paused():
         plan = build_plan(live, new_source, only, delete_removed=delete_removed)
-        if plan.errors or dry_run:
-            return plan.result(started, dry_run=dry_run)
-        failure = commit_plan(plan)
-        if failure is not None:
-            return plan.failed(started, *failure)
-        after_commit(live, plan)
-        _settle_baseline(live, plan)
-        notify_update(plan)
-    return plan.result(started)
+        try:
+            if plan.errors or dry_run:
+                return plan.result(started, dry_run=dry_run)
+            failure = commit_plan(plan)
+            if failure is not None:
+                return plan.failed(started, *failure)
+            after_commit(live, plan)
+            _settle_baseline(live, plan)
+            notify_update(plan)
+            return plan.result(started)
+        finally:
+            plan.release()
 
 
 def run_statement(module: ModuleType | str, line: int, source: str | None = None) -> PatchResult:
@@ -169,7 +169,7 @@ def build_plan(
     planner: Planner
     selected: Outline | None = None
     if old is None:
-        new = _parse(plan, new_source)
+        new = prepared_outline(new_source, filename) or _parse(plan, new_source)
         if new is None:
             return plan
         planner = LivePlanner(plan, new, only, delete_removed)
@@ -335,13 +335,6 @@ def _splice_selected(plan: Plan, old: Outline, new: Outline, only: Sequence[str]
     if plan.errors:
         return None
     return spliced
-
-
-def reset_after_fork() -> None:
-    """In a forked child: locks another thread held at the fork are not ours to wait for."""
-    global PATCH_LOCK
-    PATCH_LOCK = threading.RLock()
-    reset_baseline_lock()
 
 
 def resolve_module(module: ModuleType | str) -> ModuleType:

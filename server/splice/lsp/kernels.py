@@ -19,6 +19,7 @@ from splice.agent import connection
 from splice.agent.connection import ConnectionInfo
 from splice.client.client import KernelClient
 from splice.errors import SpliceError
+from splice.lsp.discovery import Discovery
 from splice.lsp.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -114,6 +115,7 @@ class KernelRegistry:
         self.open_files: set[str] = set()
         self._on_event = on_event
         self._directory = directory
+        self._discovery = Discovery(directory)
         #: Kernels the user detached: never re-attached on their own.
         self._declined: set[int] = set()
         #: Kernels looked at and found unrelated to the workspace, until something changes.
@@ -128,7 +130,7 @@ class KernelRegistry:
 
     def discover(self) -> list[ConnectionInfo]:
         try:
-            return connection.discover(self._directory)
+            return self._discovery.kernels()
         except OSError as error:
             logger.warning("cannot read the splice runtime directory: %s", error)
             return []

@@ -80,10 +80,13 @@ class Patcher:
         if delete_removed is None:
             delete_removed = self.registry.settings.delete_removed
 
+        file = real_path(path)
+
         async def one(kernel: Kernel, module: str) -> KernelOutcome:
-            result = await self._request(
-                kernel, kernel.client.patch(module, text, delete_removed=delete_removed)
-            )
+            # What it was last sent: then only the edit of it goes (agent/deltas.py).
+            sent = self._sent.get((kernel.pid, file))
+            call = kernel.client.patch(module, text, delete_removed=delete_removed, baseline=sent)
+            result = await self._request(kernel, call)
             return _outcome(kernel, module, result)
 
         async def cluster() -> list[KernelOutcome]:

@@ -114,23 +114,25 @@ class SpliceServer(LanguageServer):
             self.workspace_code_lens_refresh(None)
 
     async def on_report(self, report: PatchReport) -> None:
-        """A patch action finished: diagnostics, log, messages, markers, status."""
-        if self.store.apply(report):
-            self.publish(report.uri)
-        logger.info("%s", convert.report_log(report))
+        """A patch action finished: what the user waits for first (the message, the
+        status), then diagnostics, log, markers."""
+        if report.outcomes:
+            self.last_report = report
         message = convert.report_message(report)
         if message is not None and convert.worth_showing(
             message[0], self.settings.show_notifications
         ):
             self.show(*message)
-        for outcome in report.outcomes:
-            self.markers.invalidate(outcome.pid)
         if not report.outcomes and report.action != "save":
             self.show(types.MessageType.Warning, f"splice: {convert.report_summary(report)}")
-        if report.outcomes:
-            self.last_report = report
-            self.refresh_markers()
         self.send_status(convert.report_summary(report))
+        if self.store.apply(report):
+            self.publish(report.uri)
+        logger.info("%s", convert.report_log(report))
+        for outcome in report.outcomes:
+            self.markers.invalidate(outcome.pid)
+        if report.outcomes:
+            self.refresh_markers()
 
     async def on_kernel_event(self, event: KernelEvent) -> None:
         who = ProcessOutcome(event.pid, event.program).who

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-import sys
 import time
-from pathlib import Path
+
+from splice.engine.baselines import scope
 
 _process_start: int | None = None
 
@@ -13,16 +13,13 @@ _process_start: int | None = None
 def in_user_scope(path: str) -> bool:
     """Whether ``path`` is one of the user's files: not the standard library,
     site-packages, installed scripts, or splice itself."""
-    real = os.path.realpath(path)
-    return not any(
-        real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in _foreign_roots()
-    )
+    return scope.in_user_scope(path)
 
 
 def library_roots() -> tuple[str, ...]:
     """The folders that hold no user file (real paths): the standard library,
     site-packages, installed scripts, splice itself."""
-    return _foreign_roots()
+    return scope.foreign_roots()
 
 
 def process_start_ns() -> int | None:
@@ -36,36 +33,6 @@ def process_start_ns() -> int | None:
     if _process_start is None:
         _process_start = _measure_process_start()
     return _process_start
-
-
-_roots: tuple[str, ...] | None = None
-
-
-def _foreign_roots() -> tuple[str, ...]:
-    global _roots
-    if _roots is None:
-        import site
-        import sysconfig
-
-        roots = set()
-        for scheme_key in ("stdlib", "platstdlib", "purelib", "platlib", "scripts"):
-            for variables in (None, {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}):
-                try:
-                    roots.add(sysconfig.get_path(scheme_key, vars=variables))
-                except (KeyError, ValueError):
-                    continue
-        for getter in ("getsitepackages", "getusersitepackages"):
-            try:
-                found = getattr(site, getter)()
-            except AttributeError:  # a virtualenv's old site.py
-                continue
-            roots.update([found] if isinstance(found, str) else found)
-        roots.update(
-            p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")
-        )
-        roots.add(str(Path(__file__).resolve().parents[2]))  # splice/, from engine/baselines/
-        _roots = tuple(sorted({os.path.realpath(root) for root in roots if root}))
-    return _roots
 
 
 def _measure_process_start() -> int | None:

@@ -21,18 +21,23 @@ import os
 import sys
 import threading
 import time
-from dataclasses import replace
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from splice.engine.baselines.process import in_user_scope, process_start_ns
 from splice.engine.baselines.store import has_baseline, remember_baseline, source_path
-from splice.engine.baselines.verdict import Verdict, judge
+from splice.engine.locking import PATCH_LOCK
+
+if TYPE_CHECKING:
+    from splice.engine.baselines.verdict import Verdict
 
 logger = logging.getLogger(__name__)
 
 THREAD_NAME = "splice-agent-baselines"
 #: Seconds the background pass rests at most between two modules.
 _MAX_REST = 0.1
+#: Seconds the background pass waits before it starts.
+_START_DELAY = 0.05
 
 
 _lock = threading.Lock()
@@ -57,7 +62,9 @@ def start_recovery() -> None:
             os.register_at_fork(after_in_child=_after_fork)
             _fork_hook = True
     process_start_ns()  # now, while the process tree is as it was
-    thread = threading.Thread(target=_recover_all, name=THREAD_NAME, daemon=True)
+    # The modules loaded now: those imported from here on are recorded as they import.
+    loaded = list(sys.modules.items())
+    thread = threading.Thread(target=_recover_all, args=(loaded,), name=THREAD_NAME, daemon=True)
     # As splice.agent.threads.daemon_thread marks the agent's threads: a debugger
     # stopping the program must not stop this one while it holds PATCH_LOCK.
     thread.pydev_do_not_trace = True  # type: ignore[attr-defined]
@@ -92,9 +99,6 @@ def verify_module(name: str, module: ModuleType) -> Verdict | None:
 
     None when there is nothing to judge: it already has a baseline, or no source file.
     """
-    from splice.engine.apply import PATCH_LOCK
-    from splice.engine.commit.commit import collection_paused
-
     path = _path(module)
     if path is None or getattr(module, "__name__", None) != name:
         return None
@@ -105,12 +109,18 @@ def verify_module(name: str, module: ModuleType) -> Verdict | None:
         known = _verdicts.get(name)
         if known is not None and _judged.get(name) == id(module):
             return known
+        # The engine loads here, with the first module to judge (never in listen()).
+        from splice.engine.baselines.verdict import judge
+        from splice.engine.commit.commit import collection_paused
+
         started = time.perf_counter()
         with collection_paused():  # as a patch: a big heap must not make collections costly
-            verdict, text, outline = judge(name, module, path)
+            verdict, text, _ = judge(name, module, path)
         verdict = _timed(verdict, started)
         if verdict.verified and text is not None and sys.modules.get(name) is module:
-            remember_baseline(name, text, outline)
+            # Without its outline: the syntax trees of every module judged would
+            # stay in memory (about 75x the text); the first patch parses it again.
+            remember_baseline(name, text)
         with _lock:
             _verdicts[name] = verdict
             _judged[name] = id(module)
@@ -126,6 +136,8 @@ def forget_verdict(name: str) -> None:
 
 
 def _timed(verdict: Verdict, started: float) -> Verdict:
+    from dataclasses import replace
+
     return replace(verdict, duration_ms=(time.perf_counter() - started) * 1000)
 
 
@@ -139,12 +151,17 @@ def _path(module: ModuleType) -> str | None:
 # -- the background pass -------------------------------------------------------
 
 
-def _recover_all() -> None:
+def _recover_all(loaded: list[tuple[str, object]]) -> None:
     finished = _finished
     try:
-        candidates = _candidates()
+        with PATCH_LOCK:  # what it imports (sysconfig, site) must not be cut by a fork
+            candidates = _candidates(loaded)
         with _lock:
             _pending.update(name for name, _ in candidates)
+        # The thread that started us (``listen()``, maybe in an attached program's
+        # main thread, between two of its bytecodes) gets the interpreter back
+        # before the engine loads here.
+        time.sleep(_START_DELAY if candidates else 0)
         for name, module in candidates:
             began = time.perf_counter()
             try:
@@ -161,13 +178,17 @@ def _recover_all() -> None:
         finished.set()
 
 
-def _candidates() -> list[tuple[str, ModuleType]]:
+def _candidates(loaded: list[tuple[str, object]]) -> list[tuple[str, ModuleType]]:
     found = []
-    for name, module in list(sys.modules.items()):
-        if not isinstance(module, ModuleType) or has_baseline(name) or name in _verdicts:
+    for name, module in loaded:
+        if (
+            not isinstance(module, ModuleType)
+            or name in _verdicts
+            or sys.modules.get(name) is not module
+        ):
             continue
         path = _path(module)
-        if path is not None and in_user_scope(path):
+        if path is not None and in_user_scope(path) and not has_baseline(name):
             found.append((name, module))
     found.sort(key=lambda item: (item[0] != "__main__", item[0]))
     return found
@@ -183,7 +204,6 @@ def _after_fork() -> None:
 
 __all__ = [
     "THREAD_NAME",
-    "Verdict",
     "ensure_verified",
     "forget_verdict",
     "is_pending",

@@ -4,27 +4,45 @@ A baseline is recorded when a module is imported after ``watch_imports()``
 (or by a host that runs a script), and advances after every applied patch.
 A module imported earlier has none: the engine then compares against the live
 objects themselves, since its file may already hold the new text.
+
+Only the user's own code (``scope.in_user_scope``: not the standard library,
+site-packages or splice) is read at import. For every other module the hook
+keeps the file's identity as the module ran (modification time in ns, size,
+inode); its text is read when a request needs it, and becomes the baseline
+only if the file is still exactly that file, else the module has none. A
+large application then keeps the text of its own code, not of its libraries.
+
+Importing this module loads no parser: the engine comes with the first patch.
 """
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
 import importlib.util
 import logging
 import os
+import stat
 import sys
 import threading
 from collections.abc import Callable, Sequence
 from types import ModuleType
+from typing import TYPE_CHECKING
 
-from splice.engine.outline.definitions import Outline, parse_definitions
-from splice.engine.result import Finding
+from splice.engine.baselines import scope
+
+if TYPE_CHECKING:
+    from splice.engine.outline.definitions import Outline
+    from splice.engine.result import Finding
 
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _sources: dict[str, str] = {}
+#: (modification time in ns, size, inode) of a file.
+Signature = tuple[int, int, int]
+#: Per module outside the user's code: its file and the file's signature when
+#: the module ran. Its text is read on demand (``baseline_source``).
+_deferred: dict[str, tuple[str, Signature]] = {}
 _outlines: dict[str, Outline] = {}
 #: Per module: what a patch without a baseline could not verify. The baseline
 #: holds for everything else; these findings are repeated until resolved.
@@ -53,6 +71,7 @@ def remember_baseline(name: str, source: str, outline: Outline | None = None) ->
             history.append(previous)
             del history[:-HISTORY_DEPTH]
         _sources[name] = source
+        _deferred.pop(name, None)
         _unverified.pop(name, None)
         if outline is None:
             _outlines.pop(name, None)
@@ -63,6 +82,7 @@ def remember_baseline(name: str, source: str, outline: Outline | None = None) ->
 def forget_baseline(name: str) -> None:
     with _lock:
         _sources.pop(name, None)
+        _deferred.pop(name, None)
         _history.pop(name, None)
         _outlines.pop(name, None)
         _unverified.pop(name, None)
@@ -95,11 +115,27 @@ def unverified_findings(name: str) -> tuple[Finding, ...]:
 
 
 def baseline_source(name: str) -> str | None:
-    return _sources.get(name)
+    source = _sources.get(name)
+    if source is None and name in _deferred:
+        return _read_deferred(name)
+    return source
 
 
 def has_baseline(name: str) -> bool:
-    return name in _sources
+    if name in _sources:
+        return True
+    entry = _deferred.get(name)
+    if entry is None:
+        return False
+    if _signature(entry[0]) == entry[1]:
+        return True
+    _drop_deferred(name, entry)
+    return False
+
+
+def deferred_baselines() -> int:
+    """How many modules' baselines are kept as a file's signature, their text unread."""
+    return len(_deferred)
 
 
 def baseline_outline(name: str, filename: str) -> Outline | None:
@@ -107,9 +143,11 @@ def baseline_outline(name: str, filename: str) -> Outline | None:
     outline = _outlines.get(name)
     if outline is not None:
         return outline
-    source = _sources.get(name)
+    source = baseline_source(name)
     if source is None:
         return None
+    from splice.engine.outline.definitions import parse_definitions
+
     try:
         outline = parse_definitions(source, filename)
     except SyntaxError:
@@ -125,6 +163,45 @@ def parsed_baseline(name: str) -> Outline | None:
     return _outlines.get(name)
 
 
+def _read_deferred(name: str) -> str | None:
+    """The text of a module outside the user's code, if its file is still what the module ran."""
+    entry = _deferred.get(name)
+    if entry is None:
+        return _sources.get(name)
+    path, signature = entry
+    text = None
+    try:
+        if _signature(path) == signature:
+            with open(path, "rb") as stream:
+                data = stream.read()
+            # Checked again after reading: a write in between changes the signature.
+            if _signature(path) == signature:
+                text = importlib.util.decode_source(data)
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        text = None
+    with _lock:
+        if _deferred.get(name) is not entry:
+            return _sources.get(name)  # another thread settled it meanwhile
+        del _deferred[name]
+        if text is not None:
+            _sources[name] = text
+    return text
+
+
+def _drop_deferred(name: str, entry: tuple[str, Signature]) -> None:
+    with _lock:
+        if _deferred.get(name) is entry:
+            del _deferred[name]
+
+
+def _signature(path: str) -> Signature | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return (status.st_mtime_ns, status.st_size, status.st_ino)
+
+
 def source_path(module: ModuleType) -> str | None:
     """The real path of the module's Python source file, or None."""
     spec = getattr(module, "__spec__", None)
@@ -135,7 +212,7 @@ def source_path(module: ModuleType) -> str | None:
         path = file if isinstance(file, str) and file.endswith(".py") else None
     if path is None or not os.path.isfile(path):
         return None
-    return os.path.realpath(path)
+    return scope.real_path(path)
 
 
 def add_import_listener(listener: Callable[[str, str], None]) -> None:
@@ -154,6 +231,8 @@ def remove_import_listener(listener: Callable[[str, str], None]) -> None:
 def watch_imports() -> None:
     """From now on, record the baseline of every module imported. Idempotent."""
     global _finder
+    # Before the hook: what finding the roots imports (sysconfig) must not meet it.
+    scope.foreign_roots()
     with _lock:
         if _finder is not None and _finder in sys.meta_path:
             return
@@ -169,7 +248,7 @@ def unwatch_imports() -> None:
         _finder = None
 
 
-class _BaselineFinder(importlib.abc.MetaPathFinder):
+class _BaselineFinder:
     """Asks the other finders, then wraps the source loader's ``exec_module``.
 
     The wrapper is set on the loader instance (one per module), so the loader's
@@ -199,17 +278,58 @@ def _record_on_exec(loader: importlib.machinery.SourceFileLoader) -> None:
 
     def exec_module(module: ModuleType) -> None:
         name = module.__name__
+        path = loader.path
         try:
-            source = importlib.util.decode_source(loader.get_data(loader.path))
-        except (OSError, SyntaxError, UnicodeDecodeError):
-            source = None
-        if source is not None:
-            remember_baseline(name, source)
+            status: os.stat_result | None = os.lstat(path)
+        except OSError:
+            status = None
+        # One system call for most modules: no link, so its folder says whose it is.
+        if status is not None and os.path.isabs(path) and not stat.S_ISLNK(status.st_mode):
+            real, users = scope.folder_file(path)
+        else:
+            real, users = scope.user_file(path)
+            status = None
+        recorded = False
+        if users:
+            try:
+                source = _decode(loader.get_data(path))
+            except (OSError, SyntaxError, UnicodeDecodeError):
+                source = None
+            if source is not None:
+                remember_baseline(name, source)
+                recorded = True
+        else:
+            # Before the module runs: a write from here on changes the signature.
+            signature = (
+                _signature(path)
+                if status is None
+                else (status.st_mtime_ns, status.st_size, status.st_ino)
+            )
+            if signature is not None:
+                with _lock:
+                    _sources.pop(name, None)
+                    _outlines.pop(name, None)
+                    _deferred[name] = (path, signature)
+                recorded = True
         original(module)
-        if source is not None:
-            notify_imported(name, os.path.realpath(loader.path))
+        if recorded and _import_listeners:
+            notify_imported(name, real)
 
     loader.exec_module = exec_module  # type: ignore[method-assign]
+
+
+def _decode(data: bytes) -> str:
+    """``importlib.util.decode_source``, without its encoding detection for plain UTF-8.
+
+    With no byte order mark, no coding declaration in the first two lines and
+    no carriage return, the two give the same text.
+    """
+    first = data.find(b"\n")
+    second = data.find(b"\n", first + 1) if first >= 0 else -1
+    head = data if second < 0 else data[:second]
+    if data.startswith(b"\xef\xbb\xbf") or b"coding" in head or b"\r" in data:
+        return importlib.util.decode_source(data)
+    return data.decode("utf-8")
 
 
 def notify_imported(name: str, path: str) -> None:

@@ -31,6 +31,7 @@ from typing import Any, Literal
 
 from splice.engine.baselines.process import process_start_ns
 from splice.engine.outline.definitions import Outline, parse_definitions
+from splice.engine.outline.prepared import prepared
 from splice.engine.plan.steps import code_filename
 
 State = Literal["verified", "differs", "unconfirmed"]
@@ -77,8 +78,9 @@ def judge(name: str, module: ModuleType, path: str) -> tuple[Verdict, str | None
     lines = text.count("\n") + (not text.endswith("\n"))
     filename = code_filename(module)
     try:
-        code = compile(text, filename, "exec", dont_inherit=True)
+        # One parse and one compile: the dry run below takes both (outline/prepared.py).
         outline = parse_definitions(text, filename)
+        code = compile(outline.tree, filename, "exec", outline.future_flags, dont_inherit=True)
     except (SyntaxError, ValueError) as error:
         return (
             verdict("differs", f"the file does not compile now: {error}", lines=lines),
@@ -90,7 +92,8 @@ def judge(name: str, module: ModuleType, path: str) -> tuple[Verdict, str | None
         where = f"{foreign.__qualname__} (line {foreign.__code__.co_firstlineno})"
         reason = f"the file differs from what runs: the code of {where} is not in it"
         return verdict("differs", reason, lines=lines), None, None
-    result = patch_module(module, text, dry_run=True)
+    with prepared(outline, code, filename):
+        result = patch_module(module, text, dry_run=True)
     running = _running_line(module)
     difference = _difference(result, outline, running)
     if difference is not None:

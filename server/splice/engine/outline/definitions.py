@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 DEFINITION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -84,9 +85,12 @@ class Outline:
     statements: tuple[Statement, ...]
     future_flags: int
 
-    @property
+    @cached_property
     def definitions(self) -> dict[str, Definition]:
-        """qualname -> definition; where a qualname repeats, the last (binding) one."""
+        """qualname -> definition; where a qualname repeats, the last (binding) one.
+
+        Built once per outline (every patch reads it several times); not to be changed.
+        """
         return {definition.qualname: definition for definition in self.ordered}
 
     def by_key(self) -> dict[tuple[str, int], Definition]:
@@ -138,10 +142,16 @@ def source_lines(source: str) -> list[str]:
 _LINE_WITH_END = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
+#: Where ``str.splitlines`` breaks that Python's tokenizer does not (or ``\r``).
+_OTHER_BREAKS = re.compile("[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 def source_lines_with_ends(source: str) -> list[str]:
     """Like ``source_lines``, each line keeping its line ending (for exact splicing)."""
     if "\r" in source:
         return _LINE_WITH_END.findall(source)
+    if _OTHER_BREAKS.search(source) is None:
+        return source.splitlines(keepends=True)  # the same lines, split by C code
     lines = [line + "\n" for line in source.split("\n")]
     lines[-1] = lines[-1][:-1]
     return lines if lines[-1] else lines[:-1]

@@ -60,6 +60,8 @@ def diff_definitions(old: Outline, new: Outline) -> Diff:
     statements: list[Statement] = list(_new_statements(old.statements, new.statements))
     for definition in new.ordered:
         previous = pairs.get(id(definition))
+        if previous is definition:
+            continue  # reused from the old outline as it was (incremental.py): unchanged
         if previous is None or previous.kind != definition.kind:
             if previous is not None:
                 changes.append(DefinitionChange("deleted", previous, None))

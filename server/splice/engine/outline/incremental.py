@@ -24,6 +24,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 from collections.abc import Iterable
+from itertools import compress, count
+from operator import ne
 
 from splice.engine.outline.definitions import (
     Definition,
@@ -90,19 +92,14 @@ def reoutline(old: Outline, new_source: str, filename: str) -> Outline | None:
 
 
 def _common_prefix(old: list[str], new: list[str]) -> int:
+    # The first index where the lines differ, found by C code (no Python loop per line).
     limit = min(len(old), len(new))
-    count = 0
-    while count < limit and old[count] == new[count]:
-        count += 1
-    return count
+    return next(compress(count(), map(ne, old, new)), limit)
 
 
 def _common_suffix(old: list[str], new: list[str], prefix: int) -> int:
     limit = min(len(old), len(new)) - prefix
-    count = 0
-    while count < limit and old[-1 - count] == new[-1 - count]:
-        count += 1
-    return count
+    return min(next(compress(count(), map(ne, reversed(old), reversed(new))), limit), limit)
 
 
 def _region(old: Outline, first_changed: int, last_changed: int) -> tuple[int, int]:

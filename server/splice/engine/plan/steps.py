@@ -105,6 +105,16 @@ class Plan:
             duration_ms=(time.perf_counter() - started) * 1000,
         )
 
+    def release(self) -> None:
+        """Drop the steps once the patch is done.
+
+        Their actions close over the planner and this plan (a cycle): kept,
+        the old outline and every syntax tree planning made would wait for
+        a full collection, and a process that patches often would grow.
+        """
+        self.steps.clear()
+        self.caches.clear()
+
     def add_step(self, line: int, label: str, action: Callable[[Undo], None]) -> None:
         self.steps.append(Step(line, label, action))
 

@@ -13,13 +13,9 @@ import threading
 from collections.abc import Callable
 from types import CodeType, FrameType, FunctionType
 
+from splice.engine import debugging
 from splice.engine.plan.steps import Plan, Undo
 from splice.engine.result import Finding
-
-#: ``(a thread's newest frame) -> True`` when a debugger holds that thread
-#: stopped, so ``function-running`` says so; set by ``splice.agent.debug``
-#: (the engine knows no debugger).
-stopped_in_debugger: Callable[[FrameType], bool] | None = None
 
 
 def running_frames_check(
@@ -72,7 +68,8 @@ def _running_findings(
     findings: list[Finding] = []
     seen: set[tuple[str, int | None]] = set()
     outline = plan.outline
-    probe = stopped_in_debugger
+    probe = debugging.stopped_in_debugger
+    top: FrameType | None = None
     for ident, top in sys._current_frames().items():
         frame: FrameType | None = top
         stopped = probe is not None and probe(top)
@@ -115,4 +112,7 @@ def _running_findings(
                     )
                 )
             frame = frame.f_back
+    # One of them is this very frame: left bound, it would hold itself, and the
+    # patch's whole plan with it, until a full collection.
+    del top
     return findings

@@ -23,6 +23,7 @@ from splice.engine.objects.pieces import compile_to_run
 from splice.engine.objects.targets import namespace_of
 from splice.engine.objects.verification import import_current
 from splice.engine.outline.definitions import Statement
+from splice.engine.outline.prepared import compiled_module
 from splice.engine.outline.statements import (
     bound_names,
     is_future_import,
@@ -53,9 +54,7 @@ class LivePlanner(LiveFunctions, LiveClasses):
             if plan.errors:
                 return
         # From the tree already parsed (faster than compiling the text again).
-        module_code = CodeIndex(
-            compile(self.new.tree, plan.filename, "exec", self.new.future_flags, dont_inherit=True)
-        )
+        module_code = CodeIndex(compiled_module(self.new, plan.filename))
         for definition in self.new.ordered:
             if not self.selected(definition.qualname) or self.inside_whole(definition.qualname):
                 continue
