@@ -22,6 +22,6 @@ def pytest_terminal_summary(
     terminalreporter.write_line(table(outcomes))
     failing = failing_cases(outcomes)
     if failing:
-        terminalreporter.write_line(f"\nfailing ({len(failing)}), AWAITING_FIXES included:")
+        terminalreporter.write_line(f"\nfailing ({len(failing)}):")
         for line in failing:
             terminalreporter.write_line(line)

@@ -5,13 +5,8 @@ in parallel (``sequence.run_corpus``), when the first selected case needs it;
 each case then asserts on its own outcome, and a failure prints which app and
 edit, what the live program and a fresh start answered, and what the client
 said (``oracle.EditOutcome.explain``). The figures table is printed at the end
-of the run (``conftest.py``), and ``figures.py`` prints it on its own.
-
-Cases that fail on main while their fixes are being made are listed, with
-their family, in ``awaiting_fixes.AWAITING_FIXES``: they run and are marked
-``xfail(strict=True)``, so a fix that makes one pass fails the run until its
-entry is removed. ``AWAITING_FIXES_INTERMITTENT`` lists the few that fail only
-sometimes (a race in splice), as ``xfail(strict=False)``.
+of the run (``conftest.py``), and ``figures.py`` prints it on its own. No case
+is marked: a silent miss anywhere in the corpus fails the run.
 """
 
 from __future__ import annotations
@@ -19,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from awaiting_fixes import AWAITING_FIXES, AWAITING_FIXES_INTERMITTENT
 from corpus import APPS, jobs
 from oracle import FAMILIES, EditOutcome
 from sequence import App, run_corpus
@@ -54,29 +48,6 @@ CASES = [
 ]
 
 
-def parameters() -> list[object]:
-    params = []
-    for case in CASES:
-        edit = case.app.edits[case.index - 1]
-        marks = []
-        family = f"family {edit.family} ({FAMILIES[edit.family]})"
-        if case.id in AWAITING_FIXES:
-            reason = f"AWAITING_FIXES: {family}: {AWAITING_FIXES[case.id]}"
-            marks.append(pytest.mark.xfail(strict=True, reason=reason))
-        elif case.id in AWAITING_FIXES_INTERMITTENT:
-            reason = (
-                f"AWAITING_FIXES_INTERMITTENT: {family}: {AWAITING_FIXES_INTERMITTENT[case.id]}"
-            )
-            marks.append(pytest.mark.xfail(strict=False, reason=reason))
-        params.append(pytest.param(case, id=case.id, marks=marks))
-    return params
-
-
-def test_awaiting_fixes_names_only_cases_of_the_corpus() -> None:
-    unknown = sorted({*AWAITING_FIXES, *AWAITING_FIXES_INTERMITTENT} - {case.id for case in CASES})
-    assert not unknown, f"AWAITING_FIXES lists cases the corpus does not have: {unknown}"
-
-
 @pytest.fixture(scope="session")
 def corpus_outcomes(request: pytest.FixtureRequest) -> dict[str, EditOutcome]:
     """Runs every (app, client) that a selected case belongs to, once, all in parallel."""
@@ -95,7 +66,7 @@ OUTCOMES = pytest.StashKey[list[EditOutcome]]()
 
 
 @pytest.mark.timeout(CORPUS_TIMEOUT)
-@pytest.mark.parametrize("case", parameters())
+@pytest.mark.parametrize("case", [pytest.param(case, id=case.id) for case in CASES])
 def test_edit_behaves_like_a_fresh_start_or_is_named(
     case: Case, corpus_outcomes: dict[str, EditOutcome]
 ) -> None:

@@ -139,3 +139,15 @@ def test_literal_change_without_a_baseline_reaches_copies_when_run(live: Live) -
     ran = ok(splice.run_statement(pricing, 1))
     assert codes(ran.skipped) == ["copy-rebound"]
     assert app.VAT_RATE == pricing.VAT_RATE == 0.25
+
+
+def test_copy_of_deleted_name_is_not_named_when_the_importer_was_saved_without_it(
+    live: Live,
+) -> None:
+    """A rename saved in both files, patched one after the other: a fresh start runs both."""
+    text = "def get_settings():\n    return 1\n"
+    helpers = live.load(text)
+    app = live.load(f"from {helpers.__name__} import get_settings\n")
+    live.path(app).write_text(f"from {helpers.__name__} import load_settings\n")
+    result = ok(live.patch(helpers, text.replace("def get_settings", "def load_settings")))
+    assert "name-undefined" not in codes(result.skipped)

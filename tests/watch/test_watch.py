@@ -225,6 +225,8 @@ def test_watch_patches_files_saved_together_in_import_order(tmp_path: Path) -> N
         os.replace(tmp_path / "app.tmp", tmp_path / "app.py")
         program.wait_for_output("six alpha")
         assert program.wait_for_stderr("patched app.py").startswith("patched app.py: show changed")
-        assert not any("ImportError" in line or "not patched" in line for line in program.stderr)
+        assert not any("ImportError" in line or "not patched" in line for line in program.stderr), (
+            program.stderr
+        )
         order = [line.split(":")[0] for line in program.stderr if line.startswith("patched")]
         assert order == ["patched helper.py", "patched app.py"], program.stderr

@@ -93,13 +93,10 @@ def products_of_statement(patch: PatchPlan, lines: set[int], kind: type) -> list
 def report_updated(patch: PatchPlan, product: Product) -> None:
     """Tell the engine that ``product``'s statement is brought up to date by this patch.
 
-    The one place an adapter says so: the engine's stale check (issue 19) then
-    does not also name the statement as having run old code. Until the engine
-    offers that hook (``PatchPlan.brings_up_to_date(value)`` on the ``stale``
-    branch) this records nothing; hooked up, the body is that one call with
-    ``product.live``.
+    The one place an adapter says so: the engine's stale check then does not
+    also name the statement as having run old code.
     """
-    del patch, product
+    patch.brings_up_to_date(product.live)
 
 
 def _statements(patch: PatchPlan, module: ModuleType) -> Iterator[tuple[ast.stmt, int, int, str]]:

@@ -102,6 +102,7 @@ def plan_factories(patch: PatchPlan, apps: list[flask.Flask]) -> list[Rebuild]:
             if not _callable_without_arguments(function):
                 continue
             covered.add(id(app))
+            patch.brings_up_to_date(app)
             rebuilds.append(Rebuild(app, function, patch.line_of(qualname) or 1, qualname))
     return rebuilds
 

@@ -22,7 +22,7 @@ from splice.engine.commit.mutations import bind
 from splice.engine.commit.transaction import Transaction
 from splice.engine.plan.steps import Plan, Undo, code_filename
 from splice.engine.result import Finding, Place
-from splice.engine.stale.modules import STAR, importers_of
+from splice.engine.stale.modules import STAR, file_still_imports, importers_of
 from splice.engine.stale.reach import ChangeSet
 
 _MISSING: Any = object()
@@ -171,7 +171,8 @@ def _rebound_findings(plan: Plan | None, changes: ChangeSet, copies: list[Copy])
 
 
 def _broken_findings(plan: Plan, changes: ChangeSet, broken: list[Copy]) -> list[Finding]:
-    """Copies of a deleted name, named where the name was (and the import they come from)."""
+    """Copies of a deleted name, named where the name was (and the import they come from),
+    unless the importer's saved file no longer has that import (its own patch follows)."""
     return [
         Finding(
             "name-undefined",
@@ -184,6 +185,7 @@ def _broken_findings(plan: Plan, changes: ChangeSet, broken: list[Copy]) -> list
             place=Place(copy.importer.__name__, code_filename(copy.importer), copy.line),
         )
         for copy in broken
+        if file_still_imports(copy.importer, copy.source.__name__, copy.name)
     ]
 
 

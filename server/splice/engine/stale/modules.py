@@ -253,6 +253,26 @@ def summary_of(module: ModuleType) -> ModuleSummary | None:
     return summary
 
 
+def file_still_imports(importer: ModuleType, source: str, name: str) -> bool:
+    """Whether ``importer``'s file on disk still copies ``name`` from module ``source``.
+
+    A fresh start runs the files: when the importer's file was saved without
+    that import (a rename saved in both files, patched one after the other),
+    a fresh start would not fail there. Unreadable or unparsable: True.
+    """
+    text = _read(importer)
+    if text is None or text == baseline_source(importer.__name__):
+        return True
+    try:
+        outline = parse_definitions(text, getattr(importer, "__file__", None) or "<unknown>")
+    except (SyntaxError, ValueError):
+        return True
+    return any(
+        entry.source == source and entry.name in (name, STAR)
+        for entry in imports_of(outline, _package(importer))
+    )
+
+
 def summarize(outline: Outline, package: str | None, filename: str = "") -> ModuleSummary:
     """The imports and the import-time units of an outline."""
     return ModuleSummary(
