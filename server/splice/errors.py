@@ -111,3 +111,22 @@ RPC_CODES = {
     "busy": KernelBusyError.rpc_code,
     "expired": -32005,
 }
+
+
+def describe_kernel_error(error: BaseException, connection_file: str) -> str:
+    """Why a kernel gave no answer, in the words every client uses (``splice patch``, MCP)."""
+    if isinstance(error, KernelIdentityError):
+        return f"not that kernel: {error}"
+    if isinstance(error, AuthenticationError):
+        return f"wrong token: the kernel refused {connection_file} ({error})"
+    if isinstance(error, KernelBusyError):
+        return f"kernel busy: {error}"
+    if isinstance(error, KernelTimeoutError):
+        return f"kernel not answering: {error}"
+    if isinstance(error, KernelUnavailableError):
+        return f"kernel died or is unreachable: {error}"
+    if isinstance(error, RemoteError) and error.code == RPC_CODES["expired"]:
+        return f"not applied: {error}"
+    if isinstance(error, RemoteError):
+        return f"kernel error {error.code}: {error}"
+    return f"{error.__class__.__name__}: {error}"

@@ -24,14 +24,10 @@ from splice.client.blocking import BlockingKernelClient
 from splice.client.requests import CONNECT_TIMEOUT, REQUEST_TIMEOUT
 from splice.engine.result import PatchResult, ProcessOutcome
 from splice.errors import (
-    RPC_CODES,
-    AuthenticationError,
-    KernelBusyError,
-    KernelIdentityError,
     KernelTimeoutError,
     KernelUnavailableError,
-    RemoteError,
     SpliceError,
+    describe_kernel_error,
 )
 from splice.report import describe_details, describe_outcomes, describe_result
 
@@ -171,24 +167,6 @@ class KernelOutcome:
         }
 
 
-def _error_text(error: BaseException, info: ConnectionInfo) -> str:
-    if isinstance(error, KernelIdentityError):
-        return f"not that kernel: {error}"
-    if isinstance(error, AuthenticationError):
-        return f"wrong token: the kernel refused {info.path} ({error})"
-    if isinstance(error, KernelBusyError):
-        return f"kernel busy: {error}"
-    if isinstance(error, KernelTimeoutError):
-        return f"kernel not answering: {error}"
-    if isinstance(error, KernelUnavailableError):
-        return f"kernel died or is unreachable: {error}"
-    if isinstance(error, RemoteError) and error.code == RPC_CODES["expired"]:
-        return f"not applied: {error}"
-    if isinstance(error, RemoteError):
-        return f"kernel error {error.code}: {error}"
-    return f"{error.__class__.__name__}: {error}"
-
-
 @dataclass(frozen=True)
 class PatchRequest:
     """What ``splice patch`` was asked to do, the same for every kernel."""
@@ -215,7 +193,7 @@ def _patch_one(info: ConnectionInfo, request: PatchRequest) -> KernelOutcome:
             timeout=request.timeout,
         )
     except (SpliceError, OSError) as error:
-        outcome.error = _error_text(error, info)
+        outcome.error = describe_kernel_error(error, info.path)
         return outcome
     try:
         modules = client.modules(path)
@@ -236,13 +214,13 @@ def _patch_one(info: ConnectionInfo, request: PatchRequest) -> KernelOutcome:
                         result = client.patch(name, source, only=held, dry_run=dry_run)
             except KernelTimeoutError as error:
                 outcome.error = (
-                    f"{_error_text(error, info)}; the patch of {name} was sent with a deadline,"
+                    f"{describe_kernel_error(error, info.path)}; the patch of {name} was sent with a deadline,"
                     " so a kernel that resumes after it does not apply it"
                 )
                 return outcome
             outcome.results.append(result)
     except (SpliceError, OSError) as error:
-        outcome.error = _error_text(error, info)
+        outcome.error = describe_kernel_error(error, info.path)
     finally:
         client.close()
     return outcome

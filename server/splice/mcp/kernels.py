@@ -17,14 +17,7 @@ from collections.abc import AsyncIterator
 from splice.agent import connection
 from splice.agent.connection import ConnectionInfo
 from splice.client.client import KernelClient
-from splice.errors import (
-    AuthenticationError,
-    KernelBusyError,
-    KernelTimeoutError,
-    KernelUnavailableError,
-    RemoteError,
-    SpliceError,
-)
+from splice.errors import SpliceError, describe_kernel_error
 
 #: Seconds to reach a kernel and present the token.
 CONNECT_TIMEOUT = 5.0
@@ -105,17 +98,7 @@ async def modules_running(client: KernelClient, path: str) -> list[str]:
 
 def error_text(error: BaseException, info: ConnectionInfo) -> str:
     """Why a kernel gave no answer, in the words ``splice patch`` uses."""
-    if isinstance(error, AuthenticationError):
-        return f"wrong token: the kernel refused {info.path} ({error})"
-    if isinstance(error, KernelBusyError):
-        return f"kernel busy: {error}"
-    if isinstance(error, KernelTimeoutError):
-        return f"kernel not answering: {error}"
-    if isinstance(error, KernelUnavailableError):
-        return f"kernel died or is unreachable: {error}"
-    if isinstance(error, RemoteError):
-        return f"kernel error {error.code}: {error}"
-    return f"{error.__class__.__name__}: {error}"
+    return describe_kernel_error(error, info.path)
 
 
 async def modules_by_process(
