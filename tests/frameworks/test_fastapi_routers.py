@@ -226,3 +226,43 @@ def test_router_prefix_and_subclass_rebuild_with_and_without_baseline(live: Live
     assert module.Out is out
     assert list(out.model_fields) == list(fresh.Out.model_fields) == ["name", "active", "id"]
     assert module.SAVED.model_dump() == {"name": "ada", "active": True, "id": 1}
+
+
+GREETER = '''\
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/hello")
+def hello():
+    """Says hello."""
+    return {"message": "hello"}
+'''
+
+
+def test_body_only_edit_reads_no_router_and_a_docstring_edit_does(
+    live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import splice.adapters.fastapi as adapter
+
+    module = live.load(GREETER)
+    [route] = [r for r in module.app.routes if getattr(r, "path", None) == "/hello"]
+    scans: list[int] = []
+    every_global = adapter.module_globals
+
+    def counted() -> Iterator[object]:
+        scans.append(1)
+        return every_global()
+
+    monkeypatch.setattr(adapter, "module_globals", counted)
+    body = GREETER.replace('"hello"}', '"hi"}')
+    assert live.patch(module, body).ok
+    assert route.endpoint() == {"message": "hi"}
+    # With a baseline the diff shows only the body changed: the route holds the
+    # same function, now running the new code. Without one, routers are looked at.
+    assert bool(scans) is not live.baseline
+    documented = body.replace("Says hello.", "Says hi.")
+    assert live.repatch(module, documented).ok
+    assert route.description == "Says hi."
+    assert scans

@@ -94,12 +94,13 @@ class FastAPIAdapter(Adapter):
         old_returns: dict[int, Any] = {}
         old_docs: dict[int, str] = {}
         models = False
+        headers = _changed_headers(patch)
         for qualname in patch.changed:
             value = patch.live(qualname)
             if isinstance(value, type):
                 # A rebuilt pydantic model: routes embed its validator in their fields.
                 models = models or "__pydantic_fields__" in vars(value)
-            elif callable(value):
+            elif callable(value) and (headers is None or qualname in headers):
                 changed[id(value)] = qualname
                 old_returns[id(value)] = _return_annotation(value)
                 old_docs[id(value)] = _docstring(value)
@@ -133,6 +134,25 @@ class FastAPIAdapter(Adapter):
                 mark_changed(router)
 
         patch.last("updating FastAPI routes", update_routes)
+
+
+def _changed_headers(patch: PatchPlan) -> set[str] | None:
+    """Changed definitions whose header or docstring changed, or None when not known.
+
+    A route reads its endpoint's and dependencies' parameters, annotations,
+    defaults and docstring, never their bodies: a body-only edit swaps the
+    code of the function the route already holds, and no router needs looking
+    at (that scan reads every module's globals). Without a baseline there is
+    no diff to say which parts changed.
+    """
+    diff = patch.plan.diff
+    if diff is None:
+        return None
+    return {
+        change.new.qualname
+        for change in diff.changes
+        if change.kind == "changed" and change.new is not None and change.parts - {"body"}
+    }
 
 
 def _plan_routers(patch: PatchPlan) -> bool:
