@@ -2,6 +2,7 @@
 
     .venv/bin/python tests/apps/figures.py                 # every app, every client
     .venv/bin/python tests/apps/figures.py --app shop --driver watch --explain
+    .venv/bin/python tests/apps/figures.py --named          # what is named rather than applied
 
 Prints one row per app and client (edits, applied like a fresh start, named,
 refused, silent misses, failing), then every failing case as (app, edit,
@@ -20,6 +21,16 @@ from pathlib import Path
 from oracle import FAMILIES, MISS, NAMED, REFUSED, SAME, EditOutcome
 
 COLUMNS = ("edits", "like a fresh start", "named", "refused", "silent misses", "failing")
+
+
+def named_cases(outcomes: Sequence[EditOutcome]) -> list[str]:
+    """Each edit that a finding named or that was refused, with the codes of what was said."""
+    return [
+        f"{outcome.case}: {outcome.verdict}: "
+        + ", ".join(sorted({finding.code for finding in outcome.observed.findings}))
+        for outcome in outcomes
+        if outcome.verdict in (NAMED, REFUSED)
+    ]
 
 
 def counts(outcomes: Sequence[EditOutcome]) -> tuple[int, ...]:
@@ -76,6 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--parallel", type=int, default=PARALLEL, help="apps run at once")
     parser.add_argument("--explain", action="store_true", help="print each failing case in full")
+    parser.add_argument(
+        "--named", action="store_true", help="list the edits named or refused, with what was said"
+    )
     options = parser.parse_args(argv)
     drivers = tuple(options.driver or ("watch", "lsp"))
     selected = [
@@ -89,6 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if failing:
         print(f"\nfailing ({len(failing)}):")
         print("\n".join(failing))
+    if options.named:
+        print("\nnamed or refused:")
+        print("\n".join(named_cases(outcomes)))
     if options.explain:
         for outcome in outcomes:
             if outcome.failing:
