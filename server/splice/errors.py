@@ -56,6 +56,10 @@ class UnknownModuleError(SpliceError, LookupError):
     rpc_code = -32002
 
 
+class DeadlinePassed(SpliceError):
+    """A patch's deadline passed before it was swapped in: everything it staged was undone."""
+
+
 class ProtocolError(SpliceError):
     """A message on the wire is malformed (framing, JSON or JSON-RPC shape)."""
 

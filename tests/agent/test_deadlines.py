@@ -101,6 +101,21 @@ def test_a_patch_waiting_for_another_patch_is_not_applied_after_its_deadline(ker
     assert kernel.evaluate("price(2)") == "6"  # the slow patch's, not the abandoned one's
 
 
+def test_a_patch_whose_deadline_passes_while_it_applies_is_undone(kernel):
+    # Started in time, but its new decorator runs for 3 s: past the client's 1 s.
+    slow = APP.replace("amount * 2", "amount * 3").replace(
+        'print("ready"', '@slow\ndef added():\n    return 1\n\n\nprint("ready"'
+    )
+    client = kernel.client(timeout=1)
+    with pytest.raises(KernelTimeoutError):
+        client.patch("__main__", slow)
+    time.sleep(3)  # the kernel finishes staging, finds the deadline passed, and undoes it
+    assert kernel.evaluate("price(2)") == "4"
+    assert kernel.evaluate("'added' in globals()") == "False"
+    assert kernel.patch("__main__", APP.replace("amount * 2", "amount * 5")).ok
+    assert kernel.evaluate("price(2)") == "10"
+
+
 def test_a_request_read_after_its_deadline_is_refused_without_running():
     deadline = time.time() - 0.1
     params = {

@@ -28,7 +28,7 @@ from splice.agent.requests import (
     holding_patch_lock,
     run_here,
 )
-from splice.errors import UnknownModuleError
+from splice.errors import DeadlinePassed, UnknownModuleError
 
 if TYPE_CHECKING:
     from splice.engine.result import PatchResult
@@ -167,6 +167,8 @@ def _engine_call(
         result = run(lambda: holding_patch_lock(deadline, work))
     except UnknownModuleError as error:
         raise MethodError("unknown_module", str(error)) from None
+    except DeadlinePassed as error:
+        raise MethodError("expired", str(error)) from None
     except (TypeError, ValueError) as error:
         raise MethodError("invalid_params", str(error)) from None
     except UserCodeRaised as raised:
@@ -218,7 +220,14 @@ def patch(params: dict[str, Any], run: Runner) -> dict[str, Any]:
     result = _engine_call(
         params,
         run,
-        lambda: patch_module(name, source, only, dry_run=dry_run, delete_removed=delete_removed),
+        lambda: patch_module(
+            name,
+            source,
+            only,
+            dry_run=dry_run,
+            delete_removed=delete_removed,
+            deadline=deadline_of(params),
+        ),
         name,
         "apply-failed",
     )

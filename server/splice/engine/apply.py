@@ -63,13 +63,16 @@ def patch_module(
     *,
     dry_run: bool = False,
     delete_removed: bool = True,
+    deadline: float | None = None,
 ) -> PatchResult:
     """Make the live ``module`` run ``new_source``, definition by definition.
 
     ``only`` restricts the patch to those qualified names (and what they
     contain); nothing is deleted then. ``dry_run`` plans and reports without
     changing anything. Raises ``UnknownModuleError`` for a module that is not
-    loaded or has no source file; every other problem is in the result.
+    loaded or has no source file, and ``DeadlinePassed`` (nothing changed)
+    when ``deadline`` (seconds since the epoch) passes before the commit's
+    last swap; every other problem is in the result.
     """
     started = time.perf_counter()
     live = resolve_module(module)
@@ -81,7 +84,7 @@ def patch_module(
         try:
             if plan.errors or dry_run:
                 return plan.result(started, dry_run=dry_run)
-            failure = commit_plan(plan)
+            failure = commit_plan(plan, deadline)
             if failure is not None:
                 return plan.failed(started, *failure)
             after_commit(live, plan)

@@ -226,8 +226,8 @@ class Patcher:
                         results.append(await work(client, name))
                     except KernelTimeoutError as error:
                         message = (
-                            f"{error_text(error, info)}; the patch of {name} may still apply "
-                            "if the kernel resumes"
+                            f"{error_text(error, info)}; the patch of {name} was sent with a "
+                            "deadline, so a kernel that resumes after it does not apply it"
                         )
                         return ProcessAnswer(info, tuple(names), tuple(results), message)
                 return ProcessAnswer(info, tuple(names), tuple(results))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 import linecache
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
@@ -27,12 +28,18 @@ from splice.engine.commit.transaction import Transaction, Unstaged, gil_enabled,
 from splice.engine.outline.definitions import source_lines_with_ends
 from splice.engine.plan.steps import Plan, Step, Undo
 from splice.engine.result import Finding
+from splice.errors import DeadlinePassed
 
 logger = logging.getLogger(__name__)
 
 
-def commit_plan(plan: Plan) -> tuple[Step, BaseException] | None:
-    """Stage the plan's steps and swap them in; if anything raises, undo all and return it."""
+def commit_plan(plan: Plan, deadline: float | None = None) -> tuple[Step, BaseException] | None:
+    """Stage the plan's steps and swap them in; if anything raises, undo all and return it.
+
+    With a ``deadline`` (seconds since the epoch) that passes before the last
+    swap, what was staged is undone and ``DeadlinePassed`` raised: whoever
+    asked has given up on the patch, so it must not apply late.
+    """
     transaction = Transaction()
     for cache in plan.caches:
         # Results cached by the old code must not outlive it.
@@ -50,13 +57,19 @@ def commit_plan(plan: Plan) -> tuple[Step, BaseException] | None:
                 with transaction.immediately():
                     step.action(transaction)
             step = None
+            if deadline is not None and time.time() > deadline:
+                raise DeadlinePassed(
+                    "the request's deadline passed while the kernel was applying the patch "
+                    "(a slow decorator or adapter?); the client has given up on it, so "
+                    "everything was undone and nothing was changed"
+                )
             transaction.swap()
     except BaseException as error:
         try:
             transaction.undo()
         except Exception:  # keep going: the rest was restored
             logger.exception("could not undo a step of a failed patch")
-        if isinstance(error, (KeyboardInterrupt, SystemExit)):
+        if isinstance(error, (KeyboardInterrupt, SystemExit, DeadlinePassed)):
             raise
         if step is None:
             step = Step(plan.steps[0].line if plan.steps else 1, "applying the patch", _nothing)
