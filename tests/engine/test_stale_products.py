@@ -261,3 +261,18 @@ def test_block_is_named_for_the_names_it_bound_only(live: Live) -> None:
     result = ok(live.patch(module, text.replace("return 1", "return 2")))
     assert [(f.line, f.code) for f in _stale(result)] == [(8, "statement-stale")]
     assert "VALUE" in _stale(result)[0].message
+
+
+def test_statements_reading_what_a_run_statement_rebound_are_named(live: Live) -> None:
+    """ "Run this statement" is a fix: what read the old value is named, as after a patch."""
+    config = live.load("RATE = 3\nLIMIT = RATE * 2\n")
+    app = live.load(f"from {config.__name__} import RATE\n\nRATES = {{'r': RATE}}\n")
+    ran = ok(splice.run_statement(config, 1, "RATE = 4\nLIMIT = RATE * 2\n"))
+    assert (config.RATE, app.RATE) == (4, 4)
+    stale = sorted(
+        (f.place.module if f.place else config.__name__, f.place.line if f.place else f.line)
+        for f in ran.skipped
+        if f.code == "statement-stale"
+    )
+    assert stale == sorted([(config.__name__, 2), (app.__name__, 3)])
+    assert all(f.line == 1 for f in ran.skipped)

@@ -29,7 +29,7 @@ from types import ModuleType
 from typing import Any, TypeVar
 
 from splice.engine.commit.transaction import Unstaged
-from splice.engine.plan.steps import Plan
+from splice.engine.plan.steps import Plan, code_filename
 from splice.engine.result import Finding
 from splice.engine.stale.caches import cached_functions, plan_caches
 from splice.engine.stale.copies import plan_copies, rebind_copies
@@ -100,10 +100,21 @@ def after_statement(module: ModuleType, before: dict[str, Any], line: int) -> li
         return []
     findings = rebind_copies(changes, line)
     reach = Reach(changes)
-    for holder in (module, *importer_closure(module, imports_change=False)):
+    holders = [module, *importer_closure(module, imports_change=False)]
+    for holder in holders:
         for cache in cached_functions(holder):
             if reach.value(cache) is not None:
                 cache.cache_clear()
+    # Statements that read what it rebound (``LIMIT = RATE * 2``, an importer's
+    # ``RATES = {"vat": VAT_RATE}``) still hold old values: named, as after a patch.
+    plan = Plan(module, code_filename(module), "")
+    _guarded(plan, "statements", plan_products, plan, changes, reach, holders)
+    findings.extend(
+        finding
+        for finding in plan.skipped
+        if finding.place is None
+        or (finding.place.module, finding.place.line) != (module.__name__, line)
+    )
     return findings
 
 
