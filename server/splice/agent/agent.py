@@ -12,7 +12,7 @@ JSON-RPC errors.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import contextlib
 import itertools
 import logging
@@ -21,9 +21,9 @@ import socket
 import sys
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from splice.agent import connection, dispatch, methods, peers, threads, wire
+from splice.agent import connection, peers, threads, wire
 from splice.agent.connection import ConnectionInfo
 from splice.agent.imports import ImportWatcher
 from splice.agent.options import (
@@ -37,7 +37,11 @@ from splice.agent.options import (
     bind,
     choose_transport,
 )
+from splice.engine.locking import PATCH_LOCK
 from splice.errors import ProtocolError
+
+if TYPE_CHECKING:
+    from splice.agent.dispatch import Challenge
 
 __all__ = [
     "FRAME_TIMEOUT",
@@ -58,6 +62,9 @@ _LINGER_SECONDS = 0.5
 _LINGER_BYTES = 1 << 20
 #: With no idle timeout, an idle client's read still wakes this often (and waits on).
 _IDLE_WAKE = 3600.0
+#: ``base64.urlsafe_b64encode``'s alphabet.
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
+_request_modules_loaded = False
 
 
 class _Connection:
@@ -83,11 +90,13 @@ class _Connection:
         self._out.settimeout(options.send_timeout)
         self.authenticated = False
         #: Set once the kernel has sent its proof: the client's proof comes next.
-        self.challenge: dispatch.Challenge | None = None
+        self.challenge: Challenge | None = None
         self._send_lock = threading.Lock()
         self.closed = False
 
     def send(self, message: dict[str, Any]) -> bool:
+        from splice.agent import dispatch  # loaded with the first client (_load_request_modules)
+
         return self.send_frame(dispatch.encode_reply(message))
 
     def send_frame(self, frame: bytes) -> bool:
@@ -147,8 +156,9 @@ class Agent:
         #: Where requests run; ``%load_ext splice`` replaces it with the kernel's loop.
         self.runner: Any = self.options.runner or threads.AgentThreadRunner()
         self.host_kind = self.options.host_kind
-        # secrets.token_urlsafe(32), without importing secrets (and random) in every process.
-        self.token = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode("ascii")
+        # secrets.token_urlsafe(32), without importing secrets (random) or base64 in every process.
+        encoded = binascii.b2a_base64(os.urandom(32), newline=False)
+        self.token = encoded.translate(_URL_SAFE).rstrip(b"=").decode("ascii")
         self.info: ConnectionInfo | None = None
         self._listener: socket.socket | None = None
         self._connections: set[_Connection] = set()
@@ -274,6 +284,7 @@ class Agent:
                     sock.close()
 
     def _admit(self, sock: socket.socket) -> None:
+        _load_request_modules()
         client = _Connection(sock, next(self._numbers), self.options)
         limit = self.options.max_pending
         with self._lock:
@@ -359,11 +370,15 @@ class Agent:
                 if not self._handshake(client, message):
                     return
                 continue
+            from splice.agent import dispatch  # loaded with the first client
+
             reply = dispatch.dispatch(message, self.runner.run)
             if reply is not None:
                 client.send(reply)
 
     def _handshake(self, client: _Connection, message: Any) -> bool:
+        from splice.agent import dispatch  # loaded with the first client
+
         answer = dispatch.handshake(message, self.token, self.identity, client.challenge)
         if answer.challenge is not None:
             client.challenge = answer.challenge
@@ -393,6 +408,8 @@ class Agent:
 
     def identity(self) -> dict[str, Any]:
         """The ``initialize`` result: who this kernel is and what it can do."""
+        from splice.agent import methods  # loaded with the first client
+
         return {
             "protocolVersion": wire.PROTOCOL_VERSION,
             "pid": self.pid,
@@ -420,6 +437,22 @@ class Agent:
 
     def _module_imported(self, name: str, path: str) -> None:
         self.broadcast("moduleImported", {"name": name, "file": path})
+
+
+def _load_request_modules() -> None:
+    """Import what serving a client needs (hashlib, hmac, the request handlers) with the
+    first client, not in ``listen()``: many processes that listen are never connected to.
+
+    Under the engine's lock, which a fork waits for: a fork in the middle of an import
+    would leave the child that module's import lock held by a thread it does not have.
+    """
+    global _request_modules_loaded
+    if _request_modules_loaded:
+        return
+    with PATCH_LOCK:
+        from splice.agent import dispatch, methods  # noqa: F401
+
+    _request_modules_loaded = True
 
 
 def _default_program() -> str:

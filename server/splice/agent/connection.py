@@ -26,7 +26,7 @@ import os
 import stat
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from splice.agent import peers
 from splice.errors import KernelUnavailableError, SpliceError
@@ -45,16 +45,14 @@ class UntrustedConnectionFileError(ValueError):
     """A connection file another user owns, or that others may read or write."""
 
 
-@dataclass(frozen=True)
-class IgnoredFile:
+class IgnoredFile(NamedTuple):
     """A connection file discovery left alone, and why."""
 
     path: str
     reason: str
 
 
-@dataclass(frozen=True)
-class Discovery:
+class Discovery(NamedTuple):
     """What a look at the runtime directory found: live kernels and files it would not trust."""
 
     kernels: tuple[ConnectionInfo, ...]

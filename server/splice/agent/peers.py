@@ -22,10 +22,8 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-import struct
 import sys
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 _LISTEN_STATE = "0A"
 
@@ -35,8 +33,9 @@ def process_start(pid: int) -> str | None:
     try:
         with open(f"/proc/{pid}/stat", "rb") as stream:
             status = stream.read()
-        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as stream:
-            boot = stream.read().strip()
+        # Bytes decoded here: a text stream would load the ascii codec into every process.
+        with open("/proc/sys/kernel/random/boot_id", "rb") as stream:
+            boot = stream.read().decode("ascii").strip()
     except OSError:
         return None
     # Field 22, counted after the command name (in parentheses, and free to hold spaces).
@@ -58,8 +57,7 @@ def process_owner(pid: int) -> int | None:
         return None
 
 
-@dataclass(frozen=True)
-class Holder:
+class Holder(NamedTuple):
     """The process behind a socket: its pid (0 when unknown) and uid (None when unknown)."""
 
     pid: int
@@ -80,6 +78,8 @@ def socket_holder(sock: Any, transport: str, expected_pid: int) -> Holder | None
 
 
 def _unix_holder(sock: Any) -> Holder | None:
+    import struct  # here: only a client checking a kernel needs it, not every agent
+
     option = getattr(socket, "SO_PEERCRED", None)
     if option is None:
         return None
@@ -113,6 +113,8 @@ def _tcp_holder(sock: Any, expected_pid: int) -> Holder | None:
 
 def _listening_socket(host: str, port: int) -> tuple[str | None, int | None]:
     """The inode and uid of the socket listening at ``host:port`` (``/proc/net/tcp``)."""
+    import struct  # here: only a client checking a kernel needs it, not every agent
+
     if ":" in host:
         table = "/proc/net/tcp6"
         packed = socket.inet_pton(socket.AF_INET6, host)

@@ -13,7 +13,6 @@ import contextlib
 import dataclasses
 import logging
 import os
-import signal
 import threading
 from typing import Any
 
@@ -95,6 +94,8 @@ def remove_file_on_sigterm() -> None:
     Only when SIGTERM still has its default action; the process then dies of
     the same signal as before, so its exit status does not change.
     """
+    import signal  # here: only hosts that own the process (``splice run``) need it
+
     if threading.current_thread() is not threading.main_thread():
         return
     if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
