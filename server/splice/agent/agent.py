@@ -12,7 +12,6 @@ JSON-RPC errors.
 
 from __future__ import annotations
 
-import binascii
 import contextlib
 import itertools
 import logging
@@ -62,8 +61,6 @@ _LINGER_SECONDS = 0.5
 _LINGER_BYTES = 1 << 20
 #: With no idle timeout, an idle client's read still wakes this often (and waits on).
 _IDLE_WAKE = 3600.0
-#: ``base64.urlsafe_b64encode``'s alphabet.
-_URL_SAFE = bytes.maketrans(b"+/", b"-_")
 _request_modules_loaded = False
 
 
@@ -156,9 +153,7 @@ class Agent:
         #: Where requests run; ``%load_ext splice`` replaces it with the kernel's loop.
         self.runner: Any = self.options.runner or threads.AgentThreadRunner()
         self.host_kind = self.options.host_kind
-        # secrets.token_urlsafe(32), without importing secrets (random) or base64 in every process.
-        encoded = binascii.b2a_base64(os.urandom(32), newline=False)
-        self.token = encoded.translate(_URL_SAFE).rstrip(b"=").decode("ascii")
+        self.token = connection.new_token()
         self.info: ConnectionInfo | None = None
         self._listener: socket.socket | None = None
         self._connections: set[_Connection] = set()

@@ -23,10 +23,9 @@ import hashlib
 import hmac
 import os
 import re
-import secrets
 from typing import Any, NoReturn
 
-from splice.agent import peers, wire
+from splice.agent import connection, peers, wire
 from splice.agent.connection import ConnectionInfo
 from splice.errors import AuthenticationError, KernelIdentityError
 
@@ -40,7 +39,7 @@ _PROOF = re.compile(r"[0-9a-f]{64}")
 
 def new_challenge() -> str:
     """32 random bytes, URL-safe base64 (43 characters)."""
-    return secrets.token_urlsafe(32)
+    return connection.new_token(32)
 
 
 def valid_challenge(value: Any) -> bool:

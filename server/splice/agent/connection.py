@@ -18,6 +18,7 @@ the user's home directory.
 
 from __future__ import annotations
 
+import binascii
 import contextlib
 import errno
 import json
@@ -156,6 +157,17 @@ class ConnectionInfo:
             uid=uid if isinstance(uid, int) and not isinstance(uid, bool) else None,
             process_start=str(data.get("processStart") or ""),
         )
+
+
+#: ``base64.urlsafe_b64encode``'s alphabet.
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
+
+
+def new_token(size: int = 32) -> str:
+    """``size`` random bytes, URL-safe base64 without padding: ``secrets.token_urlsafe(size)``
+    without importing ``secrets`` (``random``) and ``base64`` into every process that listens."""
+    encoded = binascii.b2a_base64(os.urandom(size), newline=False)
+    return encoded.translate(_URL_SAFE).rstrip(b"=").decode("ascii")
 
 
 def runtime_dir(create: bool = True) -> str:
