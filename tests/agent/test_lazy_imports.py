@@ -21,20 +21,34 @@ sys.path.insert(0, {folder!r})
 import splice
 info = splice.listen()
 loaded = sorted(name for name in sys.modules if name.startswith("splice.engine."))
+deferred = [name for name in {deferred!r} if name in sys.modules]
 import mod  # after listen(): its baseline is recorded, so no recovery pass loads the engine
 from splice.client.blocking import BlockingKernelClient
 with BlockingKernelClient(info) as client:
     client.patch("mod", "def added():\\n    return 1\\n")
 after = sorted(name for name in sys.modules if name.startswith("splice.engine."))
-print(json.dumps({{"listen": loaded, "patched": after, "added": mod.added()}}))
+print(json.dumps({{"listen": loaded, "deferred": deferred, "patched": after, "added": mod.added()}}))
 """
 
+#: What only a connected client, or a host that owns the process, needs.
+DEFERRED = (
+    "hashlib",
+    "hmac",
+    "secrets",
+    "random",
+    "base64",
+    "signal",
+    "splice.agent.authentication",
+    "splice.agent.dispatch",
+    "splice.agent.methods",
+)
 
-def test_listen_loads_no_engine_until_the_first_patch(tmp_path: Path) -> None:
+
+def test_listen_loads_no_engine_and_no_request_handlers_until_a_client(tmp_path: Path) -> None:
     (tmp_path / "mod.py").write_text("def old():\n    return 0\n")
     # With -c, __main__ has no file: nothing for the recovery pass to judge.
     done = subprocess.run(
-        [sys.executable, "-c", LISTEN.format(folder=str(tmp_path))],
+        [sys.executable, "-c", LISTEN.format(folder=str(tmp_path), deferred=DEFERRED)],
         env=kernel_env(str(tmp_path / "runtime")),
         capture_output=True,
         text=True,
@@ -53,6 +67,8 @@ def test_listen_loads_no_engine_until_the_first_patch(tmp_path: Path) -> None:
         "splice.engine.debugging",
         "splice.engine.locking",
     ]
+    # Loaded by the first client (the patch below), not by listen().
+    assert report["deferred"] == []
     assert "splice.engine.apply" in report["patched"]
     assert report["added"] == 1
 
@@ -64,7 +80,8 @@ try:
     runpy.run_module("splice", run_name="__main__")
 except SystemExit as exit:
     status = exit.code
-heavy = [name for name in ("asyncio", "splice.engine.apply", "splice.engine.outline.definitions")
+heavy = [name for name in ("asyncio", "splice.engine.apply", "splice.engine.outline.definitions",
+                           "secrets", "random")
          if name in sys.modules]
 print("STATUS", status, "HEAVY", heavy)
 """

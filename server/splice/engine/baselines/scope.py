@@ -74,12 +74,15 @@ def foreign_roots() -> tuple[str, ...]:
         import sysconfig
 
         roots = set()
-        for scheme_key in ("stdlib", "platstdlib", "purelib", "platlib", "scripts"):
-            for variables in (None, {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}):
-                try:
-                    roots.add(sysconfig.get_path(scheme_key, vars=variables))
-                except (KeyError, ValueError):
-                    continue
+        for variables in (None, {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}):
+            # One expansion of the scheme per set of variables (get_path expands it all each call).
+            try:
+                paths = sysconfig.get_paths(vars=variables)
+            except (KeyError, ValueError):
+                continue
+            for scheme_key in ("stdlib", "platstdlib", "purelib", "platlib", "scripts"):
+                if scheme_key in paths:
+                    roots.add(paths[scheme_key])
         for getter in ("getsitepackages", "getusersitepackages"):
             try:
                 found = getattr(site, getter)()
