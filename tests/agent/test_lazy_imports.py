@@ -81,7 +81,7 @@ try:
 except SystemExit as exit:
     status = exit.code
 heavy = [name for name in ("asyncio", "splice.engine.apply", "splice.engine.outline.definitions",
-                           "secrets", "random")
+                           "secrets", "random", "shutil")
          if name in sys.modules]
 print("STATUS", status, "HEAVY", heavy)
 """

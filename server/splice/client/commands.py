@@ -50,10 +50,30 @@ def _printable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def _help_formatter(prog: str) -> argparse.HelpFormatter:
+    """argparse's formatter, as wide as the terminal by ``shutil.get_terminal_size``'s rule.
+
+    argparse makes one for every ``add_argument`` and imports ``shutil`` (and
+    its compression modules) to measure the terminal: 3 ms of every command.
+    """
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        stdout = sys.__stdout__
+        try:
+            columns = os.get_terminal_size(stdout.fileno()).columns if stdout else 0
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return argparse.HelpFormatter(prog, width=(columns or 80) - 2)
+
+
 def kernels_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="splice kernels",
         description="List the live splice kernels of this user, each program as a tree of its processes.",
+        formatter_class=_help_formatter,
     )
     parser.add_argument("--json", action="store_true", help="print JSON (one object per kernel)")
     options = parser.parse_args(argv)
@@ -246,6 +266,7 @@ def _patch_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="splice patch",
         description="Patch FILE's current text into the live kernels that run it (what a save in the editor does).",
+        formatter_class=_help_formatter,
     )
     parser.add_argument("file", metavar="FILE")
     parser.add_argument(
