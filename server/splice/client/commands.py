@@ -16,7 +16,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from splice.agent import connection
 from splice.agent.connection import ConnectionInfo
@@ -187,8 +187,7 @@ class KernelOutcome:
         }
 
 
-@dataclass(frozen=True)
-class PatchRequest:
+class PatchRequest(NamedTuple):
     """What ``splice patch`` was asked to do, the same for every kernel."""
 
     path: str
