@@ -14,7 +14,7 @@ from processes_support import Program, save
 
 import splice
 from splice.agent.watch import Watcher
-from splice.agent.watched_files import library_directories
+from splice.engine.baselines.scope import foreign_roots
 
 SCRIPT = """\
 import os
@@ -42,7 +42,7 @@ def test_watch_skips_the_standard_library_site_packages_and_splice(tmp_path: Pat
     assert not watcher.watches(os.path.realpath(gunicorn.__file__))
     assert not watcher.watches(os.path.realpath(splice.__file__))
     assert watcher.watches(str(tmp_path / "app.py"))
-    assert os.path.realpath(sysconfig.get_paths()["purelib"]) in library_directories()
+    assert os.path.realpath(sysconfig.get_paths()["purelib"]) in foreign_roots()
 
 
 def test_watch_path_adds_a_library_folder(tmp_path: Path) -> None:

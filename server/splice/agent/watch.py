@@ -40,20 +40,17 @@ from splice.agent.watch_output import (
     print_outcomes,
 )
 from splice.agent.watch_processes import PATCH_TIMEOUT, ProgramProcesses, patch_params
-from splice.agent.watched_files import (
-    Signature,
-    is_within,
-    library_directories,
-    read_source,
-    signature,
-)
+from splice.agent.watched_files import is_within, read_source
 from splice.engine.apply import patch_module
+from splice.engine.baselines.scope import foreign_roots
 from splice.engine.baselines.store import (
+    Signature,
     add_import_listener,
     baseline_source,
     remove_import_listener,
     source_path,
 )
+from splice.engine.baselines.store import file_signature as signature
 from splice.engine.result import ProcessOutcome
 from splice.errors import UnknownModuleError
 
@@ -71,7 +68,6 @@ _LIBRARY_PATH = re.compile(r"[/\\](site-packages|dist-packages|lib[/\\]python3\.
 __all__ = [
     "POLL_INTERVAL",
     "Watcher",
-    "library_directories",
     "one_per_process",
     "start_watching",
     "watch_program",
@@ -111,7 +107,7 @@ class Watcher:
         self.processes = processes or not self.local
         self.runtime_dir = runtime_dir
         self.pid = os.getpid() if root_pid is None else root_pid
-        self._libraries = library_directories()
+        self._libraries = foreign_roots()
         self._files: dict[str, set[str]] = {}  # real path -> module names, in this process
         self.program = ProgramProcesses(
             self.pid, runtime_dir, self.watches, include_root=not self.local

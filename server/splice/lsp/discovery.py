@@ -14,16 +14,14 @@ outright leaves its file behind): one signal-0 ``kill`` each.
 
 from __future__ import annotations
 
-import os
 import time
 
 from splice.agent import connection
 from splice.agent.connection import ConnectionInfo
+from splice.engine.baselines.store import Signature, file_signature
 
 #: Seconds after the directory's last change before a reading of it is kept.
 SETTLE = 2.0
-
-Signature = tuple[int, int, int]
 
 
 class Discovery:
@@ -36,11 +34,11 @@ class Discovery:
 
     def kernels(self) -> list[ConnectionInfo]:
         directory = self._directory or connection.runtime_dir()
-        signature = _signature(directory)
+        signature = file_signature(directory)
         if signature is not None and signature == self._signature:
             return [info for info in self._kernels if connection.pid_alive(info.pid)]
         found = connection.discover(directory)
-        changed = _signature(directory)
+        changed = file_signature(directory)
         settled = changed is not None and time.time_ns() - changed[0] > SETTLE * 1e9
         # Unchanged while we read, and long enough ago that no change can share its time.
         self._signature = signature if settled and changed == signature else None
@@ -50,11 +48,3 @@ class Discovery:
     def forget(self) -> None:
         """Read the directory again next time (a kernel we know of went away)."""
         self._signature = None
-
-
-def _signature(directory: str) -> Signature | None:
-    try:
-        status = os.stat(directory)
-    except OSError:
-        return None
-    return (status.st_mtime_ns, status.st_ino, status.st_size)

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from splice.agent import connection
 from splice.agent.connection import ConnectionInfo
 from splice.client.client import KernelClient
-from splice.errors import SpliceError, describe_kernel_error
+from splice.errors import SpliceError
 
 #: Seconds to reach a kernel and present the token.
 CONNECT_TIMEOUT = 5.0
@@ -94,11 +94,6 @@ async def modules_running(client: KernelClient, path: str) -> list[str]:
         if entry.get("file") and real_path(str(entry["file"])) == wanted
     ]
     return sorted(names, key=lambda name: (name != "__main__", name))
-
-
-def error_text(error: BaseException, info: ConnectionInfo) -> str:
-    """Why a kernel gave no answer, in the words ``splice patch`` uses."""
-    return describe_kernel_error(error, info.path)
 
 
 async def modules_by_process(

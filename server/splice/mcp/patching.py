@@ -27,12 +27,11 @@ from splice.agent.connection import ConnectionInfo
 from splice.agent.watch import one_per_process
 from splice.client.client import KernelClient
 from splice.engine.result import PatchResult, ProcessOutcome
-from splice.errors import KernelTimeoutError, SpliceError
+from splice.errors import KernelTimeoutError, SpliceError, describe_kernel_error
 from splice.mcp.kernels import (
     ToolInputError,
     connected,
     discover,
-    error_text,
     modules_running,
     no_kernels,
     real_path,
@@ -226,7 +225,7 @@ class Patcher:
                         results.append(await work(client, name))
                     except KernelTimeoutError as error:
                         message = (
-                            f"{error_text(error, info)}; the patch of {name} was sent with a "
+                            f"{describe_kernel_error(error, info.path)}; the patch of {name} was sent with a "
                             "deadline, so a kernel that resumes after it does not apply it"
                         )
                         return ProcessAnswer(info, tuple(names), tuple(results), message)
@@ -234,7 +233,7 @@ class Patcher:
         except (SpliceError, OSError) as error:
             if await _exited(info.pid):
                 return None  # it runs no code at all, old or new
-            return ProcessAnswer(info, error=error_text(error, info))
+            return ProcessAnswer(info, error=describe_kernel_error(error, info.path))
 
     def _remember(
         self,

@@ -15,8 +15,8 @@ import os
 from typing import Any
 
 from splice.agent.connection import ConnectionInfo
-from splice.errors import RemoteError, SpliceError
-from splice.mcp.kernels import ToolInputError, choose, connected, discover, error_text, who
+from splice.errors import RemoteError, SpliceError, describe_kernel_error
+from splice.mcp.kernels import ToolInputError, choose, connected, discover, who
 from splice.mcp.shapes import Evaluation, LiveValue
 
 #: Characters of a value's text sent back: enough to read, small enough for a model's context.
@@ -87,7 +87,7 @@ async def evaluate(
         answer["traceback"] = str(data.get("traceback") or "")
         return answer
     except SpliceError as error:
-        raise ToolInputError(error_text(error, info)) from None
+        raise ToolInputError(describe_kernel_error(error, info.path)) from None
     value = result.get("value")
     answer["value"] = value if isinstance(value, str) else None
     answer["type"] = result.get("type")
@@ -109,7 +109,7 @@ async def read_value(
     except RemoteError as error:
         raise ToolInputError(f"{who(info)}: {error}") from None
     except SpliceError as error:
-        raise ToolInputError(error_text(error, info)) from None
+        raise ToolInputError(describe_kernel_error(error, info.path)) from None
     found = bool(result.get("found"))
     listed = result.get("attributes") or []
     return {

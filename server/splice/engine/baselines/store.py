@@ -127,7 +127,7 @@ def has_baseline(name: str) -> bool:
     entry = _deferred.get(name)
     if entry is None:
         return False
-    if _signature(entry[0]) == entry[1]:
+    if file_signature(entry[0]) == entry[1]:
         return True
     _drop_deferred(name, entry)
     return False
@@ -171,11 +171,11 @@ def _read_deferred(name: str) -> str | None:
     path, signature = entry
     text = None
     try:
-        if _signature(path) == signature:
+        if file_signature(path) == signature:
             with open(path, "rb") as stream:
                 data = stream.read()
             # Checked again after reading: a write in between changes the signature.
-            if _signature(path) == signature:
+            if file_signature(path) == signature:
                 text = importlib.util.decode_source(data)
     except (OSError, SyntaxError, UnicodeDecodeError):
         text = None
@@ -194,7 +194,8 @@ def _drop_deferred(name: str, entry: tuple[str, Signature]) -> None:
             del _deferred[name]
 
 
-def _signature(path: str) -> Signature | None:
+def file_signature(path: str) -> Signature | None:
+    """What changes when a file is written or replaced: modification time (ns), size and inode."""
     try:
         status = os.stat(path)
     except OSError:
@@ -301,7 +302,7 @@ def _record_on_exec(loader: importlib.machinery.SourceFileLoader) -> None:
         else:
             # Before the module runs: a write from here on changes the signature.
             signature = (
-                _signature(path)
+                file_signature(path)
                 if status is None
                 else (status.st_mtime_ns, status.st_size, status.st_ino)
             )

@@ -118,6 +118,19 @@ class Plan:
     def add_step(self, line: int, label: str, action: Callable[[Undo], None]) -> None:
         self.steps.append(Step(line, label, action))
 
+    def skip_in_commit(self, findings: list[Finding], undo: Undo) -> None:
+        """Add findings a step of the commit made; a commit undone later takes them back."""
+        if not findings:
+            return
+        self.skipped.extend(findings)
+
+        def forget() -> None:
+            for finding in findings:
+                if finding in self.skipped:
+                    self.skipped.remove(finding)
+
+        undo.append(forget)
+
     def add_last_step(self, label: str, action: Callable[[Undo], None]) -> None:
         """A step after every other: at the file's last line, so its failure is reported inside the file."""
         source = self.source

@@ -38,17 +38,7 @@ def running_frames_check(
     def check(undo: Undo) -> None:
         # What the functions hold now is the new code: frames running it are not old.
         new_codes = {function.__code__ for function in functions}
-        findings = _running_findings(plan, targets, new_codes, changed_names)
-        if not findings:
-            return
-        plan.skipped.extend(findings)
-
-        def forget() -> None:
-            for finding in findings:
-                if finding in plan.skipped:
-                    plan.skipped.remove(finding)
-
-        undo.append(forget)
+        plan.skip_in_commit(_running_findings(plan, targets, new_codes, changed_names), undo)
 
     return check
 

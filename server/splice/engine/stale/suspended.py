@@ -68,16 +68,7 @@ def suspended_check(
                     severity="warning",
                 )
             ]
-        if not findings:
-            return
-        plan.skipped.extend(findings)
-
-        def forget() -> None:
-            for finding in findings:
-                if finding in plan.skipped:
-                    plan.skipped.remove(finding)
-
-        undo.append(forget)
+        plan.skip_in_commit(findings, undo)
 
     return check
 

@@ -30,7 +30,7 @@ from splice.engine.outline.definitions import Definition, Outline, Statement
 from splice.engine.outline.statements import bound_names, star_import_modules
 from splice.engine.plan.steps import Plan
 from splice.engine.result import Finding
-from splice.engine.stale.usage import body_usage, statement_usage
+from splice.engine.stale.usage import body_usage, push_children, statement_usage
 
 _BUILTINS = frozenset(vars(builtins))
 _EXTENDED_ARG = opcode.EXTENDED_ARG
@@ -352,13 +352,7 @@ def _loads(node: ast.AST, line: int, body_only: bool = False) -> Iterator[tuple[
             local.add(current.rest)
         if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
             local |= {argument.arg for argument in _arguments(current.args)}
-        # ast.iter_child_nodes, without its two generators: this runs on every patch.
-        for field in current._fields:
-            child = getattr(current, field, None)
-            if type(child) is list:
-                stack.extend(item for item in child if isinstance(item, ast.AST))
-            elif isinstance(child, ast.AST):
-                stack.append(child)
+        push_children(stack, current)
     local -= declared
     for name in loads:
         if name.id not in local:

@@ -153,14 +153,19 @@ def _walk(roots: Iterable[ast.AST], extra_calls: Iterable[str] = ()) -> Usage:
                 names.add(current.id)
         elif isinstance(current, ast.Attribute):
             reads.add(current.attr)
-        # ast.iter_child_nodes, without its two generators: modules are summarised by this.
-        for field in current._fields:
-            child = getattr(current, field, None)
-            if type(child) is list:
-                stack.extend(item for item in child if isinstance(item, ast.AST))
-            elif isinstance(child, ast.AST):
-                stack.append(child)
+        push_children(stack, current)
     return Usage(frozenset(reads), frozenset(calls), frozenset(names))
+
+
+def push_children(stack: list[ast.AST], node: ast.AST) -> None:
+    """``stack.extend(ast.iter_child_nodes(node))`` without its two generators: modules
+    are summarised, and a patch's new code walked, by the loops that call this."""
+    for field in node._fields:
+        child = getattr(node, field, None)
+        if type(child) is list:
+            stack.extend(item for item in child if isinstance(item, ast.AST))
+        elif isinstance(child, ast.AST):
+            stack.append(child)
 
 
 def _callee(expression: ast.expr) -> str | None:
