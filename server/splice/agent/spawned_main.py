@@ -35,42 +35,46 @@ def run_main_in_its_module() -> None:
     spawn: Any = multiprocessing.spawn  # its private functions are not in typeshed
     if getattr(spawn._fixup_main_from_path, "splice", False):
         return
-    original_path: Callable[[str], None] = spawn._fixup_main_from_path
-    original_name: Callable[[str], None] = spawn._fixup_main_from_name
 
-    def fixup_main_from_path(main_path: str) -> None:
-        current = sys.modules["__main__"]
+    def runs_script_itself(main_path: str, current: Any) -> bool:
         name = os.path.splitext(os.path.basename(main_path))[0]
-        if name == "ipython" or getattr(current, "__file__", None) == main_path:
-            original_path(main_path)
-            return
-        program = _from_path(main_path)
-        if program is None:
-            original_path(main_path)
-            return
-        spawn.old_main_modules.append(current)
-        _run(*program)
+        return name == "ipython" or getattr(current, "__file__", None) == main_path
 
-    def fixup_main_from_name(module_name: str) -> None:
-        current = sys.modules["__main__"]
-        if (
+    def runs_module_itself(module_name: str, current: Any) -> bool:
+        return (
             module_name == "__main__"
             or module_name.endswith(".__main__")
             or getattr(current.__spec__, "name", None) == module_name
-        ):
-            original_name(module_name)
-            return
-        program = _from_name(module_name)
+        )
+
+    spawn._fixup_main_from_path = _fixup(
+        spawn, spawn._fixup_main_from_path, runs_script_itself, _from_path
+    )
+    spawn._fixup_main_from_name = _fixup(
+        spawn, spawn._fixup_main_from_name, runs_module_itself, _from_name
+    )
+
+
+def _fixup(
+    spawn: Any,
+    original: Callable[[str], None],
+    runs_itself: Callable[[str, Any], bool],
+    program_of: Callable[[str], Program | None],
+) -> Callable[[str], None]:
+    """multiprocessing's fix-up of the main module, running the program in ``__mp_main__``'s
+    own dict; the original where it would not run the program (or splice cannot read it)."""
+
+    def fixup(target: str) -> None:
+        current = sys.modules["__main__"]
+        program = None if runs_itself(target, current) else program_of(target)
         if program is None:
-            original_name(module_name)
+            original(target)
             return
         spawn.old_main_modules.append(current)
         _run(*program)
 
-    fixup_main_from_path.splice = True  # type: ignore[attr-defined]
-    fixup_main_from_name.splice = True  # type: ignore[attr-defined]
-    spawn._fixup_main_from_path = fixup_main_from_path
-    spawn._fixup_main_from_name = fixup_main_from_name
+    fixup.splice = True  # type: ignore[attr-defined]
+    return fixup
 
 
 Program = tuple[str, types.CodeType, str, dict[str, Any]]

@@ -136,7 +136,9 @@ def run_statement(module: ModuleType | str, line: int, source: str | None = None
             finding = _compile_error(error, text)
             return _statement_result(live, filename, started, errors=(finding,))
         namespace = live.__dict__
-        before = {name: namespace.get(name, MISSING) for name in bound_names(statement)}
+        # A class body's line binds class attributes: no module name, so no copy to follow.
+        names = () if enclosing else bound_names(statement)
+        before = {name: namespace.get(name, MISSING) for name in names}
         try:
             if enclosing:
                 run_in_class(code, enclosing, statement, live)
