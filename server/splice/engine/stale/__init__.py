@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 from splice.engine.commit.transaction import Unstaged
 from splice.engine.plan.steps import Plan, code_filename
 from splice.engine.result import Finding
-from splice.engine.stale.caches import cached_functions, plan_caches
+from splice.engine.stale.caches import plan_caches
 from splice.engine.stale.copies import plan_copies, rebind_copies
 from splice.engine.stale.frames import running_frames_check
 from splice.engine.stale.lambdas import plan_lambdas
@@ -85,7 +85,8 @@ MISSING: Any = object()
 def after_statement(module: ModuleType, before: dict[str, Any], line: int) -> list[Finding]:
     """After a statement ran explicitly (``run_statement``, the fix findings name):
     what a patch rebinding the same names brings up to date, at once. Importers'
-    copies of the names are rebound and caches whose code reads them are cleared.
+    copies of the names are rebound, caches whose code reads them are cleared,
+    and statements that read their old values are named.
 
     ``before`` holds each name the statement binds and its value before it ran.
     """
@@ -101,13 +102,13 @@ def after_statement(module: ModuleType, before: dict[str, Any], line: int) -> li
     findings = rebind_copies(changes, line)
     reach = Reach(changes)
     holders = [module, *importer_closure(module, imports_change=False)]
-    for holder in holders:
-        for cache in cached_functions(holder):
-            if reach.value(cache) is not None:
-                cache.cache_clear()
-    # Statements that read what it rebound (``LIMIT = RATE * 2``, an importer's
-    # ``RATES = {"vat": VAT_RATE}``) still hold old values: named, as after a patch.
+    # The patch's own checks, on a plan of nothing: its caches are cleared here, and
+    # statements that read what it rebound (``LIMIT = RATE * 2``, an importer's
+    # ``RATES = {"vat": VAT_RATE}``) are named, as after a patch.
     plan = Plan(module, code_filename(module), "")
+    _guarded(plan, "caches", plan_caches, plan, changes, reach, holders)
+    for cache in plan.caches:
+        cache.cache_clear()
     _guarded(plan, "statements", plan_products, plan, changes, reach, holders)
     findings.extend(
         finding
