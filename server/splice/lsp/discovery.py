@@ -33,7 +33,10 @@ class Discovery:
         self._kernels: list[ConnectionInfo] = []
 
     def kernels(self) -> list[ConnectionInfo]:
-        directory = self._directory or connection.runtime_dir()
+        if self._directory is None:
+            # Resolved (and checked) once: each connection file is checked as it is read.
+            self._directory = connection.runtime_dir()
+        directory = self._directory
         signature = file_signature(directory)
         if signature is not None and signature == self._signature:
             return [info for info in self._kernels if connection.pid_alive(info.pid)]

@@ -21,7 +21,7 @@ from pygls.uris import to_fs_path
 from splice import __version__
 from splice.engine.result import ProcessOutcome
 from splice.errors import SpliceError
-from splice.lsp import actions, arguments, convert, documents, evaluate, hover, processes
+from splice.lsp import actions, arguments, convert, documents, evaluate, hover, processes, stdio
 from splice.lsp.diagnostics import DiagnosticStore
 from splice.lsp.kernels import KernelEvent, KernelRegistry, real_path
 from splice.lsp.markers import LiveMarkers
@@ -481,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
     if options.log_file:
         package_logger.addHandler(logging.FileHandler(options.log_file))
 
-    server.start_io()
+    stdio.serve(server)
     return 0
 
 
