@@ -157,11 +157,12 @@ class KernelRegistry:
 
     def kernels_running(self, path: str) -> list[tuple[Kernel, list[str]]]:
         """The attached kernels that have ``path`` loaded, with its module names there."""
+        file = real_path(path)  # once, not once per kernel: a save's hot path
         found = []
         for kernel in self.attached.values():
-            names = kernel.module_names(path)
+            names = kernel.modules.get(file)
             if names:
-                found.append((kernel, names))
+                found.append((kernel, list(names)))
         return found
 
     def program_size(self, kernel: Kernel) -> int:
