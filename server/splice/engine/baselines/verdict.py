@@ -30,6 +30,7 @@ from types import CodeType, FunctionType, MethodType, ModuleType
 from typing import Any, Literal
 
 from splice.engine.baselines.process import process_start_ns
+from splice.engine.objects.targets import own_attribute
 from splice.engine.outline.definitions import Outline, parse_definitions
 from splice.engine.outline.prepared import prepared
 from splice.engine.plan.steps import code_filename
@@ -214,17 +215,14 @@ def _functions_behind(value: Any) -> Iterator[FunctionType]:
 
 
 def _peek(value: Any, attribute: str) -> Any:
-    try:
-        if isinstance(value, (staticmethod, classmethod, property, MethodType)):
+    if type(value) is FunctionType:  # the most frequent, first
+        return own_attribute(value, attribute)
+    if isinstance(value, (staticmethod, classmethod, property, MethodType)):
+        try:
             return getattr(value, attribute, None)
-        if isinstance(value, FunctionType):
-            return vars(value).get(attribute)
-        instance = object.__getattribute__(value, "__dict__")
-    except (AttributeError, TypeError):
-        return None
-    if not isinstance(instance, dict):
-        return None
-    found = instance.get(attribute)
+        except (AttributeError, TypeError):
+            return None
+    found = own_attribute(value, attribute)
     if found is None and attribute == "func":
         found = getattr(value, "func", None) if _is_partial(value) else None
     return found

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from types import CodeType, FunctionType
 from typing import Any
 
+from splice.engine.objects.targets import own_attribute
 from splice.engine.objects.verification import pure, same_value
 
 #: Stands for a decorator whose effect on the binding is not known.
@@ -94,7 +95,7 @@ def live_chain(bound: Any, function: FunctionType) -> Chain | None:
 def _wrapped_by(wrapper: FunctionType, function: FunctionType) -> Any:
     """What ``wrapper`` wraps on the way to ``function``: its ``__wrapped__``, or the
     one closure cell that leads there."""
-    inner = wrapper.__dict__.get("__wrapped__")
+    inner = own_attribute(wrapper, "__wrapped__")
     if inner is not None:
         return inner
     leading = []
@@ -123,7 +124,7 @@ def _reaches(start: Any, function: FunctionType) -> bool:
                     frontier.append((cell.cell_contents, depth + 1))
                 except ValueError:
                     continue
-            frontier.append((current.__dict__.get("__wrapped__"), depth + 1))
+            frontier.append((own_attribute(current, "__wrapped__"), depth + 1))
         elif isinstance(current, (staticmethod, classmethod)):
             frontier.append((current.__func__, depth + 1))
         elif isinstance(current, functools._lru_cache_wrapper):

@@ -33,6 +33,10 @@ def is_missing(value: Any) -> bool:
     return value is _MISSING
 
 
+#: The attributes ``live_functions`` follows from any object.
+_FOLLOWED = ("__wrapped__", "__func__", "fget", "fset", "fdel", "func")
+
+
 def live_functions(obj: Any, name: str, line: int | None) -> list[FunctionType]:
     """The plain functions named ``name`` reachable from ``obj`` through wrappers.
 
@@ -55,7 +59,7 @@ def live_functions(obj: Any, name: str, line: int | None) -> list[FunctionType]:
             if code.co_name == name and (line is None or code.co_firstlineno == line):
                 found.append(current)
             frontier.extend((cell.cell_contents, depth + 1) for cell in _cells(current))
-        for attribute in ("__wrapped__", "__func__", "fget", "fset", "fdel", "func"):
+        for attribute in _FOLLOWED:
             inner = _peek(current, attribute)
             if inner is not None:
                 frontier.append((inner, depth + 1))
@@ -131,10 +135,56 @@ def _cells(function: FunctionType) -> list[Any]:
 
 def _peek(obj: Any, attribute: str) -> Any:
     """An attribute's value, or None, without running properties or __getattr__."""
-    try:
-        if isinstance(obj, (staticmethod, classmethod, property, functools.partial, MethodType)):
+    if isinstance(obj, (staticmethod, classmethod, property, functools.partial, MethodType)):
+        try:
             return getattr(obj, attribute, None)
+        except (AttributeError, TypeError):
+            return None
+    return own_attribute(obj, attribute)
+
+
+def own_attribute(obj: Any, attribute: str) -> Any:
+    """``attribute`` as ``obj``'s instance dictionary holds it, or None (None for a class).
+
+    Runs no property or ``__getattr__``. It asks for ``__dict__`` only when a
+    class defines the name too: asking makes a dictionary for every function
+    that has none and, on 3.11+, for every instance whose attributes are
+    stored inline, and the program keeps them (recovery looks at all its functions).
+    """
+    if type(obj) is FunctionType and attribute not in _FUNCTION_NAMES:
+        # The most frequent case, made fast: a final built-in type without that name.
+        return getattr(obj, attribute, None)
+    try:
+        if isinstance(obj, type):
+            return None  # its namespace is a mapping proxy, not an instance dictionary
+        if not _defined_on_class(type(obj), attribute):
+            # The generic lookup can then find it only among the instance's own.
+            return object.__getattribute__(obj, attribute)
         instance_dict = object.__getattribute__(obj, "__dict__")
     except (AttributeError, TypeError):
         return None
     return instance_dict.get(attribute) if isinstance(instance_dict, dict) else None
+
+
+#: How ``type`` reads a class's MRO, namespace and flags, called directly: a
+#: metaclass's own ``__mro__`` or ``__dict__`` would be the user's code.
+_MRO = vars(type)["__mro__"]
+_NAMESPACE = vars(type)["__dict__"]
+_FLAGS = vars(type)["__flags__"]
+#: ``Py_TPFLAGS_IMMUTABLETYPE`` (3.10+): no attribute of the class can be set or deleted.
+_IMMUTABLE = 1 << 8
+_FUNCTION_NAMES = frozenset(name for base in FunctionType.__mro__ for name in vars(base))
+#: The answers for classes that cannot change (``int``, ``functools.partial``...):
+#: every value of a module is looked at, most of them built-in types'.
+_ON_IMMUTABLE: dict[tuple[type, str], bool] = {}
+
+
+def _defined_on_class(cls: type, attribute: str) -> bool:
+    known = _ON_IMMUTABLE.get((cls, attribute))
+    if known is not None:
+        return known
+    classes = _MRO.__get__(cls)
+    found = any(attribute in _NAMESPACE.__get__(base) for base in classes)
+    if all(_FLAGS.__get__(base) & _IMMUTABLE for base in classes):
+        _ON_IMMUTABLE[cls, attribute] = found
+    return found
