@@ -101,6 +101,18 @@ def test_function_annotations_follow_edit(live: Live) -> None:
     assert module.f.__annotations__ == {"a": str, "return": str}
 
 
+def test_function_annotations_added_or_removed_alone_follow_edit(live: Live) -> None:
+    # Without a baseline only the live functions show it: one never had annotations
+    # (judged without reading them, which would make an empty dict), one loses them.
+    module = live.load("def f(a):\n    return a\n\n\ndef g(a: int) -> int:\n    return a\n")
+    result = ok(
+        live.patch(module, "def f(a: int) -> int:\n    return a\n\n\ndef g(a):\n    return a\n")
+    )
+    assert result.changed == ("f", "g")
+    assert module.f.__annotations__ == {"a": int, "return": int}
+    assert module.g.__annotations__ == {}
+
+
 def test_function_annotations_stay_strings_under_future_import(live: Live) -> None:
     header = "from __future__ import annotations\n"
     module = live.load(header + "def f(a: int) -> int:\n    return a\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 from types import FunctionType, MethodType, ModuleType
 from typing import Any
 
@@ -35,6 +36,48 @@ def is_missing(value: Any) -> bool:
 
 #: The attributes ``live_functions`` follows from any object.
 _FOLLOWED = ("__wrapped__", "__func__", "fget", "fset", "fdel", "func")
+
+
+def wraps_nothing(function: FunctionType) -> bool:
+    """Whether ``live_functions`` finds nothing behind ``function`` (no closure, none
+    of the attributes it follows), without giving the function a ``__dict__``."""
+    return not function.__closure__ and all(
+        own_attribute(function, attribute) is None for attribute in _FOLLOWED
+    )
+
+
+def annotations_of(function: FunctionType) -> dict[str, Any]:
+    """``function.__annotations__``, without making (and leaving) an empty dict
+    on a function that has none, as reading it does.
+
+    The collector's view lists every object the function holds: when each is
+    one of the fields below, it holds no annotations (nor a ``__dict__``).
+    """
+    fields = list(
+        map(
+            id,
+            (
+                function.__code__,
+                function.__globals__,
+                getattr(function, "__builtins__", None),  # 3.10+, not in typeshed
+                function.__module__,
+                function.__defaults__,
+                function.__kwdefaults__,
+                function.__doc__,
+                function.__name__,
+                function.__qualname__,
+                function.__closure__,
+                getattr(function, "__type_params__", None),
+            ),
+        )
+    )
+    try:
+        for referent in gc.get_referents(function):
+            fields.remove(id(referent))  # each field once: a shared object shows twice
+    except ValueError:  # something else: annotations, or a ``__dict__``
+        annotations: dict[str, Any] = function.__annotations__
+        return annotations
+    return {}
 
 
 def live_functions(obj: Any, name: str, line: int | None) -> list[FunctionType]:

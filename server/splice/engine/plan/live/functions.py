@@ -11,7 +11,14 @@ from typing import Any
 from splice.engine.objects.chains import chains_agree, expected_chain, live_chain
 from splice.engine.objects.codeobjects import CodeIndex, code_kind, same_code
 from splice.engine.objects.evaluation import evaluate_signature, future_annotations_flag
-from splice.engine.objects.targets import binding, is_missing, live_functions, namespace_of
+from splice.engine.objects.targets import (
+    annotations_of,
+    binding,
+    is_missing,
+    live_functions,
+    namespace_of,
+    wraps_nothing,
+)
 from splice.engine.objects.verification import (
     is_overload,
     property_accessors,
@@ -33,7 +40,7 @@ class LiveFunctions(LiveBase):
     ) -> None:
         plan = self.plan
         bound = binding(namespace, definition.member)
-        if type(bound) is FunctionType and not bound.__closure__ and not bound.__dict__:
+        if type(bound) is FunctionType and wraps_nothing(bound):
             # The common case, a plain function: no wrappers to look behind.
             code_of = bound.__code__
             same_file = code_of.co_filename == plan.filename
@@ -224,7 +231,7 @@ class LiveFunctions(LiveBase):
             annotations.append(node.returns)
         if not expressions and not annotations:
             return all(
-                f.__defaults__ is None and not f.__kwdefaults__ and not f.__annotations__
+                f.__defaults__ is None and not f.__kwdefaults__ and not annotations_of(f)
                 for f in functions
             )
         # Under ``from __future__ import annotations`` they stay text: nothing to evaluate.
@@ -252,7 +259,7 @@ class LiveFunctions(LiveBase):
         return all(
             same_values(function.__defaults__, defaults)
             and same_values(function.__kwdefaults__, keyword_defaults)
-            and same_values(function.__annotations__, new_annotations)
+            and same_values(annotations_of(function), new_annotations)
             for function in functions
         )
 
