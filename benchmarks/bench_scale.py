@@ -210,7 +210,7 @@ import splice
 import splice.engine.apply, splice.engine.baselines.recovery, splice.engine.baselines.verdict
 import splice.engine.hooks.adapters
 splice.engine.hooks.adapters.active_adapters()  # entry points: importlib.metadata, email...
-import splice.agent.process
+import splice.agent.process, splice.agent.debug  # listen() loads debug, judging or not
 try:
     import splice.engine.baselines.scope
     splice.engine.baselines.scope.foreign_roots()
