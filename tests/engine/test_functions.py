@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from engine.helpers import Live, codes, ok
 
 BEFORE = """\
@@ -99,6 +101,24 @@ def test_function_annotations_follow_edit(live: Live) -> None:
     assert module.f.__annotations__ == {"a": int, "return": int}
     ok(live.patch(module, "def f(a: str) -> str:\n    return a\n"))
     assert module.f.__annotations__ == {"a": str, "return": str}
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    # Equal to ``==`` yet apart in behaviour, and of the same width: the live
+    # function's line table cannot tell either.
+    [("0.0", "-0."), ("( 1,)", "(1.,)"), ("(0.0, 1)", "(-0., 1)")],
+)
+def test_function_constant_equal_but_of_another_type_or_sign_follows_edit(
+    live: Live, old: str, new: str
+) -> None:
+    module = live.load(f"def f():\n    return {old}\n")
+    text = f"def f():\n    return {new}\n"
+    result = ok(live.patch(module, text))
+    fresh: dict[str, object] = {}
+    exec(text, fresh)
+    assert result.changed == ("f",)
+    assert repr(module.f()) == repr(fresh["f"]())  # type: ignore[operator]
 
 
 def test_function_annotations_added_or_removed_alone_follow_edit(live: Live) -> None:

@@ -128,9 +128,21 @@ def same_code(first: CodeType, second: CodeType) -> bool:
         if isinstance(left, CodeType) and isinstance(right, CodeType):
             if not same_code(left, right):
                 return False
-        elif type(left) is not type(right) or left != right:
+        elif _constant_key(left) != _constant_key(right):
             return False
     return True
+
+
+def _constant_key(value: object) -> object:
+    """``value`` as CPython tells constants apart: by type at every level, and
+    zeros by sign (``0.0 == -0.0`` and ``(1,) == (1.0,)``, but they behave apart)."""
+    if type(value) is float or type(value) is complex:
+        return type(value), repr(value)
+    if type(value) is tuple:
+        return tuple, tuple(map(_constant_key, value))
+    if type(value) is frozenset:
+        return frozenset, frozenset(map(_constant_key, value))
+    return type(value), value
 
 
 def shift_lines(code: CodeType, delta: int) -> CodeType:
