@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ast
+import copy
 import random
 
 import pytest
 
 from splice.engine.outline.definitions import Definition, Outline, Statement, outline_tree
+from splice.engine.outline.diff import Diff, diff_definitions
 from splice.engine.outline.incremental import reoutline
 
 PIECES = [
@@ -69,6 +71,25 @@ def describe(outline: Outline) -> tuple[object, ...]:
         tuple(describe_definition(d) for d in outline.ordered),
         tuple(describe_statement(s) for s in outline.statements),
         outline.future_flags,
+        outline.line_count,
+        outline.spans,
+        ast.dump(outline.tree),
+    )
+
+
+def describe_diff(diff: Diff) -> tuple[object, ...]:
+    return (
+        tuple(
+            (
+                change.kind,
+                change.old and describe_definition(change.old),
+                change.new and describe_definition(change.new),
+                sorted(change.parts),
+            )
+            for change in diff.changes
+        ),
+        tuple(describe_statement(s) for s in diff.statements),
+        tuple(describe_statement(s) for s in diff.removed),
     )
 
 
@@ -117,6 +138,9 @@ def test_incremental_outline_matches_a_full_parse(seed: int) -> None:
         if incremental is not None:
             assert expected is not None, f"accepted a text that does not parse:\n{source}"
             assert describe(incremental) == describe(expected), source
+            # Diffing only the edited region gives the diff against a full parse.
+            only_region = describe_diff(diff_definitions(outline, incremental))
+            assert only_region == describe_diff(diff_definitions(outline, expected)), source
             reused += 1
         outline = incremental or expected
     assert reused > 100  # the incremental path really ran
@@ -135,3 +159,34 @@ def test_incremental_outline_reuses_an_unchanged_definition_after_the_edit() -> 
     assert new is not None
     assert new.definitions["b"] is old.definitions["b"]
     assert new.definitions["a"] is not old.definitions["a"]
+
+
+def test_diff_of_an_incremental_outline_looks_only_at_the_edited_region() -> None:
+    functions = [f"def f{index}():\n    return {index}\n\n\n" for index in range(50)]
+    old = full_outline("".join(functions))
+    assert old is not None
+    functions[20] = "def f20():\n    return -20\n\n\n"
+    new = reoutline(old, "".join(functions), "<test>")
+    assert new is not None and new.derivation is not None
+    assert new.derivation.end - new.derivation.first == 1
+    # A definition outside the region that differs (as none can) is never looked at.
+    ordered = list(new.ordered)
+    ordered[30] = copy.copy(ordered[30])
+    ordered[30].__dict__["text"] = "changed outside the region"
+    object.__setattr__(new, "ordered", tuple(ordered))
+    (change,) = diff_definitions(old, new).changes
+    assert change.kind == "changed" and change.new is not None and change.new.qualname == "f20"
+
+
+def test_diff_of_an_incremental_outline_pairs_siblings_outside_the_region_in_full() -> None:
+    old = full_outline("def f():\n    return 1\n\n\nx = 1\n\n\ndef f():\n    return 2\n")
+    assert old is not None
+    new = reoutline(
+        old, "def f():\n    return 1\n\n\nx = 1\n\n\ndef f():\n    return 3\n", "<test>"
+    )
+    assert new is not None
+    expected = full_outline(new.source)
+    assert expected is not None
+    assert describe_diff(diff_definitions(old, new)) == describe_diff(
+        diff_definitions(old, expected)
+    )

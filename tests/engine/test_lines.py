@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import linecache
+import random
 import traceback
 
 from engine.helpers import Live, ok
@@ -135,3 +136,34 @@ def test_traceback_line_of_existing_closure_follows_move(live: Live) -> None:
     assert _failing_line(module.existing) == (3, 'raise KeyError("inner")')
     ok(live.patch(module, INSERTED + FACTORY))
     assert _failing_line(module.existing) == (6, 'raise KeyError("inner")')
+
+
+def test_linecache_holds_exactly_the_new_text_across_many_edits(live: Live) -> None:
+    # From the second patch on (with a baseline), only the edited lines are split
+    # again: the rest are the previous patch's lines, which must stay exact.
+    rng = random.Random(3)
+    pieces = [f"def f{index}(x):\n    return x + {index}\n\n" for index in range(12)]
+    module = live.load("".join(pieces))
+    for step in range(150):
+        index = rng.randrange(len(pieces))
+        action = rng.choice(["edit", "insert", "delete", "blank", "end", "form feed"])
+        if action == "edit":
+            pieces[index] = pieces[index].replace("return x", "return -x", 1)
+        elif action == "insert":
+            pieces.insert(index, f"def g{step}(x):\n    return {step}\n\n")
+        elif action == "delete" and len(pieces) > 3:
+            del pieces[index]
+        elif action == "blank":
+            pieces[index] += "\n"
+        elif action == "form feed":
+            pieces[index] = pieces[index].replace("\n\n", "\n# page\x0c\n", 1)
+        else:
+            last = pieces[-1]
+            pieces[-1] = last.rstrip("\n") if last.endswith("\n") else last + "\n"
+        text = "".join(pieces)
+        ok(live.patch(module, text))
+        # linecache's lines: each with its newline (the last given one if it has none).
+        expected = [line + "\n" for line in text.split("\n")]
+        if text.endswith("\n"):
+            expected.pop()
+        assert linecache.getlines(module.__file__) == expected, (step, action)

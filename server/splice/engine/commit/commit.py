@@ -80,13 +80,39 @@ def commit_plan(plan: Plan, deadline: float | None = None) -> tuple[Step, BaseEx
 def after_commit(module: ModuleType, plan: Plan) -> None:
     """Advance ``linecache`` and the baseline to the new text."""
     note_atomicity(plan)
-    lines = source_lines_with_ends(plan.source)
+    lines = _edited_lines(plan) or source_lines_with_ends(plan.source)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
     # An mtime of None keeps linecache.checkcache from reloading the file,
     # which may hold other text than what now runs.
     linecache.cache[plan.filename] = (len(plan.source), None, lines, plan.filename)
+    if plan.outline is not None and plan.outline.source is plan.source:
+        plan.outline.__dict__[_LINES] = lines
     remember_baseline(module.__name__, plan.source, plan.outline)
+
+
+#: Where an outline keeps the ``linecache`` lines made of its text by the commit that ran it.
+_LINES = "_linecache_lines"
+
+
+def _edited_lines(plan: Plan) -> list[str] | None:
+    """The new text's ``linecache`` lines as the old text's with the edited region's
+    replaced, if ``linecache`` still holds exactly the lines the last commit put there."""
+    outline = plan.outline
+    derivation = outline.derivation if outline is not None else None
+    base = derivation.base() if derivation is not None else None
+    if outline is None or derivation is None or base is None or outline.source is not plan.source:
+        return None
+    entry = linecache.cache.get(plan.filename)
+    previous = base.__dict__.get(_LINES)
+    # A lazy entry (a loader's, one item) holds no lines.
+    if entry is None or previous is None or len(entry) != 4 or entry[2] is not previous:
+        return None
+    source = plan.source
+    end = derivation.text_end + 1 if derivation.text_end < len(source) else len(source)
+    region = source_lines_with_ends(source[derivation.text_start : end])
+    start = derivation.start - 1
+    return [*previous[:start], *region, *previous[derivation.base_end_line :]]
 
 
 def note_atomicity(plan: Plan) -> None:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import ast
 import re
+import weakref
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
@@ -77,13 +80,32 @@ class Statement:
 
 @dataclass(frozen=True, eq=False)
 class Outline:
-    """Every definition and statement of one source text."""
+    """Every definition and statement of one source text.
+
+    ``derivation`` says how an outline was made from an earlier one by
+    parsing only an edited region (incremental.py), so that diffing the two
+    can look at that region alone.
+    """
 
     source: str
-    tree: ast.Module = field(repr=False)
+    #: The module's syntax tree, if the whole text was parsed (else ``tree`` assembles it).
+    parsed: ast.Module | None = field(repr=False)
     ordered: tuple[Definition, ...]
     statements: tuple[Statement, ...]
     future_flags: int
+    derivation: Derivation | None = field(default=None, repr=False)
+
+    @cached_property
+    def tree(self) -> ast.Module:
+        """The module's syntax tree (of an incremental outline: its reused nodes' positions may be stale)."""
+        if self.parsed is not None:
+            return self.parsed
+        items: list[tuple[int, ast.stmt]] = [
+            (d.line, d.node) for d in self.ordered if d.parent is None and not d.in_block
+        ]
+        items.extend((s.line, s.node) for s in self.statements)
+        items.sort(key=lambda item: item[0])
+        return ast.Module(body=[node for _, node in items], type_ignores=[])
 
     @cached_property
     def definitions(self) -> dict[str, Definition]:
@@ -93,8 +115,61 @@ class Outline:
         """
         return {definition.qualname: definition for definition in self.ordered}
 
+    @cached_property
+    def line_count(self) -> int:
+        """How many lines the tokenizer counts (``len(source_lines(source))``)."""
+        if "\r" in self.source:
+            return len(source_lines(self.source))
+        return self.source.count("\n") + 1
+
+    @cached_property
+    def statement_texts(self) -> Counter[str]:
+        """How many module-level statements have each text."""
+        return Counter(statement.text for statement in self.statements)
+
+    @cached_property
+    def spans(self) -> list[tuple[int, int]]:
+        """The lines of each top-level item (definition or statement), in order."""
+        return top_level_spans(self.ordered, self.statements)
+
     def by_key(self) -> dict[tuple[str, int], Definition]:
         return {definition.key: definition for definition in self.ordered}
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """How an outline was made from ``base`` by parsing one edited region of the text.
+
+    Definitions ``[first, base_end)`` of the base's ``ordered`` were replaced
+    by ``[first, end)`` of this outline's (statements likewise); those before
+    are the base's own objects, those after are the base's with their lines
+    moved by ``shift``. Held weakly: an outline never keeps its ancestors alive.
+    """
+
+    base: weakref.ref[Outline]
+    first: int
+    base_end: int
+    end: int
+    first_statement: int
+    base_statement_end: int
+    statement_end: int
+    shift: int
+    #: The region: its first line, its last line in the base, and where its lines
+    #: start and end (before the last one's newline) in this outline's text.
+    start: int = 0
+    base_end_line: int = 0
+    text_start: int = 0
+    text_end: int = 0
+
+
+def top_level_spans(
+    definitions: Iterable[Definition], statements: Iterable[Statement]
+) -> list[tuple[int, int]]:
+    """``(line, end_line)`` of each top-level definition and statement, in order."""
+    spans = [(d.line, d.end_line) for d in definitions if d.parent is None and not d.in_block]
+    spans.extend((s.line, s.end_line) for s in statements)
+    spans.sort()
+    return spans
 
 
 def parse_definitions(source: str, filename: str = "<unknown>") -> Outline:
@@ -109,7 +184,7 @@ def outline_tree(source: str, tree: ast.Module) -> Outline:
     builder.visit_body(tree.body, scope=None, in_block=False)
     return Outline(
         source=source,
-        tree=tree,
+        parsed=tree,
         ordered=tuple(builder.definitions),
         statements=tuple(builder.module_statements),
         future_flags=future_flags(tree),
@@ -143,14 +218,15 @@ _LINE_WITH_END = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
 #: Where ``str.splitlines`` breaks that Python's tokenizer does not (or ``\r``).
-_OTHER_BREAKS = re.compile("[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+_OTHER_BREAKS = "\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 def source_lines_with_ends(source: str) -> list[str]:
     """Like ``source_lines``, each line keeping its line ending (for exact splicing)."""
     if "\r" in source:
         return _LINE_WITH_END.findall(source)
-    if _OTHER_BREAKS.search(source) is None:
+    # One search per character, each in C: ten times faster than a regular expression's class.
+    if not any(character in source for character in _OTHER_BREAKS):
         return source.splitlines(keepends=True)  # the same lines, split by C code
     lines = [line + "\n" for line in source.split("\n")]
     lines[-1] = lines[-1][:-1]
@@ -165,11 +241,13 @@ def first_line(node: ast.stmt) -> int:
 class OutlineBuilder:
     """Collects definitions and statements while visiting a module's syntax tree."""
 
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], earlier: Callable[[str], int] | None = None) -> None:
         self.lines = lines
         self.definitions: list[Definition] = []
         self.module_statements: list[Statement] = []
+        #: qualname -> definitions of it so far; ``earlier`` counts those before the lines visited.
         self.seen: dict[str, int] = {}
+        self.earlier = earlier
 
     def text(self, start: int, end: int) -> str:
         return "\n".join(self.lines[start - 1 : end])
@@ -222,7 +300,9 @@ class OutlineBuilder:
 
     def add_definition(self, node: DefinitionNode, scope: str | None, in_block: bool) -> None:
         qualname = f"{scope}.{node.name}" if scope else node.name
-        occurrence = self.seen.get(qualname, 0)
+        occurrence = self.seen.get(qualname)
+        if occurrence is None:
+            occurrence = self.earlier(qualname) if self.earlier is not None else 0
         self.seen[qualname] = occurrence + 1
         start, end = first_line(node), node.end_lineno or node.lineno
         # Reserve this definition's place before its members so the order stays

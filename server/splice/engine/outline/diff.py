@@ -50,15 +50,70 @@ class Diff:
 
 
 def diff_definitions(old: Outline, new: Outline) -> Diff:
-    """What must happen to a module running ``old`` so that it runs ``new``."""
-    pairs = match_definitions(old, new)
+    """What must happen to a module running ``old`` so that it runs ``new``.
+
+    When ``new`` was made from ``old`` by parsing one edited region
+    (incremental.py), only that region is compared, unless a name or a
+    statement's text in it also occurs outside it (then matching could pair
+    across the region's border): the same diff, in time proportional to the edit.
+    """
+    derivation = new.derivation
+    if derivation is not None and derivation.base() is old:
+        old_region = old.ordered[derivation.first : derivation.base_end]
+        new_region = new.ordered[derivation.first : derivation.end]
+        old_statements = old.statements[derivation.first_statement : derivation.base_statement_end]
+        new_statements = new.statements[derivation.first_statement : derivation.statement_end]
+        if (
+            _alone(old, old_region)
+            and _alone(new, new_region)
+            and _texts_alone(old, old_statements)
+            and _texts_alone(new, new_statements)
+        ):
+            moved = (
+                zip(old.ordered[derivation.base_end :], new.ordered[derivation.end :], strict=True)
+                if derivation.shift
+                else ()
+            )
+            return _diff(old_region, new_region, old_statements, new_statements, moved)
+    return _diff(old.ordered, new.ordered, old.statements, new.statements, ())
+
+
+def _alone(outline: Outline, region: Sequence[Definition]) -> bool:
+    """Whether every qualname defined in ``region`` is defined nowhere else in ``outline``."""
+    inside = {id(definition) for definition in region}
+    counts = Counter(definition.qualname for definition in region)
+    definitions = outline.definitions
+    for qualname, count in counts.items():
+        last = definitions.get(qualname)
+        if last is None or id(last) not in inside or last.occurrence != count - 1:
+            return False
+    return True
+
+
+def _texts_alone(outline: Outline, statements: Sequence[Statement]) -> bool:
+    """Whether no statement outside ``statements`` has the text of one inside."""
+    counts = Counter(statement.text for statement in statements)
+    texts = outline.statement_texts
+    return all(texts[text] == count for text, count in counts.items())
+
+
+def _diff(
+    old_ordered: Sequence[Definition],
+    new_ordered: Sequence[Definition],
+    old_statements: Sequence[Statement],
+    new_statements: Sequence[Statement],
+    moved: Iterable[tuple[Definition, Definition]],
+) -> Diff:
+    """The diff of these definitions and statements; ``moved``: definitions after
+    an edited region, each old one with its copy whose lines the edit shifted."""
+    pairs = _match(old_ordered, new_ordered)
     matched = {id(previous) for previous in pairs.values()}
     # Members of a class that is added or deleted as a whole come and go with it.
     added_classes: set[str] = set()
     deleted_classes: set[str] = set()
     changes: list[DefinitionChange] = []
-    statements: list[Statement] = list(_new_statements(old.statements, new.statements))
-    for definition in new.ordered:
+    statements: list[Statement] = list(_new_statements(old_statements, new_statements))
+    for definition in new_ordered:
         previous = pairs.get(id(definition))
         if previous is definition:
             continue  # reused from the old outline as it was (incremental.py): unchanged
@@ -88,14 +143,17 @@ def diff_definitions(old: Outline, new: Outline) -> Diff:
             changes.append(DefinitionChange("changed", previous, definition, parts))
         else:
             changes.append(DefinitionChange("moved", previous, definition))
-    for definition in old.ordered:
+    for previous, definition in moved:
+        if definition.kind == "function":
+            changes.append(DefinitionChange("moved", previous, definition))
+    for definition in old_ordered:
         if id(definition) not in matched and not _within(definition, deleted_classes):
             changes.append(DefinitionChange("deleted", definition, None))
             if definition.kind == "class":
                 deleted_classes.add(definition.qualname)
     statements.sort(key=lambda statement: statement.line)
-    removed = _new_statements(new.statements, old.statements)
-    for definition in new.ordered:
+    removed = _new_statements(new_statements, old_statements)
+    for definition in new_ordered:
         previous = pairs.get(id(definition))
         if (
             previous is not None
@@ -118,9 +176,15 @@ def match_definitions(old: Outline, new: Outline) -> dict[int, Definition]:
     then the last of each side, then in order,
     so inserting or deleting one sibling never shifts the others' identities.
     """
-    old_groups = _groups(old.ordered)
+    return _match(old.ordered, new.ordered)
+
+
+def _match(
+    old_ordered: Sequence[Definition], new_ordered: Sequence[Definition]
+) -> dict[int, Definition]:
+    old_groups = _groups(old_ordered)
     pairs: dict[int, Definition] = {}
-    for qualname, news in _groups(new.ordered).items():
+    for qualname, news in _groups(new_ordered).items():
         olds = old_groups.get(qualname, [])
         if not olds:
             continue

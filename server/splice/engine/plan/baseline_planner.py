@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from functools import cached_property
 from typing import Any
 
 from splice.engine.baselines.store import unverified_findings
@@ -26,10 +27,20 @@ class BaselinePlanner(StatementPlanner):
         super().__init__(plan, new)
         self.old = old
         self.delete_removed = delete_removed
-        self.old_classes = {d.qualname: d for d in old.ordered if d.kind == "class"}
         self.old_definitions = old.definitions
-        self.new_definitions = new.definitions
-        self.new_counts = Counter(definition.qualname for definition in new.ordered)
+
+    # Each read by few patches: made on first use, not for every patch of a large module.
+    @cached_property
+    def old_classes(self) -> dict[str, Definition]:  # type: ignore[override]
+        return {d.qualname: d for d in self.old.ordered if d.kind == "class"}
+
+    @cached_property
+    def new_definitions(self) -> dict[str, Definition]:
+        return self.new.definitions
+
+    @cached_property
+    def new_counts(self) -> Counter[str]:
+        return Counter(definition.qualname for definition in self.new.ordered)
 
     def run(self) -> None:
         diff = self.plan.diff = diff_definitions(self.old, self.new)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+from functools import cached_property
 from types import CodeType
 from typing import Any, Literal
 
@@ -40,7 +41,6 @@ class Planner:
         self.module = plan.module
         self.new = new
         self.flags = new.future_flags
-        self.new_classes = {d.qualname: d for d in new.ordered if d.kind == "class"}
         #: Classes handled as a whole (rebound, refused, not live): skip members.
         self.whole: set[str] = set()
         #: Dataclasses regenerated: their field statements are handled.
@@ -52,6 +52,12 @@ class Planner:
         self._bindings: dict[str | None, list[tuple[int, set[str]]]] | None = None
         self._bindings_complete: dict[str, bool] = {}
         self._defined: list[tuple[int, str]] | None = None
+
+    @cached_property
+    def new_classes(self) -> dict[str, Definition]:
+        """qualname -> class statement of the new text (made on first use: most patches
+        of a large module change no method)."""
+        return {d.qualname: d for d in self.new.ordered if d.kind == "class"}
 
     def literals(self) -> list[tuple[int, dict[str, Any], set[str]]]:
         """Per module-level statement of the new text: its line, the literal values
