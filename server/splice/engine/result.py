@@ -94,12 +94,23 @@ class PatchResult:
         return len(self.changed) + len(self.added) + len(self.deleted) + len(self.rebound)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["skipped"] = [finding.to_dict() for finding in self.skipped]
-        data["errors"] = [finding.to_dict() for finding in self.errors]
-        for name in ("changed", "added", "deleted", "rebound", "moved", "statements_applied"):
-            data[name] = list(data[name])
-        return data
+        # Field by field, in their order: ``dataclasses.asdict`` would deep-copy every
+        # finding before each is converted by its own ``to_dict`` (a tenth of a patch).
+        return {
+            "ok": self.ok,
+            "module": self.module,
+            "file": self.file,
+            "changed": list(self.changed),
+            "added": list(self.added),
+            "deleted": list(self.deleted),
+            "rebound": list(self.rebound),
+            "moved": list(self.moved),
+            "skipped": [finding.to_dict() for finding in self.skipped],
+            "errors": [finding.to_dict() for finding in self.errors],
+            "duration_ms": self.duration_ms,
+            "dry_run": self.dry_run,
+            "statements_applied": list(self.statements_applied),
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PatchResult:
