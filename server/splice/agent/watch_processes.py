@@ -15,8 +15,9 @@ import time
 from collections.abc import Callable, Iterable
 
 from splice.agent import deltas
-from splice.agent.connection import ConnectionInfo, pid_alive
+from splice.agent.connection import ConnectionInfo, pid_alive, runtime_dir
 from splice.agent.program import Peer, PeerError, Pending, program_processes
+from splice.engine.baselines.store import Signature, file_signature
 from splice.engine.result import PatchResult, ProcessOutcome
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,10 @@ RETRY_INTERVAL = 2.0
 PATCH_TIMEOUT = 10.0
 #: Seconds a process whose connection closed mid-patch has to be gone, to count as exited.
 EXIT_GRACE = 0.5
+#: Seconds after the runtime directory last changed before a reading of it is trusted
+#: while the directory stays unchanged (a change within the clock's resolution of the
+#: reading could leave its modification time as it was).
+DIRECTORY_SETTLE = 1.0
 
 
 class ProgramProcesses:
@@ -56,19 +61,43 @@ class ProgramProcesses:
         self._unreachable: dict[int, tuple[float, ConnectionInfo, str]] = {}
         self._first_looks: list[tuple[Peer, str, str]] = []  # files a process just imported
         self._last_scan = 0.0
+        #: The runtime directory's signature when it was last read, if that reading holds.
+        self._read_signature: Signature | None = None
         self.lock = threading.Lock()
 
     def due_for_scan(self) -> bool:
         return time.monotonic() - self._last_scan >= PROCESS_SCAN_INTERVAL
 
     def scan(self) -> list[Peer]:
-        """Connect to the program's processes that started since the last look."""
+        """Connect to the program's processes that started since the last look.
+
+        A process that starts writes its connection file into the runtime
+        directory (a rename), which changes the directory's modification time:
+        while that is unchanged, there is nobody new, and the files are not
+        read again (a save looks, and 16 processes' files cost milliseconds).
+        """
         self._last_scan = time.monotonic()
+        for pid in [pid for pid, peer in self.peers.items() if peer.closed]:
+            self.forget(pid)
         try:
-            found = program_processes(self.root_pid, self.runtime_dir)
+            directory = self.runtime_dir or runtime_dir()
+        except (OSError, ValueError):
+            logger.debug("splice watch: no runtime directory", exc_info=True)
+            return []
+        before = file_signature(directory)
+        retry_due = any(
+            self._last_scan - tried >= RETRY_INTERVAL for tried, _, _ in self._unreachable.values()
+        )
+        if before is not None and before == self._read_signature and not retry_due:
+            return []
+        try:
+            found = program_processes(self.root_pid, directory)
         except OSError:
             logger.debug("splice watch: cannot read the runtime directory", exc_info=True)
             return []
+        after = file_signature(directory)
+        settled = after is not None and time.time_ns() - after[0] > DIRECTORY_SETTLE * 1e9
+        self._read_signature = before if settled and after == before else None
         alive = {info.pid for info in found}
         for pid in [pid for pid, peer in self.peers.items() if peer.closed or pid not in alive]:
             self.forget(pid)
