@@ -73,6 +73,7 @@ def describe(outline: Outline) -> tuple[object, ...]:
         outline.future_flags,
         outline.line_count,
         outline.spans,
+        sorted((name, describe_definition(d)) for name, d in outline.definitions.items()),
         ast.dump(outline.tree),
     )
 

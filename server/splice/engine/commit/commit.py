@@ -112,7 +112,7 @@ def _edited_lines(plan: Plan) -> list[str] | None:
     end = derivation.text_end + 1 if derivation.text_end < len(source) else len(source)
     region = source_lines_with_ends(source[derivation.text_start : end])
     start = derivation.start - 1
-    return [*previous[:start], *region, *previous[derivation.base_end_line :]]
+    return previous[:start] + region + previous[derivation.base_end_line :]
 
 
 def note_atomicity(plan: Plan) -> None:

@@ -98,7 +98,8 @@ def reoutline(old: Outline, new_source: str, filename: str) -> Outline | None:
     )
     added = builder.definitions
     after = ordered[after_definition:]
-    if delta or Counter(map(_qualname, replaced)) != Counter(map(_qualname, added)):
+    reused = not delta and Counter(map(_qualname, replaced)) == Counter(map(_qualname, added))
+    if not reused:
         after = tuple(_shift_definition(d, delta, builder) for d in after)
     statements_after = statements[after_statement:]
     if delta:
@@ -133,6 +134,10 @@ def reoutline(old: Outline, new_source: str, filename: str) -> Outline | None:
     )
     # Cached properties, known already.
     outline.__dict__["line_count"] = old.line_count + delta
+    if reused:
+        definitions = _definitions_after_edit(old, replaced, added)
+        if definitions is not None:
+            outline.__dict__["definitions"] = definitions
     spans_before = spans[: bisect_left(spans, start, key=_span_start)]
     spans_after = spans[bisect_right(spans, end, key=_span_start) :]
     if delta:
@@ -143,6 +148,30 @@ def reoutline(old: Outline, new_source: str, filename: str) -> Outline | None:
         *spans_after,
     ]
     return outline
+
+
+def _definitions_after_edit(
+    old: Outline, replaced: Iterable[Definition], added: Iterable[Definition]
+) -> dict[str, Definition] | None:
+    """The new outline's ``definitions`` as the old one's with the region's changed,
+    when no name the region defines is defined outside it; else None (built on use)."""
+    known = old.__dict__.get("definitions")
+    if known is None:
+        return None
+    counts = Counter(map(_qualname, replaced))
+    inside = {id(definition) for definition in replaced}
+    for qualname, count in counts.items():
+        last = known[qualname]
+        if id(last) not in inside or last.occurrence != count - 1:
+            return None
+    for definition in added:
+        if definition.qualname in known and definition.qualname not in counts:
+            return None
+    definitions = dict(known)
+    for qualname in counts:
+        del definitions[qualname]
+    definitions.update((definition.qualname, definition) for definition in added)
+    return definitions
 
 
 def _span_start(span: tuple[int, int]) -> int:
@@ -212,7 +241,7 @@ def _module_head(
 
 
 #: Characters compared at a time while looking for where two texts part.
-_CHUNK = 2048
+_CHUNK = 8192
 
 
 def _common_prefix(old: str, new: str) -> int:
