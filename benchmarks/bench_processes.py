@@ -9,8 +9,10 @@ without its thread. Each save edits one function of the module and times one
 worker over the connections the watcher keeps open, and every worker's
 answer. The watcher's deliberate 30 ms wait for a save to settle is set to
 zero here, since it is the same for any number of processes. It checks that
-every worker applied every save, and reports the median of several saves
-and the slowest worker's engine time.
+every worker applied every save, and reports the median of several saves,
+the slowest worker's engine time, and the CPU time one save costs each
+worker (all its threads, from ``/proc``) and the watcher: on a machine with
+fewer cores than workers, their sum bounds how fast one save can be.
 
     python benchmarks/bench_processes.py            # 1, 4 and 16 workers, 9 saves each
     python benchmarks/bench_processes.py --quick    # 5 saves each
@@ -74,20 +76,29 @@ def measure(workers: int, saves: int, folder: Path) -> dict[str, Any]:
             watcher.poll()
             time.sleep(watch_processes.PROCESS_SCAN_INTERVAL)
         timings, slowest = [], []
+        worker_cpu = watcher_cpu = 0.0
         for marker in range(1, saves + 2):  # the first save warms every worker's engine up
             save(path, make_module(marker))
+            cpu_before = sum(cpu_seconds(process.pid) for process in processes)
+            watcher_before = time.process_time()
             started = time.perf_counter()
             outcomes = watcher.poll()
             elapsed = (time.perf_counter() - started) * 1000
+            watcher_after = time.process_time()
+            cpu_after = sum(cpu_seconds(process.pid) for process in processes)
             check(outcomes, workers)
             if marker > 1:
                 timings.append(elapsed)
                 slowest.append(max(o.result.duration_ms for o in outcomes if o.result))
+                worker_cpu += cpu_after - cpu_before
+                watcher_cpu += watcher_after - watcher_before
         watcher.stop()
         return {
             "workers": workers,
             "save_ms": statistics.median(timings),
             "engine_slowest_ms": statistics.median(slowest),
+            "worker_cpu_ms": worker_cpu * 1000 / saves / workers,
+            "watcher_cpu_ms": watcher_cpu * 1000 / saves,
             "save_ms_samples": timings,
         }
     finally:
@@ -95,6 +106,18 @@ def measure(workers: int, saves: int, folder: Path) -> dict[str, Any]:
             process.terminate()
         for process in processes:
             process.join(10)
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time of all of a process's threads so far (Linux ``schedstat``, in ns)."""
+    total = 0
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/schedstat") as stream:
+                total += int(stream.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass  # no /proc (macOS), or a thread that just ended
+    return total / 1e9
 
 
 def check(outcomes: list[ProcessOutcome], workers: int) -> None:
@@ -140,13 +163,19 @@ def main() -> None:
             json.dumps({"machine": machine, "lines": LINES, "saves": saves, "rows": rows}, indent=2)
         )
         return
-    print(f"one save, {LINES}-line module, median of {saves} saves")
-    print(f"{'workers':>8} {'save':>10} {'engine, slowest':>16} {'vs 1':>6}")
+    print(
+        f"one save, {LINES}-line module, median of {saves} saves; CPU per save: each"
+        f" worker's (all threads) and the watcher's; load {load:.1f} -> {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"{'workers':>8} {'save':>10} {'engine, slowest':>16} {'vs 1':>6}"
+        f" {'CPU/worker':>11} {'CPU/watcher':>12}"
+    )
     for row in rows:
         ratio = row["save_ms"] / rows[0]["save_ms"]
         print(
             f"{row['workers']:>8} {row['save_ms']:>8.1f} ms {row['engine_slowest_ms']:>13.1f} ms"
-            f" {ratio:>5.1f}x"
+            f" {ratio:>5.1f}x {row['worker_cpu_ms']:>8.2f} ms {row['watcher_cpu_ms']:>9.2f} ms"
         )
 
 
