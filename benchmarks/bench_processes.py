@@ -35,7 +35,8 @@ from typing import Any
 from generated_module import LINES, make_module
 
 import splice
-from splice.agent import watch, watch_processes
+from splice.agent import directory_reading, watch, watch_processes
+from splice.agent.connection import runtime_dir
 from splice.agent.program import program_processes
 from splice.engine.result import ProcessOutcome
 
@@ -75,6 +76,11 @@ def measure(workers: int, saves: int, folder: Path) -> dict[str, Any]:
         for _ in range(3):  # connect to every worker, learn what each runs
             watcher.poll()
             time.sleep(watch_processes.PROCESS_SCAN_INTERVAL)
+        # Steady state: the watcher's reading of the runtime directory holds once
+        # the directory has not changed for SETTLE seconds (directory_reading.py).
+        since_change = time.time() - os.stat(runtime_dir()).st_mtime
+        time.sleep(max(0.0, directory_reading.SETTLE + 0.2 - since_change))
+        watcher.poll()
         timings, slowest = [], []
         worker_cpu = watcher_cpu = 0.0
         for marker in range(1, saves + 2):  # the first save warms every worker's engine up

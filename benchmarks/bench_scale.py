@@ -433,7 +433,7 @@ async def _lsp(folder: Path, saves: int) -> dict[str, Any]:
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from kernel_support import running_kernel
-    from splice.lsp import discovery
+    from splice.agent import directory_reading
 
     project = folder / "lsp"
     project.mkdir(exist_ok=True)
@@ -470,7 +470,7 @@ async def _lsp(folder: Path, saves: int) -> dict[str, Any]:
         # Steady state, as when a user saves: the server's reading of the runtime
         # directory holds once the directory has not changed for SETTLE seconds.
         since_change = time.time() - runtime.stat().st_mtime
-        await asyncio.sleep(max(0.0, discovery.SETTLE + 0.2 - since_change))
+        await asyncio.sleep(max(0.0, directory_reading.SETTLE + 0.2 - since_change))
         uri = path.as_uri()
         client.text_document_did_open(
             types.DidOpenTextDocumentParams(

@@ -30,7 +30,7 @@ def work():
 if __name__ == "__main__":
     print("root", os.getpid(), flush=True)
     # Long enough for the watcher to have read the runtime directory and to trust
-    # that reading while the directory stays unchanged (watch_processes.DIRECTORY_SETTLE).
+    # that reading while the directory stays unchanged (directory_reading.SETTLE).
     time.sleep(float(sys.argv[1]))
     worker = multiprocessing.get_context("fork").Process(target=work, daemon=True)
     worker.start()
@@ -43,7 +43,7 @@ def test_watch_patches_a_process_started_after_the_runtime_directory_settled(
 ) -> None:
     (tmp_path / "helper.py").write_text(HELPER)
     (tmp_path / "app.py").write_text(LATE_WORKER)
-    program = run_program("--watch", "app.py", "3")
+    program = run_program("--watch", "app.py", "4")
     program.wait_for_stdout("root")
     line = program.wait_for_stdout("worker", timeout=30)
     program.wait_for_processes(2)

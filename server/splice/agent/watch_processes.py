@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable
 
 from splice.agent import deltas
 from splice.agent.connection import ConnectionInfo, pid_alive, runtime_dir
+from splice.agent.directory_reading import DirectoryReading
 from splice.agent.program import Peer, PeerError, Pending, program_processes
-from splice.engine.baselines.store import Signature, file_signature
 from splice.engine.result import PatchResult, ProcessOutcome
 
 logger = logging.getLogger(__name__)
@@ -30,10 +30,6 @@ RETRY_INTERVAL = 2.0
 PATCH_TIMEOUT = 10.0
 #: Seconds a process whose connection closed mid-patch has to be gone, to count as exited.
 EXIT_GRACE = 0.5
-#: Seconds after the runtime directory last changed before a reading of it is trusted
-#: while the directory stays unchanged (a change within the clock's resolution of the
-#: reading could leave its modification time as it was).
-DIRECTORY_SETTLE = 1.0
 
 
 class ProgramProcesses:
@@ -61,8 +57,7 @@ class ProgramProcesses:
         self._unreachable: dict[int, tuple[float, ConnectionInfo, str]] = {}
         self._first_looks: list[tuple[Peer, str, str]] = []  # files a process just imported
         self._last_scan = 0.0
-        #: The runtime directory's signature when it was last read, if that reading holds.
-        self._read_signature: Signature | None = None
+        self._reading = DirectoryReading()
         self.lock = threading.Lock()
 
     def due_for_scan(self) -> bool:
@@ -84,20 +79,17 @@ class ProgramProcesses:
         except (OSError, ValueError):
             logger.debug("splice watch: no runtime directory", exc_info=True)
             return []
-        before = file_signature(directory)
         retry_due = any(
             self._last_scan - tried >= RETRY_INTERVAL for tried, _, _ in self._unreachable.values()
         )
-        if before is not None and before == self._read_signature and not retry_due:
+        if self._reading.holds(directory) and not retry_due:
             return []
         try:
             found = program_processes(self.root_pid, directory)
         except OSError:
             logger.debug("splice watch: cannot read the runtime directory", exc_info=True)
             return []
-        after = file_signature(directory)
-        settled = after is not None and time.time_ns() - after[0] > DIRECTORY_SETTLE * 1e9
-        self._read_signature = before if settled and after == before else None
+        self._reading.taken(directory)
         alive = {info.pid for info in found}
         for pid in [pid for pid, peer in self.peers.items() if peer.closed or pid not in alive]:
             self.forget(pid)
