@@ -7,9 +7,6 @@ and the engine itself loads on first use (the command line starts faster).
 
 from __future__ import annotations
 
-import logging
-from typing import TYPE_CHECKING, Any
-
 from splice.errors import (
     AuthenticationError,
     KernelUnavailableError,
@@ -19,7 +16,11 @@ from splice.errors import (
     UnknownModuleError,
 )
 
+# Not ``typing.TYPE_CHECKING``: importing splice must not load ``typing`` (about 3 ms).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from splice.engine.apply import patch_module, run_statement
     from splice.engine.hooks.updates import on_update
     from splice.engine.result import Finding, PatchResult
@@ -43,10 +44,6 @@ __all__ = [
     "run_statement",
     "unload_ipython_extension",
 ]
-
-# splice lives in other people's programs: without a handler of its own, a
-# warning would reach their stderr through logging's last-resort handler.
-logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 _LAZY = {
     "on_update": "splice.engine.hooks.updates",

@@ -15,7 +15,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Protocol
+
+# Not ``typing``: ``splice patch`` and ``--watch`` word results without loading it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol
+else:
+    Protocol = object
 
 
 class FindingFacts(Protocol):

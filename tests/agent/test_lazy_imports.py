@@ -9,6 +9,7 @@ event loop, no engine.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,18 +17,23 @@ from pathlib import Path
 from kernel_support import kernel_env, running_kernel
 
 LISTEN = """
-import json, sys
+import sys
+before = set(sys.modules)
 sys.path.insert(0, {folder!r})
 import splice
 info = splice.listen()
 loaded = sorted(name for name in sys.modules if name.startswith("splice.engine."))
 deferred = [name for name in {deferred!r} if name in sys.modules]
+unneeded = sorted(name for name in {unneeded!r} if name in set(sys.modules) - before)
+import json
+import os
 import mod  # after listen(): its baseline is recorded, so no recovery pass loads the engine
 from splice.client.blocking import BlockingKernelClient
 with BlockingKernelClient(info) as client:
     client.patch("mod", "def added():\\n    return 1\\n")
 after = sorted(name for name in sys.modules if name.startswith("splice.engine."))
-print(json.dumps({{"listen": loaded, "deferred": deferred, "patched": after, "added": mod.added()}}))
+print(json.dumps({{"listen": loaded, "deferred": deferred, "unneeded": unneeded,
+                  "patched": after, "added": mod.added()}}))
 """
 
 #: What only a connected client, or a host that owns the process, needs.
@@ -43,12 +49,19 @@ DEFERRED = (
     "splice.agent.methods",
 )
 
+#: What serving does not need at all: loaded by a program that uses them, never by splice.
+UNNEEDED = ("logging", "typing", "dataclasses", "inspect", "tempfile", "argparse")
+
 
 def test_listen_loads_no_engine_and_no_request_handlers_until_a_client(tmp_path: Path) -> None:
     (tmp_path / "mod.py").write_text("def old():\n    return 0\n")
     # With -c, __main__ has no file: nothing for the recovery pass to judge.
     done = subprocess.run(
-        [sys.executable, "-c", LISTEN.format(folder=str(tmp_path), deferred=DEFERRED)],
+        [
+            sys.executable,
+            "-c",
+            LISTEN.format(folder=str(tmp_path), deferred=DEFERRED, unneeded=UNNEEDED),
+        ],
         env=kernel_env(str(tmp_path / "runtime")),
         capture_output=True,
         text=True,
@@ -69,20 +82,23 @@ def test_listen_loads_no_engine_and_no_request_handlers_until_a_client(tmp_path:
     ]
     # Loaded by the first client (the patch below), not by listen().
     assert report["deferred"] == []
+    assert report["unneeded"] == []
     assert "splice.engine.apply" in report["patched"]
     assert report["added"] == 1
 
 
 PATCH = """
 import runpy, sys
+before = set(sys.modules)
 sys.argv = ["splice", "patch", "--kernel", {pid!r}, {path!r}]
 try:
     runpy.run_module("splice", run_name="__main__")
 except SystemExit as exit:
     status = exit.code
 heavy = [name for name in ("asyncio", "splice.engine.apply", "splice.engine.outline.definitions",
-                           "secrets", "random", "shutil")
-         if name in sys.modules]
+                           "secrets", "random", "shutil", "argparse", "gettext", "logging",
+                           "typing", "dataclasses", "inspect", "tempfile")
+         if name in set(sys.modules) - before]
 print("STATUS", status, "HEAVY", heavy)
 """
 
@@ -106,3 +122,35 @@ def test_splice_patch_imports_no_event_loop_and_no_engine(tmp_path: Path) -> Non
         )
         assert kernel.evaluate("price()") == "2"
     assert "STATUS 0 HEAVY []" in done.stdout, done.stdout + done.stderr
+
+
+TEMPORARY = """
+import json, sys
+before = set(sys.modules)
+import splice
+info = splice.listen()
+loaded = "tempfile" in set(sys.modules) - before
+import tempfile
+print(json.dumps({"loaded": loaded, "file": info.path, "temporary": tempfile.gettempdir()}))
+"""
+
+
+def test_listen_without_a_runtime_directory_finds_tempfiles_directory_without_tempfile(
+    tmp_path: Path,
+) -> None:
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("SPLICE_RUNTIME_DIR", "XDG_RUNTIME_DIR", "TEMP", "TMP")
+    }
+    env["TMPDIR"] = str(temporary)
+    done = subprocess.run(
+        [sys.executable, "-c", TEMPORARY], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["loaded"] is False
+    assert report["temporary"] == str(temporary)
+    assert Path(report["file"]).parent == temporary / f"splice-{os.getuid()}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -98,6 +99,16 @@ def test_third_party_file_changed_since_import_is_no_baseline(tmp_path: Path) ->
     ],
 )
 def test_recorded_text_is_what_decode_source_gives(data: bytes) -> None:
-    from splice.engine.baselines.store import _decode
+    from splice.engine.baselines.store import decode_source
 
-    assert _decode(data) == importlib.util.decode_source(data)
+    assert decode_source(data) == importlib.util.decode_source(data)
+
+
+@pytest.mark.parametrize("data", [b"x = '\xff'\n", b"x = 1\ny = 2\nz = '\xff'\n"])
+def test_text_that_is_not_utf8_fails_as_decode_source_fails(data: bytes) -> None:
+    from splice.engine.baselines.store import decode_source
+
+    with pytest.raises((SyntaxError, UnicodeDecodeError)) as expected:
+        importlib.util.decode_source(data)
+    with pytest.raises(expected.type, match=re.escape(str(expected.value))):
+        decode_source(data)

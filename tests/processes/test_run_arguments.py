@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from processes_support import Program
 
-from splice.agent.run import split_arguments
+from splice.agent.run import _parser, quick_options, split_arguments
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,35 @@ def test_run_passes_options_after_the_script_to_it(
     program = run_program("--no-children", "show.py", "--watch", "-m", "x", "--", "y")
     assert program.wait_for_stdout("[") == "['--watch', '-m', 'x', '--', 'y']"
     assert program.process.wait(30) == 0
+
+
+@pytest.mark.parametrize(
+    "own",
+    [
+        [],
+        ["--watch"],
+        ["--no-children", "--tcp"],
+        ["--unix-socket", "--no-listen"],
+        ["--tcp", "--tcp"],
+    ],
+    ids=repr,
+)
+def test_run_reads_plain_flags_as_argparse_does(own: list[str]) -> None:
+    quick = quick_options(own)
+    assert quick is not None
+    assert vars(quick) == vars(_parser().parse_args(own))
+
+
+@pytest.mark.parametrize(
+    "own",
+    [
+        ["--help"],
+        ["--tcp", "--unix-socket"],
+        ["--watch-path", "src"],
+        ["--debug", "5678"],
+        ["--wat"],
+    ],
+    ids=repr,
+)
+def test_run_leaves_anything_else_to_argparse(own: list[str]) -> None:
+    assert quick_options(own) is None

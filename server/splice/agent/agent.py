@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import logging
 import os
 import socket
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any
 
 from splice.agent import connection, peers, threads, wire
 from splice.agent.connection import ConnectionInfo
@@ -38,8 +36,12 @@ from splice.agent.options import (
 )
 from splice.engine.locking import PATCH_LOCK
 from splice.errors import ProtocolError
+from splice.logs import get_logger
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from splice.agent.dispatch import Challenge
 
 __all__ = [
@@ -53,7 +55,7 @@ __all__ = [
     "AgentOptions",
 ]
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 #: How long, and how much, to read from a refused client before closing, so
 #: our error reaches it instead of being lost to a TCP reset.

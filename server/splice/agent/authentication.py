@@ -23,11 +23,14 @@ import hashlib
 import hmac
 import os
 import re
-from typing import Any, NoReturn
 
 from splice.agent import connection, peers, wire
 from splice.agent.connection import ConnectionInfo
 from splice.errors import AuthenticationError, KernelIdentityError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 #: The protocol version that proves both ways; a connection file with an older
 #: one was written by a kernel that wants the token itself, which is never sent.

@@ -26,7 +26,6 @@ import __future__
 import ast
 import functools
 import linecache
-import logging
 import operator
 import sys
 import weakref
@@ -35,8 +34,9 @@ from types import FrameType, ModuleType
 from typing import Any
 
 from splice.engine.result import PatchResult
+from splice.logs import get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 #: Every ``from __future__`` feature's compiler flag: a cell's code carries them in co_flags.

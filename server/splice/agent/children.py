@@ -14,11 +14,12 @@ their own (``env={...}`` without these variables), get no agent.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 
-logger = logging.getLogger(__name__)
+from splice.logs import get_logger
+
+logger = get_logger(__name__)
 
 ROOT_VARIABLE = "SPLICE_ROOT_PID"
 PROGRAM_VARIABLE = "SPLICE_PROGRAM"

@@ -22,17 +22,21 @@ import binascii
 import contextlib
 import errno
 import json
-import logging
 import os
 import stat
 import sys
-from dataclasses import dataclass
-from typing import Any, NamedTuple
 
 from splice.agent import peers
+from splice.agent.temporary import temporary_directory
 from splice.errors import KernelUnavailableError, SpliceError
+from splice.logs import get_logger
+from splice.records import Record
 
-logger = logging.getLogger(__name__)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+logger = get_logger(__name__)
 
 FILE_PREFIX = "kernel-"
 FILE_SUFFIX = ".json"
@@ -46,22 +50,21 @@ class UntrustedConnectionFileError(ValueError):
     """A connection file another user owns, or that others may read or write."""
 
 
-class IgnoredFile(NamedTuple):
+class IgnoredFile(Record):
     """A connection file discovery left alone, and why."""
 
     path: str
     reason: str
 
 
-class Discovery(NamedTuple):
+class Discovery(Record):
     """What a look at the runtime directory found: live kernels and files it would not trust."""
 
     kernels: tuple[ConnectionInfo, ...]
     ignored: tuple[IgnoredFile, ...]
 
 
-@dataclass(frozen=True)
-class ConnectionInfo:
+class ConnectionInfo(Record):
     """What a connection file says about one kernel."""
 
     pid: int
@@ -188,9 +191,7 @@ def runtime_dir(create: bool = True) -> str:
     if sys.platform == "win32":
         base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~")
         return _private_dir(os.path.join(base, "splice", "runtime"), create, None)
-    import tempfile  # here: ``splice patch`` and every agent load this module, rarely this
-
-    fallback = os.path.join(tempfile.gettempdir(), f"splice-{os.getuid()}")
+    fallback = os.path.join(temporary_directory(), f"splice-{os.getuid()}")
     try:
         return _private_dir(fallback, create, None)
     except UnsafeRuntimeDirectoryError as error:

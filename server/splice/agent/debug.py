@@ -26,7 +26,10 @@ import importlib
 import os
 import sys
 from types import FrameType
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "install",

@@ -8,14 +8,14 @@ message after them. Both are pure apart from the work a method does (through
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from splice.agent import authentication, methods, requests, wire
+from splice.logs import get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 Reply = dict[str, Any]
 

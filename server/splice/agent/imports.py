@@ -9,13 +9,13 @@ the user's imports.
 from __future__ import annotations
 
 import collections
-import logging
 import threading
 from collections.abc import Callable
 
 from splice.agent.threads import daemon_thread
+from splice.logs import get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 #: Events kept while clients are slow to read; older ones are dropped.
 MAX_QUEUED = 10_000

@@ -17,15 +17,15 @@ updates it in place (``splice.agent.cells``, an AST transformer);
 
 from __future__ import annotations
 
-import logging
 import sys
 from types import ModuleType
 from typing import Any
 
 from splice.agent import cells, process
 from splice.agent.threads import AgentThreadRunner, LoopRunner
+from splice.logs import get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 _USAGE = "usage: %splice watch [on|off] | %splice cells [on|off]"
 _watcher: Any = None

@@ -6,14 +6,18 @@ into this prompt's live objects.
 
 from __future__ import annotations
 
-import argparse
 import builtins
-import code
 import sys
 import types
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="splice kernel",
         description="An interactive Python prompt that editors can patch live.",
@@ -24,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def kernel_main(argv: list[str]) -> int:
+    import code  # here: ``splice run`` imports this module's options, not its prompt
+
     options = _parser().parse_args(argv)
     import splice
 

@@ -10,7 +10,6 @@ user's result to report, never a reason to end the connection or the process.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import re
 import sys
@@ -29,11 +28,12 @@ from splice.agent.requests import (
     run_here,
 )
 from splice.errors import DeadlinePassed, UnknownModuleError
+from splice.logs import get_logger
 
 if TYPE_CHECKING:
     from splice.engine.result import PatchResult
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 def _string(params: dict[str, Any], name: str, *, default: str | None = None) -> str:

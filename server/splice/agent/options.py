@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import socket
 import sys
-from dataclasses import dataclass, field
-from typing import Any
 
 from splice.agent.wire import DEFAULT_MAX_MESSAGE_SIZE
+from splice.logs import get_logger
+from splice.records import Record
 
-logger = logging.getLogger(__name__)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, ClassVar
+
+logger = get_logger(__name__)
 
 #: Seconds a new client has to authenticate: a client sends ``initialize`` at once.
 HANDSHAKE_TIMEOUT = 3.0
@@ -34,8 +37,7 @@ ROLES = ("main", "fork", "spawn", "subprocess")
 TRANSPORTS = ("auto", "tcp", "unix")
 
 
-@dataclass(frozen=True)
-class AgentOptions:
+class AgentOptions(Record):
     """Every ``splice.listen()`` option, with its default (docs/protocol.md, "Limits")."""
 
     transport: str = "auto"
@@ -51,7 +53,7 @@ class AgentOptions:
     program: str | None = None
     argv: tuple[str, ...] | None = None
     #: Where requests run (``splice.agent.threads``); None: on the agent's thread.
-    runner: Any = field(default=None, compare=False)
+    runner: Any = None
     host_kind: str = "listen"
     #: This process's place in its program (connection file ``role``, ``rootPid``,
     #: ``parentPid``); None: this process is the program's first, its parent's pid.
@@ -60,6 +62,8 @@ class AgentOptions:
     parent_pid: int | None = None
     #: Whether forked children get agents of their own (``splice run --no-children``: no).
     children: bool = True
+
+    _uncompared: ClassVar[tuple[str, ...]] = ("runner",)
 
     def __post_init__(self) -> None:
         if self.transport not in TRANSPORTS:

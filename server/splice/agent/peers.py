@@ -23,7 +23,12 @@ import contextlib
 import os
 import socket
 import sys
-from typing import Any, NamedTuple
+
+from splice.records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _LISTEN_STATE = "0A"
 
@@ -57,7 +62,7 @@ def process_owner(pid: int) -> int | None:
         return None
 
 
-class Holder(NamedTuple):
+class Holder(Record):
     """The process behind a socket: its pid (0 when unknown) and uid (None when unknown)."""
 
     pid: int

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import dataclasses
-import logging
 import os
 import threading
-from typing import Any
 
 from splice.agent.agent import Agent
 from splice.agent.connection import ConnectionInfo
 from splice.agent.options import AgentOptions
 from splice.engine.locking import PATCH_LOCK, reset_after_fork
+from splice.logs import get_logger
+from splice.records import replace
 
-logger = logging.getLogger(__name__)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+logger = get_logger(__name__)
 
 #: A forked child publishes its connection file only if it still runs Python
 #: this much later (``fork`` + ``exec``, as in a subprocess, must leave none).
@@ -169,7 +172,7 @@ def _restart_in_child() -> None:
     if not parent.options.children:
         return
     # The parent's event-loop runner belongs to a loop that does not run here.
-    options = dataclasses.replace(
+    options = replace(
         parent.options,
         runner=None,
         role="fork",

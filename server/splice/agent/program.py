@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import logging
 import socket
 import threading
 from collections.abc import Callable
@@ -23,8 +22,9 @@ from splice.agent import authentication, connection, wire
 from splice.agent.connection import ConnectionInfo
 from splice.agent.threads import daemon_thread
 from splice.errors import AuthenticationError
+from splice.logs import get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 #: Seconds to connect to a process and have it accept our token.
 CONNECT_TIMEOUT = 3.0

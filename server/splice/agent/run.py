@@ -13,19 +13,25 @@ debugpy in the program too (``splice.agent.debug``).
 
 from __future__ import annotations
 
-import argparse
 import builtins
 import importlib.util
 import os
 import sys
 import types
-from typing import Any
 
 from splice.agent.connection import UnsafeRuntimeDirectoryError
-from splice.agent.launch import add_transport_options
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse
+
+    from splice.agent.launch import add_transport_options
+
     parser = argparse.ArgumentParser(
         prog="splice run",
         usage="splice run [OPTIONS] (SCRIPT | -m MODULE) [ARGS...]",
@@ -70,6 +76,45 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-m", dest="module", metavar="MODULE", help="run a module, like python -m")
     return parser
+
+
+#: Flags a plain command line is made of, read without argparse (``quick_options``).
+_QUICK_FLAGS = {
+    "--watch": "watch",
+    "--no-listen": "no_listen",
+    "--no-children": "no_children",
+    "--wait-for-client": "wait_for_client",
+}
+_TRANSPORTS = {"--tcp": "tcp", "--unix-socket": "unix"}
+
+
+def quick_options(own: list[str]) -> types.SimpleNamespace | None:
+    """``_parser().parse_args(own)``'s result when ``own`` holds only exact flags; else None.
+
+    ``splice run`` starts the user's program, so its own start-up is the
+    program's: ``argparse`` (with ``gettext``, ``locale`` and ``shutil``) is about
+    5 ms of it. Anything but those flags (help, values, errors) goes to argparse.
+    """
+    values: dict[str, Any] = {
+        "watch": False,
+        "watch_path": [],
+        "no_listen": False,
+        "no_children": False,
+        "transport": "auto",
+        "debug": None,
+        "wait_for_client": False,
+        "module": None,
+    }
+    chosen = None
+    for token in own:
+        if token in _QUICK_FLAGS:
+            values[_QUICK_FLAGS[token]] = True
+        elif token in _TRANSPORTS and chosen in (None, token):
+            chosen = token
+            values["transport"] = _TRANSPORTS[token]
+        else:
+            return None
+    return types.SimpleNamespace(**values)
 
 
 #: Options of ``splice run`` that take a value, so the split knows to skip it.
@@ -121,8 +166,10 @@ class _Program:
 def _script(target: str) -> _Program:
     # Like ``python SCRIPT`` (3.9+): __file__ is absolute, the script's folder comes first.
     path = os.path.abspath(target)
+    from splice.engine.baselines.store import decode_source  # not tokenize's, for plain UTF-8
+
     with open(path, "rb") as stream:
-        source = importlib.util.decode_source(stream.read())
+        source = decode_source(stream.read())
     attributes = {
         "__file__": path,
         "__cached__": None,
@@ -216,16 +263,15 @@ def cannot_listen(error: OSError) -> str:
 
 
 def main(argv: list[str]) -> int:
-    parser = _parser()
     own, module, target, program_args = split_arguments(argv)
-    options = parser.parse_args(own)
+    options = quick_options(own) or _parser().parse_args(own)
     module = module or options.module
     if module is None and target is None:
-        parser.error("give a SCRIPT or -m MODULE")
+        _parser().error("give a SCRIPT or -m MODULE")
     if not options.watch and options.watch_path:
-        parser.error("--watch-path needs --watch")
+        _parser().error("--watch-path needs --watch")
     if options.wait_for_client and not options.debug:
-        parser.error("--wait-for-client needs --debug")
+        _parser().error("--wait-for-client needs --debug")
     debug_address = None
     if options.debug:
         from splice.agent.debug import parse_address
@@ -233,7 +279,7 @@ def main(argv: list[str]) -> int:
         try:
             debug_address = parse_address(options.debug)
         except ValueError as error:
-            parser.error(str(error))
+            _parser().error(str(error))
 
     try:
         program = _module(module) if module else _script(str(target))

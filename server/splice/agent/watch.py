@@ -20,7 +20,6 @@ after a save is brought to the text the others run as soon as it is seen.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import sys
@@ -53,8 +52,9 @@ from splice.engine.baselines.store import (
 from splice.engine.baselines.store import file_signature as signature
 from splice.engine.result import ProcessOutcome
 from splice.errors import UnknownModuleError
+from splice.logs import get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 #: Seconds between polls; a save shows up within this time.
 POLL_INTERVAL = 0.2

@@ -9,7 +9,6 @@ reached, so a patch can say it may not have reached them.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -19,8 +18,9 @@ from splice.agent.connection import ConnectionInfo, pid_alive, runtime_dir
 from splice.agent.directory_reading import DirectoryReading
 from splice.agent.program import Peer, PeerError, Pending, program_processes
 from splice.engine.result import PatchResult, ProcessOutcome
+from splice.logs import get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 #: Seconds between looks for processes of the program that started since.
 PROCESS_SCAN_INTERVAL = 0.5

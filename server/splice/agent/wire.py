@@ -23,9 +23,12 @@ import json
 import operator
 import socket
 import time
-from typing import Any
 
 from splice.errors import RPC_CODES, ProtocolError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Largest JSON body accepted by default: a 20,000-line module is about 1 MB.
 DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024

@@ -8,7 +8,6 @@ arrive meanwhile are kept in ``notifications``.
 from __future__ import annotations
 
 import socket
-from typing import Any
 
 from splice.agent import authentication, wire
 from splice.agent.connection import ConnectionInfo
@@ -21,6 +20,10 @@ from splice.client.requests import (
 )
 from splice.engine.result import PatchResult
 from splice.errors import KernelTimeoutError, KernelUnavailableError, ProtocolError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def open_socket(info: ConnectionInfo, timeout: float = CONNECT_TIMEOUT) -> socket.socket:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -42,8 +41,9 @@ from splice.errors import (
     ProtocolError,
     RemoteError,
 )
+from splice.logs import get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 NotificationHandler = Callable[[str, Any], "Awaitable[None] | None"]
 

@@ -9,14 +9,11 @@ for usage errors, an unreadable file, or no kernel to patch.
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
 import os
 import sys
 import time
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
 
 from splice.agent import connection
 from splice.agent.connection import ConnectionInfo
@@ -29,7 +26,14 @@ from splice.errors import (
     SpliceError,
     describe_kernel_error,
 )
+from splice.records import Record
 from splice.report import describe_details, describe_outcomes, describe_result
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from types import SimpleNamespace
+    from typing import Any
 
 # splice kernels -------------------------------------------------------------------------
 
@@ -56,6 +60,8 @@ def _help_formatter(prog: str) -> argparse.HelpFormatter:
     argparse makes one for every ``add_argument`` and imports ``shutil`` (and
     its compression modules) to measure the terminal: 3 ms of every command.
     """
+    import argparse
+
     try:
         columns = int(os.environ["COLUMNS"])
     except (KeyError, ValueError):
@@ -70,6 +76,8 @@ def _help_formatter(prog: str) -> argparse.HelpFormatter:
 
 
 def kernels_main(argv: list[str]) -> int:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="splice kernels",
         description="List the live splice kernels of this user, each program as a tree of its processes.",
@@ -163,14 +171,14 @@ def _command(info: ConnectionInfo) -> str:
 # splice patch ---------------------------------------------------------------------------
 
 
-@dataclass
 class KernelOutcome:
     """What happened in one kernel: its results (one per module running the file) or an error."""
 
-    info: ConnectionInfo
-    results: list[PatchResult] = field(default_factory=list)
-    error: str | None = None
-    loaded: bool = True
+    def __init__(self, info: ConnectionInfo) -> None:
+        self.info = info
+        self.results: list[PatchResult] = []
+        self.error: str | None = None
+        self.loaded = True
 
     @property
     def complete(self) -> bool:
@@ -187,7 +195,7 @@ class KernelOutcome:
         }
 
 
-class PatchRequest(NamedTuple):
+class PatchRequest(Record):
     """What ``splice patch`` was asked to do, the same for every kernel."""
 
     path: str
@@ -262,6 +270,8 @@ def _patch_all(kernels: list[ConnectionInfo], request: PatchRequest) -> list[Ker
 
 
 def _patch_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="splice patch",
         description="Patch FILE's current text into the live kernels that run it (what a save in the editor does).",
@@ -317,12 +327,16 @@ def _seconds(text: str) -> float:
     except ValueError:
         value = 0.0
     if not value > 0:
+        import argparse
+
         raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text!r}")
     return value
 
 
 def patch_main(argv: list[str]) -> int:
-    options = _patch_parser().parse_args(argv)
+    from splice.client.patch_arguments import quick_patch_arguments
+
+    options = quick_patch_arguments(argv, REQUEST_TIMEOUT) or _patch_parser().parse_args(argv)
     if options.undo and (options.only or options.dry_run or options.dask):
         print("splice patch: --undo takes no --only, --dry-run or --dask", file=sys.stderr)
         return 2
@@ -381,7 +395,7 @@ def patch_main(argv: list[str]) -> int:
     return 0 if all(outcome.complete for outcome in outcomes) else 1
 
 
-def _patch_clusters(options: argparse.Namespace, path: str, source: str) -> int:
+def _patch_clusters(options: argparse.Namespace | SimpleNamespace, path: str, source: str) -> int:
     """``--dask``: one ``splice.dask.patch_cluster`` per scheduler, one line each (docs/dask.md)."""
     try:
         import splice.dask

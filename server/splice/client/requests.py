@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from splice.errors import AuthenticationError, KernelBusyError, ProtocolError, RemoteError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Seconds to reach a kernel and finish the handshake.
 CONNECT_TIMEOUT = 10.0

@@ -8,7 +8,6 @@ not the editor's) is brought up to that text as soon as its import finishes.
 
 from __future__ import annotations
 
-import logging
 import sys
 import threading
 import types
@@ -17,8 +16,9 @@ from collections.abc import Mapping, Sequence
 
 from splice.engine.baselines import store
 from splice.engine.result import PatchResult
+from splice.logs import get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 class WorkerPatcher:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import logging
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -29,11 +28,12 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from splice.dask.messages import PATCH_OPERATION, SOURCES_KEY, WORKERS_KEY, patch_reply
 from splice.dask.patching import WorkerPatcher
 from splice.errors import SpliceError
+from splice.logs import get_logger
 
 if TYPE_CHECKING:
     from distributed import Worker
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 class SplicePlugin(WorkerPlugin):

@@ -7,9 +7,10 @@ Submodules load on first use, so a client that only reads ``result`` stays fast.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from splice.engine.apply import patch_module, run_statement
 
 __all__ = ["patch_module", "run_statement"]

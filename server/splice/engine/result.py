@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
-
+from splice.records import Record
 from splice.report import describe_result
 
-Severity = Literal["error", "warning", "info"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    Severity = Literal["error", "warning", "info"]
+else:
+    Severity = str  # only annotations use it, and ``typing`` stays unloaded
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(Record):
     """A line of another module than the patched one: where a finding's stale thing lives."""
 
     module: str
@@ -19,8 +22,7 @@ class Place:
     line: int
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(Record):
     """One thing a patch could not do, or chose not to do, with a stable code.
 
     ``code`` is listed in docs/edits.md. ``line`` and ``column`` are 1-based and
@@ -41,6 +43,8 @@ class Finding:
     rerun: bool = False
 
     def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict  # the kernel has it loaded; a client rarely needs it
+
         return asdict(self)
 
     @classmethod
@@ -64,8 +68,7 @@ class Finding:
         return self.qualname or "module"
 
 
-@dataclass(frozen=True)
-class PatchResult:
+class PatchResult(Record):
     """The outcome of one ``patch_module`` call.
 
     ``ok`` is True when every applicable change was applied (skipped top-level
@@ -87,7 +90,7 @@ class PatchResult:
     errors: tuple[Finding, ...] = ()
     duration_ms: float = 0.0
     dry_run: bool = False
-    statements_applied: tuple[int, ...] = field(default=())
+    statements_applied: tuple[int, ...] = ()
 
     @property
     def patched_count(self) -> int:
@@ -171,8 +174,7 @@ class PatchResult:
 STATEMENT_SKIP_CODES = frozenset({"statement-not-run", "statement-unverified"})
 
 
-@dataclass(frozen=True)
-class ProcessOutcome:
+class ProcessOutcome(Record):
     """One process's answer to one patch (``result``), or why there is none (``error``)."""
 
     pid: int

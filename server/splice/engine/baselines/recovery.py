@@ -16,22 +16,22 @@ checks one module first when a request needs it, so a patch never races it.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import threading
 import time
 from types import ModuleType
-from typing import TYPE_CHECKING
 
 from splice.engine.baselines.process import in_user_scope, process_start_ns
 from splice.engine.baselines.store import has_baseline, remember_baseline, source_path
 from splice.engine.locking import PATCH_LOCK
+from splice.logs import get_logger
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from splice.engine.baselines.verdict import Verdict
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 THREAD_NAME = "splice-agent-baselines"
 #: Seconds the background pass rests at most between two modules.

@@ -19,22 +19,22 @@ from __future__ import annotations
 
 import importlib.machinery
 import importlib.util
-import logging
 import os
 import stat
 import sys
 import threading
 from collections.abc import Callable, Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING
 
 from splice.engine.baselines import scope
+from splice.logs import get_logger
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from splice.engine.outline.definitions import Outline
     from splice.engine.result import Finding
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 _lock = threading.Lock()
 _sources: dict[str, str] = {}
@@ -293,7 +293,7 @@ def _record_on_exec(loader: importlib.machinery.SourceFileLoader) -> None:
         recorded = False
         if users:
             try:
-                source = _decode(loader.get_data(path))
+                source = decode_source(loader.get_data(path))
             except (OSError, SyntaxError, UnicodeDecodeError):
                 source = None
             if source is not None:
@@ -319,18 +319,22 @@ def _record_on_exec(loader: importlib.machinery.SourceFileLoader) -> None:
     loader.exec_module = exec_module  # type: ignore[method-assign]
 
 
-def _decode(data: bytes) -> str:
+def decode_source(data: bytes) -> str:
     """``importlib.util.decode_source``, without its encoding detection for plain UTF-8.
 
     With no byte order mark, no coding declaration in the first two lines and
-    no carriage return, the two give the same text.
+    no carriage return, the two give the same text; text that is not UTF-8 gets
+    its error from ``decode_source`` (a SyntaxError when it is in the first lines).
     """
     first = data.find(b"\n")
     second = data.find(b"\n", first + 1) if first >= 0 else -1
     head = data if second < 0 else data[:second]
     if data.startswith(b"\xef\xbb\xbf") or b"coding" in head or b"\r" in data:
         return importlib.util.decode_source(data)
-    return data.decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return importlib.util.decode_source(data)
 
 
 def notify_imported(name: str, path: str) -> None:

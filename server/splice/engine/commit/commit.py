@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import gc
 import linecache
-import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,8 +28,9 @@ from splice.engine.outline.definitions import source_lines_with_ends
 from splice.engine.plan.steps import Plan, Step, Undo
 from splice.engine.result import Finding
 from splice.errors import DeadlinePassed
+from splice.logs import get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 def commit_plan(plan: Plan, deadline: float | None = None) -> tuple[Step, BaseException] | None:

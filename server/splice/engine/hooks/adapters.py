@@ -11,7 +11,6 @@ apply refuses while planning and nothing is ever half applied.
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 import sys
 import threading
@@ -21,8 +20,9 @@ if TYPE_CHECKING:
     from splice.engine.hooks.claims import ClassClaim
     from splice.engine.hooks.patch_plan import PatchPlan
     from splice.engine.hooks.updates import Change
+from splice.logs import get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 #: The entry-point group where libraries register adapters: the entry's name
 #: is the module that must be imported, its value an ``Adapter`` (or a class).

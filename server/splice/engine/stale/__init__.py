@@ -23,7 +23,6 @@ statements), ``reach.py`` whether code reaches a change.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any, TypeVar
@@ -40,8 +39,9 @@ from splice.engine.stale.products import plan_products
 from splice.engine.stale.reach import ChangeSet, Reach, planned_changes
 from splice.engine.stale.suspended import suspended_check
 from splice.engine.stale.undefined import plan_undefined
+from splice.logs import get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 T = TypeVar("T")
 
 
