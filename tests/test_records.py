@@ -9,12 +9,12 @@ import pytest
 
 from splice.agent.options import AgentOptions
 from splice.engine.result import Finding, PatchResult, Place
-from splice.records import FrozenRecordError, replace
+from splice.records import replace
 
 
 def test_record_fields_are_frozen() -> None:
     options = AgentOptions()
-    with pytest.raises(FrozenRecordError):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         options.host = "::1"  # type: ignore[misc]
     assert options.host == "127.0.0.1"
 
@@ -57,3 +57,15 @@ def test_records_round_trip_through_pickle_and_json() -> None:
     assert pickle.loads(pickle.dumps(result)) == result
     assert PatchResult.from_dict(result.to_dict()) == result
     assert repr(Place("m", "m.py", 1)) == "Place(module='m', file='m.py', line=1)"
+
+
+def test_a_dataclass_may_subclass_a_record() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Labelled(Place):
+        label: str = ""
+
+    labelled = Labelled("m", "m.py", 3, label="here")
+    assert dataclasses.replace(labelled, line=4) == Labelled("m", "m.py", 4, label="here")
+    assert [field.name for field in dataclasses.fields(labelled)][-1] == "label"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        labelled.line = 5  # type: ignore[misc]

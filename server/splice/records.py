@@ -6,8 +6,9 @@ Every process that starts an agent pays for what ``listen()`` imports, and
 defines. The values those paths build are ``Record`` subclasses instead:
 fields are the class's annotations, in order, and a class value is a field's
 default. They are dataclasses to ``dataclasses`` all the same
-(``is_dataclass``, ``fields``, ``replace``, ``asdict`` accept them): their
-``__dataclass_fields__`` is made, with ``dataclasses``, on first use.
+(``is_dataclass``, ``fields``, ``replace``, ``asdict`` accept them, and a
+``@dataclass`` may subclass them): their ``__dataclass_fields__`` and
+``__dataclass_params__`` are made, with ``dataclasses``, on first use.
 """
 
 from __future__ import annotations
@@ -28,16 +29,16 @@ else:
 _MISSING = object()
 
 
-class FrozenRecordError(AttributeError):
-    """An assignment to a field of a frozen record (``dataclasses.FrozenInstanceError``'s role)."""
+class _DataclassAttribute:
+    """``__dataclass_fields__`` or ``__dataclass_params__``: those of a dataclass of the
+    same fields, made when first asked (a real dataclass may also subclass a record)."""
 
+    def __init__(self, name: str) -> None:
+        self.name = name
 
-class _DataclassFields:
-    """``__dataclass_fields__``: a dataclass's own, of the same fields, made when first asked."""
-
-    def __get__(self, instance: object, owner: type[Record]) -> dict[str, Any]:
-        made = owner.__dict__.get("_dataclass_fields")
-        if made is None:
+    def __get__(self, instance: object, owner: type[Record]) -> Any:
+        shadow = owner.__dict__.get("_dataclass_shadow")
+        if shadow is None:
             import dataclasses
 
             specs = [
@@ -52,9 +53,8 @@ class _DataclassFields:
                 for name in owner._fields
             ]
             shadow = dataclasses.make_dataclass(owner.__name__, specs, frozen=True)
-            made = dict(vars(shadow)["__dataclass_fields__"])
-            owner._dataclass_fields = made
-        return made
+            owner._dataclass_shadow = shadow
+        return vars(shadow)[self.name]
 
 
 @dataclass_transform(frozen_default=True)
@@ -70,9 +70,10 @@ class Record:
     _defaults: ClassVar[dict[str, Any]] = {}
     _types: ClassVar[dict[str, str]] = {}
     _uncompared: ClassVar[tuple[str, ...]] = ()
-    _dataclass_fields: ClassVar[dict[str, Any] | None] = None
+    _dataclass_shadow: ClassVar[type | None] = None
     __match_args__: ClassVar[tuple[str, ...]] = ()
-    __dataclass_fields__: ClassVar[Any] = _DataclassFields()
+    __dataclass_fields__: ClassVar[Any] = _DataclassAttribute("__dataclass_fields__")
+    __dataclass_params__: ClassVar[Any] = _DataclassAttribute("__dataclass_params__")
 
     def __init_subclass__(cls) -> None:
         # With ``from __future__ import annotations`` these are strings: no evaluation here.
@@ -118,10 +119,15 @@ class Record:
             post_init()
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise FrozenRecordError(f"cannot assign to field {name!r}")
+        # The dataclass's own error, which callers catch; loaded only on this misuse.
+        from dataclasses import FrozenInstanceError
+
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
 
     def __delattr__(self, name: str) -> None:
-        raise FrozenRecordError(f"cannot delete field {name!r}")
+        from dataclasses import FrozenInstanceError
+
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
     def _compared(self) -> tuple[Any, ...]:
         kind = type(self)
