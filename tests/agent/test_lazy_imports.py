@@ -50,7 +50,7 @@ DEFERRED = (
 )
 
 #: What serving does not need at all: loaded by a program that uses them, never by splice.
-UNNEEDED = ("logging", "typing", "dataclasses", "inspect", "tempfile", "argparse")
+UNNEEDED = ("logging", "typing", "dataclasses", "inspect", "tempfile", "argparse", "json", "re")
 
 
 def test_listen_loads_no_engine_and_no_request_handlers_until_a_client(tmp_path: Path) -> None:

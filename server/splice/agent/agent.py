@@ -447,6 +447,8 @@ def _load_request_modules() -> None:
     if _request_modules_loaded:
         return
     with PATCH_LOCK:
+        import json  # noqa: F401  (the wire's, not loaded by listen())
+
         from splice.agent import dispatch, methods  # noqa: F401
 
     _request_modules_loaded = True

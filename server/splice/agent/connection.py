@@ -21,12 +21,11 @@ from __future__ import annotations
 import binascii
 import contextlib
 import errno
-import json
 import os
 import stat
 import sys
 
-from splice.agent import peers
+from splice.agent import json_text, peers
 from splice.agent.temporary import temporary_directory
 from splice.errors import KernelUnavailableError, SpliceError
 from splice.logs import get_logger
@@ -265,7 +264,7 @@ def write(info: ConnectionInfo) -> None:
     descriptor, temporary = _create_private(directory)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            json.dump(info.to_json(), stream, indent=2)
+            stream.write(json_text.dumps(info.to_json()))
             stream.write("\n")
         os.chmod(temporary, 0o600)
         os.replace(temporary, info.path)
@@ -291,6 +290,8 @@ def _create_private(directory: str) -> tuple[int, str]:
 
 def remove(info: ConnectionInfo) -> None:
     """Delete the file if it is still ``info``'s (another process may own the name now)."""
+    import json  # here: every agent writes its file, only clients and exit read one
+
     try:
         with open(info.path, encoding="utf-8") as stream:
             data = json.load(stream)
@@ -376,6 +377,8 @@ def read(path: str) -> ConnectionInfo:
     ValueError) for a symlink, a file of another user's, or one that others
     may read or write.
     """
+    import json
+
     with _open_trusted(path) as stream:
         data = json.load(stream)
     if not isinstance(data, dict):

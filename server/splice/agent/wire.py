@@ -19,7 +19,6 @@ frame can drive the JSON parser into deep recursion.
 from __future__ import annotations
 
 import itertools
-import json
 import operator
 import socket
 import time
@@ -65,6 +64,8 @@ class ConnectionClosedError(ConnectionError):
 
 def encode_frame(message: dict[str, Any]) -> bytes:
     """One JSON-RPC message as a complete frame."""
+    import json  # loaded by the first client's handlers (agent._load_request_modules)
+
     # ASCII escapes: a lone surrogate (from a non-UTF-8 argv, path or repr) encodes too.
     body = json.dumps(message, separators=(",", ":"), ensure_ascii=True).encode("ascii")
     return b"Content-Length: %d\r\n\r\n" % len(body) + body
@@ -149,6 +150,8 @@ def decode_body(body: bytes, max_depth: int = MAX_NESTING_DEPTH) -> Any:
     depth = nesting_depth(body)
     if depth > max_depth:
         raise ProtocolError(f"body nests {depth} levels deep (the limit is {max_depth})")
+    import json
+
     try:
         return json.loads(text, object_pairs_hook=_unique_keys)
     except RecursionError:
