@@ -68,7 +68,10 @@ class Logger:
         if logger is None:
             module = sys.modules.get("logging")
             # Another thread may be importing it right now: not usable until it is complete.
-            if module is None or not hasattr(module, "NullHandler"):
+            spec = getattr(module, "__spec__", None)
+            if module is None or getattr(spec, "_initializing", False):
+                return None
+            if not hasattr(module, "NullHandler"):
                 return None
             _handle_package(module)
             logger = self._logger = module.getLogger(self.name)

@@ -52,6 +52,7 @@ def _listen(options: AgentOptions, publish_delay: float = 0.0) -> ConnectionInfo
     with _state_lock:
         if _agent is not None and _agent.pid == os.getpid() and _agent.running and _agent.info:
             return _agent.info
+        _load_typing()
         _watch_imports()
         _name_debugger_stops()
         agent = Agent(options)
@@ -110,6 +111,17 @@ def remove_file_on_sigterm() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, on_sigterm)
+
+
+def _load_typing() -> None:
+    """Import ``typing`` here, in the program's thread, if the program has not.
+
+    splice's threads import it later (the request handlers, the engine), and a
+    module being imported is in ``sys.modules`` half made: ``dataclasses`` looks
+    ``typing`` up there without importing it, so a ``@dataclass`` of the program
+    that ran meanwhile failed (``typing`` has no attribute ``ClassVar``).
+    """
+    import typing  # noqa: F401
 
 
 def _watch_imports() -> None:
