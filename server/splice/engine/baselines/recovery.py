@@ -23,7 +23,13 @@ import time
 from types import ModuleType
 
 from splice.engine.baselines.process import in_user_scope, process_start_ns
-from splice.engine.baselines.store import has_baseline, remember_baseline, source_path
+from splice.engine.baselines.scope import folder_file
+from splice.engine.baselines.store import (
+    has_baseline,
+    remember_baseline,
+    source_origin,
+    source_path,
+)
 from splice.engine.locking import PATCH_LOCK
 from splice.logs import get_logger
 
@@ -186,6 +192,11 @@ def _candidates(loaded: list[tuple[str, object]]) -> list[tuple[str, ModuleType]
             or name in _verdicts
             or sys.modules.get(name) is not module
         ):
+            continue
+        origin = source_origin(module)
+        if origin is None or (os.path.isabs(origin) and not folder_file(origin)[1]):
+            # In a library's folder (no system call once the folder is known): with
+            # ``splice run`` that is every module so far, while the program imports.
             continue
         path = _path(module)
         if path is not None and in_user_scope(path) and not has_baseline(name):

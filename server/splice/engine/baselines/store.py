@@ -205,15 +205,20 @@ def file_signature(path: str) -> Signature | None:
 
 def source_path(module: ModuleType) -> str | None:
     """The real path of the module's Python source file, or None."""
-    spec = getattr(module, "__spec__", None)
-    origin = getattr(spec, "origin", None) if spec is not None else None
-    path = origin if isinstance(origin, str) and origin.endswith(".py") else None
-    if path is None:
-        file = getattr(module, "__file__", None)
-        path = file if isinstance(file, str) and file.endswith(".py") else None
+    path = source_origin(module)
     if path is None or not os.path.isfile(path):
         return None
     return scope.real_path(path)
+
+
+def source_origin(module: ModuleType) -> str | None:
+    """The path the module says its Python source is at, unchecked (no system call)."""
+    spec = getattr(module, "__spec__", None)
+    origin = getattr(spec, "origin", None) if spec is not None else None
+    if isinstance(origin, str) and origin.endswith(".py"):
+        return origin
+    file = getattr(module, "__file__", None)
+    return file if isinstance(file, str) and file.endswith(".py") else None
 
 
 def add_import_listener(listener: Callable[[str, str], None]) -> None:
