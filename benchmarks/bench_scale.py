@@ -21,7 +21,8 @@ and one run warms the cache first).
 - ``command``: ``splice patch FILE --kernel PID`` against the running big
   application, and ``python -c pass``;
 - ``lsp``: a save of a 2,000-line file through ``splice lsp`` (pytest-lsp's
-  client): ``didSave`` to the ``splice/status`` notification, median and p90;
+  client): ``didSave`` to the ``splice/status`` notification, median and p90,
+  in steady state (once the server's reading of the runtime directory holds);
 - ``attach``: ``splice attach`` on the big application against an empty target.
 
 One save into N worker processes is ``bench_processes.py``.
