@@ -6,7 +6,7 @@ good part of the time between an editor's save and the status it shows. When
 stdin is a pipe or a socket, as editors start a server, the event loop reads
 it itself (``connect_read_pipe``) and hands pygls's message loop an
 ``asyncio.StreamReader``, which has the ``readline``/``readexactly`` it asks
-for. Anything else (a file, a terminal) keeps pygls's own reader.
+for. Anything else (a file, a terminal, Windows) keeps pygls's own reader.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ def serve(server: LanguageServer) -> None:
 
 
 def _event_loop_can_read(stream: BinaryIO) -> bool:
+    if os.name != "posix":  # Windows' proactor loop reads only overlapped pipes
+        return False
     try:
         mode = os.fstat(stream.fileno()).st_mode
     except (OSError, ValueError):
