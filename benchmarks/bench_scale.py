@@ -32,11 +32,13 @@ One save into N worker processes is ``bench_processes.py``.
     python benchmarks/bench_scale.py --ci               # CI's cheap check: exits 1 on a regression
 
 ``--ci`` runs ``start`` and ``command`` and fails when ``splice run`` costs
-more than 1.2x plain ``python``'s start-up CPU (``--cpu-bound``) or 1.12x its
+more than 1.3x plain ``python``'s start-up CPU (``--cpu-bound``) or 1.12x its
 peak RSS (``--rss-bound``), or ``splice patch`` more than 4.5x ``python -c
 pass``'s CPU (``--patch-bound``): CPU rather than wall time, which a shared
 machine makes swing. Measured here before issue 22: 1.20-1.23x, 1.19x and
-8.0x; after: 1.05-1.08x, 1.03x and 3.1x.
+8.0x; after: 1.05-1.21x (the same tree, run after run: start-up CPU swings
+by 15% on this machine, so its bound only catches a gross regression), 1.03x
+and 3.1x.
 """
 
 from __future__ import annotations
@@ -581,7 +583,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--generated-only", action="store_true", help="no real dependency tree")
     parser.add_argument("--ci", action="store_true", help="start and command; exit 1 on regression")
-    parser.add_argument("--cpu-bound", type=float, default=1.2, help="--ci: splice run's CPU")
+    parser.add_argument("--cpu-bound", type=float, default=1.3, help="--ci: splice run's CPU")
     parser.add_argument("--rss-bound", type=float, default=1.12, help="--ci: splice run's RSS")
     parser.add_argument(
         "--patch-bound", type=float, default=4.5, help="--ci: splice patch's CPU, x python -c pass"
