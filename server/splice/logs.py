@@ -39,29 +39,26 @@ class Logger:
         self._logger: logging.Logger | None = None
 
     def debug(self, message: str, *args: object, **options: Any) -> None:
-        logger = self._loaded()
-        if logger is not None:
-            logger.debug(message, *args, **_called_from_caller(options))
+        self._log("debug", message, args, options)
 
     def info(self, message: str, *args: object, **options: Any) -> None:
-        logger = self._loaded()
-        if logger is not None:
-            logger.info(message, *args, **_called_from_caller(options))
+        self._log("info", message, args, options)
 
     def warning(self, message: str, *args: object, **options: Any) -> None:
-        logger = self._loaded()
-        if logger is not None:
-            logger.warning(message, *args, **_called_from_caller(options))
+        self._log("warning", message, args, options)
 
     def error(self, message: str, *args: object, **options: Any) -> None:
-        logger = self._loaded()
-        if logger is not None:
-            logger.error(message, *args, **_called_from_caller(options))
+        self._log("error", message, args, options)
 
     def exception(self, message: str, *args: object, **options: Any) -> None:
+        self._log("exception", message, args, options)
+
+    def _log(self, level: str, message: str, args: tuple[object, ...], options: Any) -> None:
         logger = self._loaded()
         if logger is not None:
-            logger.exception(message, *args, **_called_from_caller(options))
+            # The record names the line that logged, not these two forwarding frames.
+            options["stacklevel"] = options.get("stacklevel", 1) + 2
+            getattr(logger, level)(message, *args, **options)
 
     def _loaded(self) -> logging.Logger | None:
         logger = self._logger
@@ -76,12 +73,6 @@ class Logger:
             _handle_package(module)
             logger = self._logger = module.getLogger(self.name)
         return logger
-
-
-def _called_from_caller(options: dict[str, Any]) -> dict[str, Any]:
-    # The record names the line that logged, not this module's forwarding method.
-    options["stacklevel"] = options.get("stacklevel", 1) + 1
-    return options
 
 
 def _handle_package(module: Any) -> None:

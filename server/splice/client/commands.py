@@ -322,11 +322,10 @@ def _patch_parser() -> argparse.ArgumentParser:
 
 
 def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
+    from splice.client.patch_arguments import positive_seconds
+
+    value = positive_seconds(text)
+    if value is None:
         import argparse
 
         raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text!r}")

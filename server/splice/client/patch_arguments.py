@@ -64,7 +64,7 @@ def quick_patch_arguments(argv: list[str], default_timeout: float) -> SimpleName
             listed = values[key]
             values[key] = [*listed, value] if isinstance(listed, list) else [value]
         else:
-            seconds = _seconds(value)
+            seconds = positive_seconds(value)
             if seconds is None:
                 return None
             values[key] = seconds
@@ -73,8 +73,8 @@ def quick_patch_arguments(argv: list[str], default_timeout: float) -> SimpleName
     return SimpleNamespace(**values)
 
 
-def _seconds(text: str) -> float | None:
-    """What ``--timeout``'s type accepts (a positive number), else None."""
+def positive_seconds(text: str) -> float | None:
+    """What ``--timeout`` accepts (a positive number), else None."""
     try:
         value = float(text)
     except ValueError:

@@ -99,21 +99,13 @@ class PatchResult(Record):
     def to_dict(self) -> dict[str, Any]:
         # Field by field, in their order: ``dataclasses.asdict`` would deep-copy every
         # finding before each is converted by its own ``to_dict`` (a tenth of a patch).
-        return {
-            "ok": self.ok,
-            "module": self.module,
-            "file": self.file,
-            "changed": list(self.changed),
-            "added": list(self.added),
-            "deleted": list(self.deleted),
-            "rebound": list(self.rebound),
-            "moved": list(self.moved),
-            "skipped": [finding.to_dict() for finding in self.skipped],
-            "errors": [finding.to_dict() for finding in self.errors],
-            "duration_ms": self.duration_ms,
-            "dry_run": self.dry_run,
-            "statements_applied": list(self.statements_applied),
-        }
+        data: dict[str, Any] = {}
+        for name in self._fields:
+            value = self.__dict__[name]
+            if isinstance(value, tuple):  # names, lines or findings: JSON lists
+                value = [item.to_dict() if isinstance(item, Finding) else item for item in value]
+            data[name] = value
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PatchResult:
